@@ -1,0 +1,151 @@
+//! Handlers for one client: create, get, patch, delete.
+
+use super::auth::Caller;
+use super::body::{Accept, read_json};
+use super::error::ApiError;
+use super::wire::{ClientResponse, PatchSecret};
+use crate::app::AppState;
+use crate::domain::ids::ClientId;
+use crate::domain::patch::{apply, parse_patch};
+use crate::domain::secret::NewSecret;
+use crate::domain::time::Timestamp;
+use crate::domain::validate::{Mode, parse_config};
+use crate::store::{ClientRecord, NewClient, PatchPlan};
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+/// Ids that could never have been issued are answered like unknown ones.
+pub fn parse_id(id: &str) -> Result<ClientId, ApiError> {
+    ClientId::parse(id).ok_or(ApiError::ClientNotFound)
+}
+
+pub async fn create_client(
+    State(state): State<AppState>,
+    caller: axum::Extension<Caller>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let body = read_json(&headers, body, Accept::Json).await?;
+    let config = parse_config(&body, Mode::Create)?;
+    let client_id = ClientId::generate();
+    let now = Timestamp::now();
+    let secret = config.supports_secrets().then(|| NewSecret::generate(&[]));
+    state
+        .store
+        .insert_client(
+            &caller.tenant,
+            NewClient {
+                client_id: &client_id,
+                config: &config,
+                now,
+                first_secret: secret.as_ref().map(|s| (s, caller.subject.as_str())),
+            },
+        )
+        .await?;
+    let record = ClientRecord {
+        client_id: client_id.clone(),
+        config,
+        created_at: now,
+        updated_at: now,
+        secrets: secret
+            .iter()
+            .map(|s| crate::store::SecretInfo {
+                hint: s.hint.clone(),
+                created_at: now,
+                created_by: caller.subject.clone(),
+            })
+            .collect(),
+    };
+    let mut wire = ClientResponse::new(&record);
+    wire.client_secret = secret.as_ref().map(|s| s.plain.as_str());
+    let mut res = (StatusCode::CREATED, Json(&wire)).into_response();
+    if let Ok(loc) = HeaderValue::from_str(&format!("/api/core/oauth-clients/{client_id}")) {
+        res.headers_mut().insert(header::LOCATION, loc);
+    }
+    Ok(res)
+}
+
+pub async fn get_client(
+    State(state): State<AppState>,
+    caller: axum::Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&id)?;
+    let record = state
+        .store
+        .find_client(&caller.tenant, &id)
+        .await?
+        .ok_or(ApiError::ClientNotFound)?;
+    Ok(Json(ClientResponse::new(&record)).into_response())
+}
+
+/// Decides what a patch does to secrets, given the client before and after:
+/// gaining `client_secret` with no secret yet generates one (the 202 case);
+/// losing it drops the stored secrets, which could no longer be used.
+fn plan_patch(current: &ClientRecord, next: crate::domain::client::ClientConfig) -> PatchPlan {
+    let had = current.config.supports_secrets();
+    let has = next.supports_secrets();
+    let taken: Vec<String> = current.secrets.iter().map(|s| s.hint.clone()).collect();
+    PatchPlan {
+        new_secret: (!had && has && current.secrets.is_empty())
+            .then(|| NewSecret::generate(&taken)),
+        drop_secrets: had && !has,
+        config: next,
+    }
+}
+
+pub async fn patch_client(
+    State(state): State<AppState>,
+    caller: axum::Extension<Caller>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let body = read_json(&headers, body, Accept::JsonOrJsonPatch).await?;
+    let patch = parse_patch(&body).map_err(ApiError::InvalidPatch)?;
+    let id = parse_id(&id)?;
+    let plan = state
+        .store
+        .update_client(
+            &caller.tenant,
+            &id,
+            &caller.subject,
+            Timestamp::now(),
+            |current| Ok(plan_patch(current, apply(&current.config, &patch)?)),
+        )
+        .await?;
+    Ok(match plan.new_secret {
+        Some(s) => (
+            StatusCode::ACCEPTED,
+            Json(PatchSecret {
+                client_secret: s.plain,
+            }),
+        )
+            .into_response(),
+        None => StatusCode::NO_CONTENT.into_response(),
+    })
+}
+
+pub async fn delete_client(
+    State(state): State<AppState>,
+    caller: axum::Extension<Caller>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let confirmed = headers
+        .get("qlik-confirm-delete")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == id);
+    if !confirmed {
+        return Err(ApiError::ConfirmDelete);
+    }
+    let id = parse_id(&id)?;
+    state
+        .store
+        .delete_client(&caller.tenant, &id, Timestamp::now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

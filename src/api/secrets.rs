@@ -1,0 +1,45 @@
+//! Handlers for a client's secrets: create one, delete one by hint.
+
+use super::auth::Caller;
+use super::clients::parse_id;
+use super::error::ApiError;
+use super::wire::SecretCreated;
+use crate::app::AppState;
+use crate::domain::time::Timestamp;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+pub async fn create_secret(
+    State(state): State<AppState>,
+    caller: axum::Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&id)?;
+    let (info, plain) = state
+        .store
+        .add_secret(&caller.tenant, &id, &caller.subject, Timestamp::now())
+        .await?;
+    let body = SecretCreated {
+        hint: info.hint,
+        client_id: id.to_string(),
+        created_at: info.created_at.to_rfc3339(),
+        created_by: info.created_by,
+        client_secret: plain,
+    };
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+pub async fn delete_secret(
+    State(state): State<AppState>,
+    caller: axum::Extension<Caller>,
+    Path((id, hint)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&id)?;
+    state
+        .store
+        .delete_secret(&caller.tenant, &id, &hint, Timestamp::now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

@@ -1,0 +1,69 @@
+//! `registrar serve`.
+
+use crate::app::{self, AppState, Settings};
+use crate::config::ServeArgs;
+use crate::store::Store;
+use anyhow::Context as _;
+use tokio::net::TcpListener;
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+fn public_url(given: Option<&str>, bound: std::net::SocketAddr) -> anyhow::Result<String> {
+    match given {
+        Some(u) => {
+            let parsed = url::Url::parse(u)
+                .with_context(|| format!("--public-url `{u}` is not an absolute URL"))?;
+            anyhow::ensure!(
+                matches!(parsed.scheme(), "http" | "https"),
+                "--public-url must be an http or https URL"
+            );
+            Ok(u.trim_end_matches('/').to_owned())
+        }
+        None => Ok(format!("http://{bound}")),
+    }
+}
+
+pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let store = Store::connect(&args.db.database_url, &args.db.pool()).await?;
+    let listener = TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let bound = listener
+        .local_addr()
+        .context("cannot read the bound address")?;
+    let settings = Settings {
+        public_url: public_url(args.public_url.as_deref(), bound)?,
+        token_ttl: args.token_ttl,
+    };
+    let state = AppState::new(store.clone(), settings).await?;
+    tracing::info!(
+        backend = store.backend_name(),
+        "listening on http://{bound}"
+    );
+    app::serve(listener, state, shutdown_signal())
+        .await
+        .context("server error")?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}

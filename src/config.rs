@@ -1,0 +1,90 @@
+//! Command-line options; every `serve` option can also come from the
+//! environment variable named in its help.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::time::Duration;
+
+#[derive(Debug, Parser)]
+#[command(name = "registrar", version, about = "Multi-tenant OAuth 2.0 client registry and token service", long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server (management API and token service).
+    Serve(ServeArgs),
+    /// Manage tenants.
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TenantCommand {
+    /// Create a tenant and its first admin client; prints
+    /// {"tenantId","clientId","clientSecret"} as one JSON object on stdout.
+    Create {
+        /// Display name of the tenant.
+        name: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+/// Options of every command that touches the store.
+#[derive(Debug, Clone, Args)]
+pub struct DbArgs {
+    /// Database: sqlite://PATH or postgres://USER:PASS@HOST/DB. Migrations run on start.
+    #[arg(
+        long,
+        env = "REGISTRAR_DATABASE_URL",
+        default_value = "sqlite://registrar.db"
+    )]
+    pub database_url: String,
+    /// Most database connections per process.
+    #[arg(long, env = "REGISTRAR_DB_MAX_CONNECTIONS", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub db_max_connections: u32,
+    /// Seconds to wait for a free database connection before answering 503.
+    #[arg(long, env = "REGISTRAR_DB_ACQUIRE_TIMEOUT", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub db_acquire_timeout: u64,
+}
+
+impl DbArgs {
+    pub fn pool(&self) -> crate::store::PoolSettings {
+        crate::store::PoolSettings {
+            max_connections: self.db_max_connections,
+            acquire_timeout: Duration::from_secs(self.db_acquire_timeout),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to bind; port 0 picks a free port.
+    #[arg(long, env = "REGISTRAR_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Base of absolute links and of the token issuer (default: http:// + the bound address).
+    #[arg(long, env = "REGISTRAR_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Tier 1 (GET) requests per minute per caller; 0 disables.
+    #[arg(long, env = "REGISTRAR_RATE_LIMIT_TIER1", default_value_t = 1000)]
+    pub rate_limit_tier1: u32,
+    /// Tier 2 (other methods) requests per minute per caller; 0 disables.
+    #[arg(long, env = "REGISTRAR_RATE_LIMIT_TIER2", default_value_t = 100)]
+    pub rate_limit_tier2: u32,
+    /// Lifetime of issued access tokens, in seconds.
+    #[arg(long, env = "REGISTRAR_TOKEN_TTL", default_value_t = 21600, value_parser = clap::value_parser!(i64).range(1..=31_536_000))]
+    pub token_ttl: i64,
+    /// Log format on stderr; with json every line is one JSON object.
+    #[arg(long, env = "REGISTRAR_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}

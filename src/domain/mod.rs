@@ -1,0 +1,44 @@
+//! Validated domain types and the rules a client must satisfy.
+//!
+//! Nothing here knows about HTTP or SQL: handlers turn wire input into these
+//! types, and the store persists them.
+
+pub mod client;
+pub mod ids;
+pub mod keys;
+pub mod patch;
+pub mod secret;
+pub mod time;
+pub mod uris;
+pub mod validate;
+
+/// A rule that an input value broke, with the field it belongs to.
+///
+/// `field` is a JSON-ish path such as `redirectUris[1]` so the error body's
+/// `detail` can name exactly what was wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationError {
+    pub field: String,
+    pub message: String,
+}
+
+impl ValidationError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.field.is_empty() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "{}: {}", self.field, self.message)
+        }
+    }
+}
+
+impl std::error::Error for ValidationError {}

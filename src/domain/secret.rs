@@ -1,0 +1,66 @@
+//! Client secrets: generation, hashing and constant-time verification.
+
+use super::ids::random_alnum;
+use subtle::ConstantTimeEq;
+
+/// Characters in a secret: 64 of 36 symbols is about 330 bits.
+pub const SECRET_LEN: usize = 64;
+/// Characters of the secret shown as its hint.
+pub const HINT_LEN: usize = 5;
+/// Most secrets a client may hold at once.
+pub const MAX_SECRETS: i64 = 5;
+
+/// A freshly generated secret; the plain value exists only until it is
+/// returned to the caller once.
+pub struct NewSecret {
+    pub plain: String,
+    pub hint: String,
+    pub hash: Vec<u8>,
+}
+
+impl NewSecret {
+    /// Draws a secret whose hint is not in `taken`.
+    pub fn generate(taken: &[String]) -> Self {
+        loop {
+            let plain = random_alnum(SECRET_LEN);
+            let hint = plain[SECRET_LEN - HINT_LEN..].to_owned();
+            if !taken.contains(&hint) {
+                let hash = hash_secret(&plain);
+                return Self { plain, hint, hash };
+            }
+        }
+    }
+}
+
+/// SHA-256 of the secret. Secrets carry 330 bits of entropy, so a fast hash is
+/// enough: there is nothing to brute-force that a slow hash would protect.
+pub fn hash_secret(plain: &str) -> Vec<u8> {
+    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, plain.as_bytes())
+        .as_ref()
+        .to_vec()
+}
+
+/// Whether `presented` matches any of `hashes`, comparing every one in
+/// constant time so timing does not reveal which (if any) matched.
+pub fn matches_any(presented: &str, hashes: &[Vec<u8>]) -> bool {
+    let h = hash_secret(presented);
+    let mut ok = subtle::Choice::from(0);
+    for stored in hashes {
+        ok |= stored.as_slice().ct_eq(h.as_slice());
+    }
+    ok.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hint_is_last_five_and_unique() {
+        let s = NewSecret::generate(&[]);
+        assert_eq!(s.plain.len(), 64);
+        assert!(s.plain.ends_with(&s.hint));
+        assert!(matches_any(&s.plain, &[vec![0; 32], s.hash.clone()]));
+        assert!(!matches_any("wrong", &[s.hash]));
+    }
+}

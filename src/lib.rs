@@ -1,0 +1,11 @@
+//! Registrar: a multi-tenant OAuth 2.0 client registry and the token service
+//! that consumes it. See ARCHITECTURE.md for the map.
+
+pub mod api;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod filter;
+pub mod oauth;
+pub mod store;

@@ -1,0 +1,7 @@
+//! The `registrar` binary: parses arguments and hands off to `cli`.
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    registrar::cli::run(registrar::config::Cli::parse())
+}

@@ -1,0 +1,102 @@
+//! Client authentication at the token service: `client_secret_basic` and
+//! `client_secret_post` (RFC 6749 §2.3.1).
+
+use super::error::OAuthError;
+use super::params::Params;
+use crate::app::AppState;
+use crate::domain::client::{AppType, AuthMethod};
+use crate::domain::ids::ClientId;
+use crate::domain::secret::matches_any;
+use crate::store::AuthClient;
+use axum::http::{HeaderMap, header};
+use base64::Engine;
+
+/// The credentials a request presents.
+#[derive(Debug)]
+pub enum Credentials {
+    /// `Authorization: Basic` with the client id and secret.
+    Basic { client_id: String, secret: String },
+    /// `client_id` and `client_secret` in the body.
+    Post { client_id: String, secret: String },
+}
+
+impl Credentials {
+    fn is_basic(&self) -> bool {
+        matches!(self, Credentials::Basic { .. })
+    }
+}
+
+/// RFC 6749 §2.3.1: id and secret are form-urlencoded before being joined by
+/// `:` and base64-encoded, so each half is form-decoded (`%2D`, `+`…).
+fn form_decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={s}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+fn basic(headers: &HeaderMap) -> Result<Option<(String, String)>, OAuthError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let bad = || OAuthError::invalid_client(true);
+    let value = value.to_str().map_err(|_| bad())?;
+    let Some((scheme, b64)) = value.split_once(' ') else {
+        return Err(bad());
+    };
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Err(OAuthError::invalid_request(
+            "only HTTP Basic is accepted in the Authorization header",
+        ));
+    }
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .map_err(|_| bad())?;
+    let text = String::from_utf8(raw).map_err(|_| bad())?;
+    let (id, secret) = text.split_once(':').ok_or_else(bad)?;
+    Ok(Some((form_decode(id), form_decode(secret))))
+}
+
+/// Finds the credentials; more than one method at once is an error (RFC 6749 §2.3).
+pub fn credentials(headers: &HeaderMap, p: &Params) -> Result<Credentials, OAuthError> {
+    let basic = basic(headers)?;
+    let post = p.get("client_secret");
+    match (basic, post) {
+        (Some(_), Some(_)) => Err(OAuthError::invalid_request(
+            "use one client authentication method, not several",
+        )),
+        (Some((client_id, secret)), None) => {
+            if p.get("client_id").is_some_and(|id| id != client_id) {
+                return Err(OAuthError::invalid_request(
+                    "client_id does not match the Authorization header",
+                ));
+            }
+            Ok(Credentials::Basic { client_id, secret })
+        }
+        (None, Some(secret)) => {
+            let client_id = p
+                .get("client_id")
+                .ok_or_else(|| OAuthError::invalid_request("client_id is required"))?;
+            Ok(Credentials::Post {
+                client_id: client_id.to_owned(),
+                secret: secret.to_owned(),
+            })
+        }
+        (None, None) => Err(OAuthError::invalid_client(false)),
+    }
+}
+
+/// Verifies the credentials; every failure is the same `invalid_client`.
+pub async fn authenticate(state: &AppState, creds: &Credentials) -> Result<AuthClient, OAuthError> {
+    let fail = || OAuthError::invalid_client(creds.is_basic());
+    let (Credentials::Basic { client_id, secret } | Credentials::Post { client_id, secret }) =
+        creds;
+    let id = ClientId::parse(client_id).ok_or_else(fail)?;
+    let client = state.store.find_auth_client(&id).await?.ok_or_else(fail)?;
+    let allowed = client.config.app_type == AppType::Web
+        && client.config.allows_auth_method(AuthMethod::ClientSecret);
+    if !allowed || !matches_any(secret, &client.secret_hashes) {
+        return Err(fail());
+    }
+    Ok(client)
+}

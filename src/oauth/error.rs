@@ -1,0 +1,100 @@
+//! Errors of the token service, in the form of RFC 6749 §5.2.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+#[error("{code}: {description}")]
+pub struct OAuthError {
+    pub code: &'static str,
+    pub description: String,
+    pub status: StatusCode,
+    /// Set when the client tried HTTP Basic: the 401 then carries
+    /// `WWW-Authenticate: Basic` (RFC 6749 §5.2).
+    pub basic_challenge: bool,
+}
+
+impl OAuthError {
+    fn new(code: &'static str, status: StatusCode, description: impl Into<String>) -> Self {
+        Self {
+            code,
+            description: description.into(),
+            status,
+            basic_challenge: false,
+        }
+    }
+    pub fn invalid_request(d: impl Into<String>) -> Self {
+        Self::new("invalid_request", StatusCode::BAD_REQUEST, d)
+    }
+    /// Deliberately vague: which check failed is not revealed to the caller.
+    pub fn invalid_client(basic: bool) -> Self {
+        Self {
+            basic_challenge: basic,
+            ..Self::new(
+                "invalid_client",
+                StatusCode::UNAUTHORIZED,
+                "client authentication failed",
+            )
+        }
+    }
+    pub fn unauthorized_client(d: impl Into<String>) -> Self {
+        Self::new("unauthorized_client", StatusCode::BAD_REQUEST, d)
+    }
+    pub fn unsupported_grant_type(d: impl Into<String>) -> Self {
+        Self::new("unsupported_grant_type", StatusCode::BAD_REQUEST, d)
+    }
+    pub fn invalid_scope(d: impl Into<String>) -> Self {
+        Self::new("invalid_scope", StatusCode::BAD_REQUEST, d)
+    }
+    pub fn server_error(e: &anyhow::Error) -> Self {
+        tracing::error!(error = %format!("{e:#}"), "token service error");
+        Self::new(
+            "server_error",
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error",
+        )
+    }
+    pub fn temporarily_unavailable() -> Self {
+        Self::new(
+            "temporarily_unavailable",
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the database is unreachable; try again later",
+        )
+    }
+}
+
+impl From<crate::store::StoreError> for OAuthError {
+    fn from(e: crate::store::StoreError) -> Self {
+        match e {
+            crate::store::StoreError::Unavailable(_) => Self::temporarily_unavailable(),
+            other => Self::server_error(&anyhow::Error::new(other)),
+        }
+    }
+}
+
+pub fn no_store(res: &mut Response) {
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res.headers_mut()
+        .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+}
+
+impl IntoResponse for OAuthError {
+    fn into_response(self) -> Response {
+        let mut res = (
+            self.status,
+            Json(json!({"error": self.code, "error_description": self.description})),
+        )
+            .into_response();
+        no_store(&mut res);
+        if self.basic_challenge {
+            res.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"registrar\", charset=\"UTF-8\""),
+            );
+        }
+        res
+    }
+}

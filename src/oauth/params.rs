@@ -1,0 +1,76 @@
+//! Parameters of a token-service request, from a form-encoded or JSON body.
+
+use super::error::OAuthError;
+use axum::body::Body;
+use axum::http::{HeaderMap, header};
+use std::collections::HashMap;
+
+/// Largest accepted token-service body (assertions with RSA-8192 signatures fit easily).
+pub const MAX_BODY: usize = 16 * 1024;
+
+/// Request parameters; each present at most once, empty ones dropped
+/// (RFC 6749 §3.1: "parameters sent without a value MUST be treated as if
+/// they were omitted").
+#[derive(Debug, Default)]
+pub struct Params(HashMap<String, String>);
+
+impl Params {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+
+    fn insert(&mut self, k: String, v: String) -> Result<(), OAuthError> {
+        if self.0.contains_key(&k) {
+            return Err(OAuthError::invalid_request(format!(
+                "parameter `{k}` is repeated"
+            )));
+        }
+        if !v.is_empty() {
+            self.0.insert(k, v);
+        }
+        Ok(())
+    }
+
+    pub async fn read(headers: &HeaderMap, body: Body) -> Result<Params, OAuthError> {
+        let media = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| {
+                v.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            });
+        let bytes = axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| {
+            OAuthError::invalid_request(format!("the body must be at most {MAX_BODY} bytes"))
+        })?;
+        let mut p = Params::default();
+        match media.as_deref() {
+            Some("application/x-www-form-urlencoded") => {
+                for (k, v) in url::form_urlencoded::parse(&bytes) {
+                    p.insert(k.into_owned(), v.into_owned())?;
+                }
+            }
+            Some("application/json") => {
+                let v: serde_json::Value = serde_json::from_slice(&bytes)
+                    .map_err(|_| OAuthError::invalid_request("the body is not valid JSON"))?;
+                let obj = v
+                    .as_object()
+                    .ok_or_else(|| OAuthError::invalid_request("the body must be a JSON object"))?;
+                for (k, v) in obj {
+                    let s = v.as_str().ok_or_else(|| {
+                        OAuthError::invalid_request(format!("parameter `{k}` must be a string"))
+                    })?;
+                    p.insert(k.clone(), s.to_owned())?;
+                }
+            }
+            _ => {
+                return Err(OAuthError::invalid_request(
+                    "Content-Type must be application/x-www-form-urlencoded or application/json",
+                ));
+            }
+        }
+        Ok(p)
+    }
+}

@@ -1,0 +1,134 @@
+//! `POST /oauth/token`: the `client_credentials` grant, issuing RFC 9068 JWT
+//! access tokens.
+
+use super::client_auth::{authenticate, credentials};
+use super::error::{OAuthError, no_store};
+use super::params::Params;
+use crate::app::AppState;
+use crate::domain::client::GrantType;
+use crate::domain::ids::random_alnum;
+use crate::domain::time::Timestamp;
+use axum::Json;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+/// JOSE `typ` of access tokens (RFC 9068 §2.1).
+pub const ACCESS_TOKEN_TYPE: &str = "at+jwt";
+
+/// Claims of an access token (RFC 9068 §2.2, plus `tenant_id`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccessClaims {
+    pub iss: String,
+    pub sub: String,
+    pub aud: String,
+    pub exp: i64,
+    pub iat: i64,
+    pub jti: String,
+    pub client_id: String,
+    pub scope: String,
+    pub tenant_id: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: String,
+    pub expires_in: i64,
+    pub expires_at: String,
+    pub scope: String,
+}
+
+/// The scopes to grant: the requested ones if all are allowed, else all allowed.
+fn grant_scopes(requested: Option<&str>, allowed: &[String]) -> Result<Vec<String>, OAuthError> {
+    let Some(req) = requested else {
+        return Ok(allowed.to_vec());
+    };
+    let mut out: Vec<String> = Vec::new();
+    for s in req.split(' ').filter(|s| !s.is_empty()) {
+        if !allowed.iter().any(|a| a == s) {
+            return Err(OAuthError::invalid_scope(format!(
+                "scope `{}` is not allowed for this client",
+                s.chars().take(64).collect::<String>()
+            )));
+        }
+        if !out.iter().any(|o| o == s) {
+            out.push(s.to_owned());
+        }
+    }
+    Ok(out)
+}
+
+pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    match issue(&state, &headers, body).await {
+        Ok(r) => r,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn issue(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Response, OAuthError> {
+    let p = Params::read(headers, body).await?;
+    let grant = p
+        .get("grant_type")
+        .ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;
+    let creds = credentials(headers, &p)?;
+    let client = authenticate(state, &creds).await?;
+    if grant != GrantType::ClientCredentials.as_str() {
+        return Err(OAuthError::unsupported_grant_type(
+            "only client_credentials is supported",
+        ));
+    }
+    if !client.config.allows_grant(GrantType::ClientCredentials) {
+        return Err(OAuthError::unauthorized_client(
+            "the client may not use the client_credentials grant",
+        ));
+    }
+    let scopes = grant_scopes(p.get("scope"), client.config.scopes())?;
+    let now = Timestamp::now();
+    let ttl = state.settings.token_ttl;
+    let exp = now.plus_seconds(ttl);
+    let claims = AccessClaims {
+        iss: state.settings.issuer().to_owned(),
+        sub: client.client_id.to_string(),
+        aud: state.settings.audience().to_owned(),
+        exp: exp.unix_seconds(),
+        iat: now.unix_seconds(),
+        jti: random_alnum(32),
+        client_id: client.client_id.to_string(),
+        scope: scopes.join(" "),
+        tenant_id: client.tenant_id.to_string(),
+    };
+    let access_token = state
+        .keys
+        .sign(ACCESS_TOKEN_TYPE, &claims)
+        .map_err(|e| OAuthError::server_error(&e))?;
+    let expires_at = crate::domain::time::Timestamp::from_micros(exp.unix_seconds() * 1_000_000);
+    let body = TokenResponse {
+        access_token,
+        token_type: "bearer".into(),
+        expires_in: ttl,
+        expires_at: expires_at.to_rfc3339(),
+        scope: claims.scope,
+    };
+    let mut res = Json(body).into_response();
+    no_store(&mut res);
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_default_to_all_and_reject_unknown() {
+        let allowed = vec!["a".to_owned(), "b".to_owned()];
+        assert_eq!(grant_scopes(None, &allowed).unwrap(), allowed);
+        assert_eq!(
+            grant_scopes(Some("b b"), &allowed).unwrap(),
+            vec!["b".to_owned()]
+        );
+        assert!(grant_scopes(Some("a c"), &allowed).is_err());
+    }
+}

@@ -1,0 +1,300 @@
+//! Persistence. The rest of the program sees one type, [`Store`], picked once
+//! from the database URL's scheme; only this module contains SQL.
+//!
+//! Both backends run the same statements (`queries.rs`, instantiated once per
+//! backend by a macro); `sqlite.rs` and `postgres.rs` hold what differs:
+//! connecting, pragmas, migrations and how a write transaction begins.
+
+mod filter_sql;
+mod list_sql;
+mod postgres;
+mod queries;
+mod sqlite;
+
+pub use list_sql::{ListPage, ListQuery, Position, Sort, SortField, SortKey};
+
+use crate::domain::ValidationError;
+use crate::domain::client::ClientConfig;
+use crate::domain::ids::{ClientId, TenantId};
+use crate::domain::secret::NewSecret;
+use crate::domain::time::Timestamp;
+use std::time::Duration;
+
+/// A stored client with its secrets' public metadata.
+#[derive(Debug, Clone)]
+pub struct ClientRecord {
+    pub client_id: ClientId,
+    pub config: ClientConfig,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub secrets: Vec<SecretInfo>,
+}
+
+/// What may be shown of a secret: never its value or hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretInfo {
+    pub hint: String,
+    pub created_at: Timestamp,
+    pub created_by: String,
+}
+
+/// A client and its secret hashes, as the token endpoint needs them.
+#[derive(Debug, Clone)]
+pub struct AuthClient {
+    pub tenant_id: TenantId,
+    pub client_id: ClientId,
+    pub config: ClientConfig,
+    pub secret_hashes: Vec<Vec<u8>>,
+}
+
+/// A new client to insert, with its first secret if it gets one.
+pub struct NewClient<'a> {
+    pub client_id: &'a ClientId,
+    pub config: &'a ClientConfig,
+    pub now: Timestamp,
+    pub first_secret: Option<(&'a NewSecret, &'a str)>,
+}
+
+/// What a patch decided, given the client as it was.
+pub struct PatchPlan {
+    pub config: ClientConfig,
+    /// A secret to add in the same transaction (the 202 case).
+    pub new_secret: Option<NewSecret>,
+    /// Drop every stored secret (the client no longer allows `client_secret`).
+    pub drop_secrets: bool,
+}
+
+/// A signing key as stored.
+#[derive(Debug, Clone)]
+pub struct StoredSigningKey {
+    pub kid: String,
+    pub algorithm: String,
+    pub private_key: Vec<u8>,
+    pub public_jwk: String,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("client not found")]
+    NotFound,
+    #[error("secret not found")]
+    SecretNotFound,
+    #[error("the client does not support client secrets")]
+    SecretsNotSupported,
+    #[error("the client already has the maximum number of secrets")]
+    SecretLimit,
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    /// The database could not be reached (pool timeout, I/O): a 503.
+    #[error("database unavailable: {0}")]
+    Unavailable(sqlx::Error),
+    #[error("database error: {0}")]
+    Db(sqlx::Error),
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_) => StoreError::Unavailable(e),
+            sqlx::Error::Database(ref d) if is_busy(d.as_ref()) => StoreError::Unavailable(e),
+            other => StoreError::Db(other),
+        }
+    }
+}
+
+/// SQLite's "database is locked/busy" after the busy timeout, and PostgreSQL's
+/// connection-class errors (SQLSTATE 08xxx, 57P0x), mean "try again later".
+fn is_busy(d: &dyn sqlx::error::DatabaseError) -> bool {
+    let code = d.code().unwrap_or_default();
+    matches!(code.as_ref(), "5" | "6" | "517" | "261")
+        || code.starts_with("08")
+        || code.starts_with("57P0")
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Connection settings shared by both backends.
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self {
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The store: one enum over the two backends, so handlers never branch on it.
+#[derive(Clone)]
+pub enum Store {
+    Sqlite(sqlite::SqliteStore),
+    Postgres(postgres::PgStore),
+}
+
+/// Calls the same method on whichever backend this store is.
+macro_rules! dispatch {
+    ($self:ident . $method:ident ( $($arg:expr),* )) => {
+        match $self {
+            Store::Sqlite(s) => s.$method($($arg),*).await,
+            Store::Postgres(s) => s.$method($($arg),*).await,
+        }
+    };
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://PATH` or `postgres://…`) and runs migrations.
+    pub async fn connect(url: &str, pool: &PoolSettings) -> anyhow::Result<Store> {
+        if url.starts_with("sqlite:") {
+            Ok(Store::Sqlite(
+                sqlite::SqliteStore::connect(url, pool).await?,
+            ))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Store::Postgres(
+                postgres::PgStore::connect(url, pool).await?,
+            ))
+        } else {
+            anyhow::bail!(
+                "unsupported database URL scheme in `{}`: use sqlite://PATH or postgres://…",
+                redact_url(url)
+            )
+        }
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgres",
+        }
+    }
+
+    pub async fn ping(&self) -> Result<()> {
+        dispatch!(self.ping())
+    }
+
+    pub async fn close(&self) {
+        dispatch!(self.close())
+    }
+
+    pub async fn create_tenant(
+        &self,
+        tenant: &TenantId,
+        name: &str,
+        admin: NewClient<'_>,
+    ) -> Result<()> {
+        dispatch!(self.create_tenant(tenant, name, admin))
+    }
+
+    pub async fn insert_client(&self, tenant: &TenantId, client: NewClient<'_>) -> Result<()> {
+        dispatch!(self.insert_client(tenant, client))
+    }
+
+    pub async fn find_client(
+        &self,
+        tenant: &TenantId,
+        id: &ClientId,
+    ) -> Result<Option<ClientRecord>> {
+        dispatch!(self.find_client(tenant, id))
+    }
+
+    pub async fn list_clients(&self, q: &ListQuery<'_>) -> Result<ListPage> {
+        dispatch!(self.list_clients(q))
+    }
+
+    /// Reads the client, lets `plan` decide the change, and writes it, all in
+    /// one transaction that holds the client's row.
+    pub async fn update_client<F>(
+        &self,
+        tenant: &TenantId,
+        id: &ClientId,
+        by: &str,
+        now: Timestamp,
+        plan: F,
+    ) -> Result<PatchPlan>
+    where
+        F: FnOnce(&ClientRecord) -> Result<PatchPlan, ValidationError> + Send,
+    {
+        dispatch!(self.update_client(tenant, id, by, now, plan))
+    }
+
+    pub async fn delete_client(
+        &self,
+        tenant: &TenantId,
+        id: &ClientId,
+        now: Timestamp,
+    ) -> Result<()> {
+        dispatch!(self.delete_client(tenant, id, now))
+    }
+
+    /// Adds a secret unless the client is missing (`NotFound`), does not
+    /// support secrets, or already has the maximum (`SecretLimit`).
+    pub async fn add_secret(
+        &self,
+        tenant: &TenantId,
+        id: &ClientId,
+        created_by: &str,
+        now: Timestamp,
+    ) -> Result<(SecretInfo, String)> {
+        dispatch!(self.add_secret(tenant, id, created_by, now))
+    }
+
+    pub async fn delete_secret(
+        &self,
+        tenant: &TenantId,
+        id: &ClientId,
+        hint: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        dispatch!(self.delete_secret(tenant, id, hint, now))
+    }
+
+    /// Finds a live client by id across tenants, for client authentication.
+    pub async fn find_auth_client(&self, id: &ClientId) -> Result<Option<AuthClient>> {
+        dispatch!(self.find_auth_client(id))
+    }
+
+    /// Whether the client a token was issued to still exists in its tenant.
+    pub async fn client_exists(&self, tenant: &TenantId, id: &ClientId) -> Result<bool> {
+        dispatch!(self.client_exists(tenant, id))
+    }
+
+    pub async fn signing_keys(&self) -> Result<Vec<StoredSigningKey>> {
+        dispatch!(self.signing_keys())
+    }
+
+    pub async fn insert_signing_key(&self, key: &StoredSigningKey) -> Result<()> {
+        dispatch!(self.insert_signing_key(key))
+    }
+
+    /// Returns the named server secret, creating it from `fresh` if no
+    /// instance has yet; every instance then reads the same value.
+    pub async fn server_secret(
+        &self,
+        name: &str,
+        fresh: Vec<u8>,
+        now: Timestamp,
+    ) -> Result<Vec<u8>> {
+        dispatch!(self.server_secret(name, fresh, now))
+    }
+}
+
+/// Hides the password of a database URL for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}

@@ -1,0 +1,40 @@
+//! The PostgreSQL backend. Rows read for an update are locked with
+//! `FOR UPDATE`, which serialises concurrent writers on one client across
+//! every instance sharing the database.
+
+use super::{PoolSettings, redact_url};
+use anyhow::Context as _;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+#[derive(Clone)]
+pub struct PgStore {
+    read: PgPool,
+    write: PgPool,
+}
+
+impl PgStore {
+    pub async fn connect(url: &str, pool: &PoolSettings) -> anyhow::Result<Self> {
+        let pg = PgPoolOptions::new()
+            .max_connections(pool.max_connections.max(1))
+            .acquire_timeout(pool.acquire_timeout)
+            .connect(url)
+            .await
+            .with_context(|| format!("cannot connect to PostgreSQL at `{}`", redact_url(url)))?;
+        MIGRATOR
+            .run(&pg)
+            .await
+            .context("cannot apply PostgreSQL migrations")?;
+        Ok(Self {
+            read: pg.clone(),
+            write: pg,
+        })
+    }
+
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.write.begin().await
+    }
+}
+
+super::queries::impl_queries!(PgStore, sqlx::Postgres, " FOR UPDATE");

@@ -1,0 +1,373 @@
+//! Test harness: a real server on a free port over a fresh database.
+//!
+//! `TestApp::spawn()` binds `127.0.0.1:0`, uses a new SQLite file in a temp
+//! dir — or, when `REGISTRAR_TEST_POSTGRES_URL` is set, a new PostgreSQL
+//! database created on that server — and returns the base URL, an HTTP client,
+//! a first tenant with a token, and one helper per endpoint.
+
+#![allow(dead_code)]
+
+use registrar::app::{AppState, Settings};
+use registrar::cli::tenant::provision;
+use registrar::store::{PoolSettings, Store};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+pub const PG_ENV: &str = "REGISTRAR_TEST_POSTGRES_URL";
+
+/// A fresh database URL: a temp SQLite file, or a new PostgreSQL database.
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    pub async fn fresh() -> TestDb {
+        match std::env::var(PG_ENV) {
+            Ok(admin) if !admin.is_empty() => {
+                let name = format!("rt_{}", registrar::domain::ids::random_alnum(16));
+                let pool = sqlx::PgPool::connect(&admin).await.unwrap_or_else(|e| {
+                    panic!("{PG_ENV} is set but PostgreSQL is unreachable: {e}")
+                });
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&pool)
+                    .await
+                    .expect("create database");
+                pool.close().await;
+                let mut url = url::Url::parse(&admin).expect("postgres url");
+                url.set_path(&format!("/{name}"));
+                TestDb {
+                    url: url.to_string(),
+                    _dir: None,
+                }
+            }
+            _ => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}", dir.path().join("registrar.db").display());
+                TestDb {
+                    url,
+                    _dir: Some(dir),
+                }
+            }
+        }
+    }
+
+    pub fn sqlite_path(&self) -> Option<std::path::PathBuf> {
+        self._dir.as_ref().map(|d| d.path().join("registrar.db"))
+    }
+
+    pub fn dir(&self) -> Option<&std::path::Path> {
+        self._dir.as_ref().map(|d| d.path())
+    }
+}
+
+/// Credentials of a tenant's admin client, plus a token for it.
+#[derive(Clone, Debug)]
+pub struct Tenant {
+    pub tenant_id: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub token: String,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub store: Store,
+    pub admin: Tenant,
+    pub db: TestDb,
+    server: tokio::task::JoinHandle<()>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    TestApp::spawn_with(Settings {
+        public_url: String::new(),
+        token_ttl: 21600,
+    })
+    .await
+}
+
+impl TestApp {
+    pub async fn spawn_with(mut settings: Settings) -> TestApp {
+        let db = TestDb::fresh().await;
+        let store = Store::connect(&db.url, &PoolSettings::default())
+            .await
+            .expect("connect store");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let base = format!("http://{addr}");
+        if settings.public_url.is_empty() {
+            settings.public_url = base.clone();
+        }
+        let state = AppState::new(store.clone(), settings).await.expect("state");
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            let _ = registrar::app::serve(listener, state, async move {
+                let _ = rx.await;
+            })
+            .await;
+        });
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("client");
+        let mut app = TestApp {
+            base,
+            http,
+            store,
+            admin: Tenant {
+                tenant_id: String::new(),
+                client_id: String::new(),
+                client_secret: String::new(),
+                token: String::new(),
+            },
+            db,
+            server,
+            shutdown: Some(tx),
+        };
+        app.admin = app.new_tenant("acme").await;
+        app
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Creates a tenant through the same code as `registrar tenant create`.
+    pub async fn new_tenant(&self, name: &str) -> Tenant {
+        let t = provision(&self.store, name)
+            .await
+            .expect("provision tenant");
+        let token = self.token(&t.client_id, &t.client_secret, None).await;
+        Tenant {
+            tenant_id: t.tenant_id,
+            client_id: t.client_id,
+            client_secret: t.client_secret,
+            token,
+        }
+    }
+
+    /// A token by `client_secret_basic`; panics unless issued.
+    pub async fn token(&self, client_id: &str, secret: &str, scope: Option<&str>) -> String {
+        let (status, body) = self.token_request(client_id, secret, scope).await;
+        assert_eq!(status, StatusCode::OK, "token request failed: {body}");
+        body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
+    }
+
+    pub async fn token_request(
+        &self,
+        client_id: &str,
+        secret: &str,
+        scope: Option<&str>,
+    ) -> (StatusCode, Value) {
+        let mut form = vec![("grant_type", "client_credentials")];
+        if let Some(s) = scope {
+            form.push(("scope", s));
+        }
+        let res = self
+            .http
+            .post(self.url("/oauth/token"))
+            .basic_auth(client_id, Some(secret))
+            .form(&form)
+            .send()
+            .await
+            .expect("send");
+        read(res).await
+    }
+
+    /// A token for a new client of `tenant` holding exactly `scopes`.
+    pub async fn token_with_scopes(&self, tenant: &Tenant, scopes: &[&str]) -> String {
+        let (status, c) = self
+            .create_client(
+                &tenant.token,
+                json!({"appType":"web","clientName":"scoped","allowedGrantTypes":["client_credentials"],"allowedScopes":scopes}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{c}");
+        self.token(
+            c["clientId"].as_str().unwrap(),
+            c["clientSecret"].as_str().unwrap(),
+            None,
+        )
+        .await
+    }
+
+    pub async fn create_client(&self, token: &str, body: Value) -> (StatusCode, Value) {
+        let res = self
+            .http
+            .post(self.url("/api/core/oauth-clients"))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("send");
+        read(res).await
+    }
+
+    pub async fn create_raw(
+        &self,
+        token: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> (StatusCode, Value) {
+        let res = self
+            .http
+            .post(self.url("/api/core/oauth-clients"))
+            .bearer_auth(token)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("send");
+        read(res).await
+    }
+
+    pub async fn get_client(&self, token: &str, id: &str) -> (StatusCode, Value) {
+        let res = self
+            .http
+            .get(self.url(&format!("/api/core/oauth-clients/{id}")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("send");
+        read(res).await
+    }
+
+    pub async fn list(&self, token: &str, query: &str) -> (StatusCode, Value) {
+        let sep = if query.is_empty() { "" } else { "?" };
+        let res = self
+            .http
+            .get(self.url(&format!("/api/core/oauth-clients{sep}{query}")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("send");
+        read(res).await
+    }
+
+    pub async fn get_url(&self, token: &str, url: &str) -> (StatusCode, Value) {
+        read(
+            self.http
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("send"),
+        )
+        .await
+    }
+
+    pub async fn patch(&self, token: &str, id: &str, body: Value) -> (StatusCode, Value) {
+        let res = self
+            .http
+            .patch(self.url(&format!("/api/core/oauth-clients/{id}")))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("send");
+        read(res).await
+    }
+
+    pub async fn delete_client(&self, token: &str, id: &str) -> (StatusCode, Value) {
+        let res = self
+            .http
+            .delete(self.url(&format!("/api/core/oauth-clients/{id}")))
+            .bearer_auth(token)
+            .header("qlik-confirm-delete", id)
+            .send()
+            .await
+            .expect("send");
+        read(res).await
+    }
+
+    pub async fn add_secret(&self, token: &str, id: &str) -> (StatusCode, Value) {
+        let res = self
+            .http
+            .post(self.url(&format!("/api/core/oauth-clients/{id}/client-secrets")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("send");
+        read(res).await
+    }
+
+    pub async fn delete_secret(&self, token: &str, id: &str, hint: &str) -> (StatusCode, Value) {
+        let res = self
+            .http
+            .delete(self.url(&format!(
+                "/api/core/oauth-clients/{id}/client-secrets/{hint}"
+            )))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("send");
+        read(res).await
+    }
+
+    /// A `web` client with a secret and the client_credentials grant.
+    pub async fn web_client(&self, token: &str, name: &str) -> Value {
+        let (status, c) = self
+            .create_client(token, json!({"appType":"web","clientName":name,"allowedGrantTypes":["client_credentials"],"allowedScopes":["read:x"]}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{c}");
+        c
+    }
+}
+
+/// Status and JSON body (`null` when the body is empty).
+pub async fn read(res: reqwest::Response) -> (StatusCode, Value) {
+    let status = res.status();
+    let bytes = res.bytes().await.expect("body");
+    if bytes.is_empty() {
+        return (status, Value::Null);
+    }
+    let v = serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+        panic!(
+            "non-JSON body with {status}: {}",
+            String::from_utf8_lossy(&bytes)
+        )
+    });
+    (status, v)
+}
+
+/// Asserts the reference's error body: `errors[0]` with code, title, status,
+/// and a `traceId`.
+pub fn assert_error(body: &Value, status: StatusCode) {
+    let e = &body["errors"][0];
+    assert!(e["code"].is_string(), "error code missing in {body}");
+    assert!(e["title"].is_string(), "error title missing in {body}");
+    assert_eq!(
+        e["status"],
+        json!(status.as_u16().to_string()),
+        "status in {body}"
+    );
+    assert!(
+        body["traceId"].as_str().is_some_and(|t| !t.is_empty()),
+        "traceId missing in {body}"
+    );
+}
+
+/// Asserts an error response whose `detail` mentions `needle`.
+pub fn assert_error_detail(status: StatusCode, body: &Value, expected: StatusCode, needle: &str) {
+    assert_eq!(status, expected, "{body}");
+    assert_error(body, expected);
+    let detail = body["errors"][0]["detail"].as_str().unwrap_or("");
+    assert!(
+        detail.contains(needle),
+        "detail `{detail}` should mention `{needle}`"
+    );
+}
