@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Shared helpers for the benchmark scripts in bench/. Source it; do not run it.
+#
+# Every benchmark runs the release binary and the bare-axum hello world
+# (examples/hello.rs) in the same run, and reports ratios to the hello world,
+# because these machines are shared and noisy. Servers are pinned to CPU 0 and
+# wrk to CPU 1 (when there are two CPUs), so they do not compete.
+
+set -euo pipefail
+BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+REGISTRAR_BIN="$BENCH_ROOT/target/release/registrar"
+HELLO_BIN="$BENCH_ROOT/target/release/examples/hello"
+BENCH_DURATION=${BENCH_DURATION:-10s}
+BENCH_CONNECTIONS=${BENCH_CONNECTIONS:-32}
+BENCH_THREADS=${BENCH_THREADS:-1}
+BENCH_TMP=${BENCH_TMP:-$(mktemp -d)}
+SERVER_CPU=0
+LOAD_CPU=1
+if [ "$(nproc)" -lt 2 ]; then LOAD_CPU=0; fi
+
+need() { command -v "$1" >/dev/null || { echo "bench: $1 is required (apt-get install -y $2)" >&2; exit 1; }; }
+need wrk wrk
+need jq jq
+need curl curl
+
+build_release() {
+  (cd "$BENCH_ROOT" && cargo build --release --bin registrar --example hello)
+}
+
+# wait_ready LOGFILE PID -> prints the base URL from the `listening on http://ADDR` line.
+wait_ready() {
+  local log=$1 pid=$2
+  for _ in $(seq 1 600); do
+    if grep -q 'listening on http://' "$log" 2>/dev/null; then
+      grep -o 'listening on http://[^ "]*' "$log" | head -1 | sed 's/listening on //'
+      return 0
+    fi
+    kill -0 "$pid" 2>/dev/null || { echo "bench: server exited; log:" >&2; cat "$log" >&2; return 1; }
+    sleep 0.05
+  done
+  echo "bench: server not ready" >&2; return 1
+}
+
+# start_registrar DBURL [extra serve args...] -> sets REG_PID and REG_URL.
+start_registrar() {
+  local db=$1; shift
+  local log="$BENCH_TMP/registrar.$$.$RANDOM.log"
+  taskset -c "$SERVER_CPU" "$REGISTRAR_BIN" serve --listen 127.0.0.1:0 --database-url "$db" \
+    --rate-limit-tier1 0 --rate-limit-tier2 0 "$@" >/dev/null 2>"$log" &
+  REG_PID=$!
+  REG_URL=$(wait_ready "$log" "$REG_PID")
+}
+
+# start_hello -> sets HELLO_PID and HELLO_URL.
+start_hello() {
+  local log="$BENCH_TMP/hello.$$.log"
+  taskset -c "$SERVER_CPU" "$HELLO_BIN" 127.0.0.1:0 2>"$log" &
+  HELLO_PID=$!
+  HELLO_URL=$(wait_ready "$log" "$HELLO_PID")
+}
+
+stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+# tenant_token DBURL -> prints "CLIENT_ID CLIENT_SECRET" of a new tenant's admin.
+new_tenant() {
+  "$REGISTRAR_BIN" tenant create "bench-$RANDOM" --database-url "$1" 2>/dev/null | jq -r '"\(.clientId) \(.clientSecret)"'
+}
+
+# token BASEURL ID SECRET -> prints an access token.
+token() {
+  curl -sf -u "$2:$3" -d grant_type=client_credentials "$1/oauth/token" | jq -r .access_token
+}
+
+# to_ms VALUE -> wrk latency (e.g. 812.00us, 1.20ms, 1.01s) in milliseconds.
+to_ms() {
+  awk -v v="$1" 'BEGIN {
+    n = v + 0; u = v; sub(/^[0-9.]+/, "", u);
+    if (u == "us") n = n / 1000; else if (u == "s") n = n * 1000; else if (u == "m") n = n * 60000;
+    printf "%.2f", n }'
+}
+
+# run_wrk NAME [wrk args... URL] -> runs wrk and appends "NAME|rps|p50ms|p99ms" to $BENCH_TMP/results.
+run_wrk() {
+  local name=$1; shift
+  local out="$BENCH_TMP/wrk.$RANDOM.txt"
+  taskset -c "$LOAD_CPU" wrk --latency -t"$BENCH_THREADS" -c"$BENCH_CONNECTIONS" -d"$BENCH_DURATION" "$@" >"$out"
+  local rps p50 p99 non2xx
+  rps=$(awk '/Requests\/sec/ {print $2}' "$out")
+  p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$out")")
+  p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$out")")
+  non2xx=$(awk '/Non-2xx or 3xx responses/ {print $5}' "$out")
+  if [ -n "$non2xx" ]; then echo "bench: $name had $non2xx non-2xx responses" >&2; fi
+  echo "$name|$rps|$p50|$p99|${non2xx:-0}" >>"$BENCH_TMP/results"
+  echo "bench: $name: $rps req/s, p50 ${p50} ms, p99 ${p99} ms" >&2
+}
+
+# result_field NAME FIELD(2=rps,3=p50,4=p99) -> a value from $BENCH_TMP/results.
+result_field() { awk -F'|' -v n="$1" -v f="$2" '$1 == n {print $f}' "$BENCH_TMP/results" | tail -1; }
+
+# ratio A B -> A/B as a percentage with one decimal.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f%%", 100 * a / b; else print "n/a" }'; }
+
+# results_table BASELINE_NAME -> a Markdown table of every result with its share of the baseline's req/s.
+results_table() {
+  local base; base=$(result_field "$1" 2)
+  echo "| workload | req/s | p50 ms | p99 ms | non-2xx | req/s vs $1 |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+  while IFS='|' read -r name rps p50 p99 bad; do
+    echo "| $name | $rps | $p50 | $p99 | $bad | $(ratio "$rps" "$base") |"
+  done <"$BENCH_TMP/results"
+}
+
+# machine_note -> one line describing where and when the figures were taken.
+machine_note() {
+  echo "Measured $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) CPUs ($(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | sed 's/^ *//')), wrk ${BENCH_THREADS} thread(s) x ${BENCH_CONNECTIONS} connections for ${BENCH_DURATION} per workload, server on CPU ${SERVER_CPU}, wrk on CPU ${LOAD_CPU}."
+}
