@@ -48,6 +48,11 @@ pub struct DbArgs {
     /// Seconds to wait for a free database connection before answering 503.
     #[arg(long, env = "REGISTRAR_DB_ACQUIRE_TIMEOUT", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub db_acquire_timeout: u64,
+    /// PostgreSQL only: seconds a statement may run (or wait for a lock)
+    /// before it is cut and the request answered 503; 0 keeps the server's
+    /// statement_timeout.
+    #[arg(long, env = "REGISTRAR_DB_STATEMENT_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub db_statement_timeout: u64,
 }
 
 impl DbArgs {
@@ -55,6 +60,8 @@ impl DbArgs {
         crate::store::PoolSettings {
             max_connections: self.db_max_connections,
             acquire_timeout: Duration::from_secs(self.db_acquire_timeout),
+            statement_timeout: (self.db_statement_timeout > 0)
+                .then(|| Duration::from_secs(self.db_statement_timeout)),
         }
     }
 }

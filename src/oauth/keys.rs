@@ -103,8 +103,10 @@ impl KeyRing {
     pub async fn load_or_create(store: Store) -> anyhow::Result<KeyRing> {
         let mut keys = store.signing_keys().await?;
         if keys.is_empty() {
+            // Instances starting together on an empty store all get here;
+            // the store lets exactly one first key in, and all load it.
             store
-                .insert_signing_key(&generate_key(Timestamp::now())?)
+                .insert_first_signing_key(&generate_key(Timestamp::now())?)
                 .await?;
             keys = store.signing_keys().await?;
         }

@@ -100,20 +100,33 @@ impl From<sqlx::Error> for StoreError {
         match e {
             sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed
             | sqlx::Error::Io(_)
             | sqlx::Error::Tls(_) => StoreError::Unavailable(e),
-            sqlx::Error::Database(ref d) if is_busy(d.as_ref()) => StoreError::Unavailable(e),
+            sqlx::Error::Database(ref d) if is_transient(d.as_ref()) => StoreError::Unavailable(e),
             other => StoreError::Db(other),
         }
     }
 }
 
-/// SQLite's "database is locked/busy" after the busy timeout, and PostgreSQL's
-/// connection-class errors (SQLSTATE 08xxx, 57P0x), mean "try again later".
-fn is_busy(d: &dyn sqlx::error::DatabaseError) -> bool {
+/// Database errors that mean "try again later" (a 503 with `Retry-After`)
+/// rather than a fault of this program (a 500).
+///
+/// SQLite: busy or locked after the busy timeout (5, 6, 261, 517).
+/// PostgreSQL, by SQLSTATE: connection exceptions (class 08); insufficient
+/// resources such as too many connections (class 53); the server shutting
+/// down, restarting or not yet accepting connections (57P01 to 57P05);
+/// `statement_timeout` or `lock_timeout` cutting a statement (57014, 55P03);
+/// and the serialization failures and deadlocks a retry resolves (40001,
+/// 40P01), which PostgreSQL-compatible distributed databases raise under
+/// contention.
+fn is_transient(d: &dyn sqlx::error::DatabaseError) -> bool {
     let code = d.code().unwrap_or_default();
-    matches!(code.as_ref(), "5" | "6" | "517" | "261")
-        || code.starts_with("08")
+    matches!(
+        code.as_ref(),
+        "5" | "6" | "517" | "261" | "57014" | "55P03" | "40001" | "40P01"
+    ) || code.starts_with("08")
+        || code.starts_with("53")
         || code.starts_with("57P0")
 }
 
@@ -123,7 +136,12 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 #[derive(Debug, Clone)]
 pub struct PoolSettings {
     pub max_connections: u32,
+    /// How long a request waits for a connection (and, on PostgreSQL, for
+    /// the first connection at start) before giving up with a 503.
     pub acquire_timeout: Duration,
+    /// PostgreSQL's `statement_timeout` for every connection; `None` leaves
+    /// the server's setting. A statement cut by it answers 503.
+    pub statement_timeout: Option<Duration>,
 }
 
 impl Default for PoolSettings {
@@ -131,6 +149,7 @@ impl Default for PoolSettings {
         Self {
             max_connections: 16,
             acquire_timeout: Duration::from_secs(5),
+            statement_timeout: Some(Duration::from_secs(30)),
         }
     }
 }
@@ -274,6 +293,13 @@ impl Store {
 
     pub async fn insert_signing_key(&self, key: &StoredSigningKey) -> Result<()> {
         dispatch!(self.insert_signing_key(key))
+    }
+
+    /// Inserts `key` only if the store has no signing key yet, and says
+    /// whether it did. Instances starting together on an empty database are
+    /// serialised here, so exactly one first key is made and all use it.
+    pub async fn insert_first_signing_key(&self, key: &StoredSigningKey) -> Result<bool> {
+        dispatch!(self.insert_first_signing_key(key))
     }
 
     /// Returns the named server secret, creating it from `fresh` if no

@@ -1,10 +1,17 @@
 //! The PostgreSQL backend. Rows read for an update are locked with
 //! `FOR UPDATE`, which serialises concurrent writers on one client across
 //! every instance sharing the database.
+//!
+//! Every instance is stateless: the pool reconnects by itself after the
+//! server was lost (each idle connection is pinged before use), so the
+//! service recovers without a restart once PostgreSQL answers again.
 
 use super::{PoolSettings, redact_url};
 use anyhow::Context as _;
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::ConnectOptions as _;
+use sqlx::Connection as _;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use std::str::FromStr as _;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
@@ -16,12 +23,22 @@ pub struct PgStore {
 
 impl PgStore {
     pub async fn connect(url: &str, pool: &PoolSettings) -> anyhow::Result<Self> {
+        let shown = redact_url(url);
+        let mut opts = PgConnectOptions::from_str(url)
+            .with_context(|| format!("invalid PostgreSQL URL `{shown}`"))?
+            .application_name("registrar");
+        if let Some(timeout) = pool.statement_timeout {
+            // A startup parameter rather than a `SET` after connecting: it
+            // costs no round trip and holds from the first statement on.
+            opts = opts.options([("statement_timeout", format!("{}ms", timeout.as_millis()))]);
+        }
+        check_reachable(&opts, pool, &shown).await?;
         let pg = PgPoolOptions::new()
             .max_connections(pool.max_connections.max(1))
             .acquire_timeout(pool.acquire_timeout)
-            .connect(url)
+            .connect_with(opts)
             .await
-            .with_context(|| format!("cannot connect to PostgreSQL at `{}`", redact_url(url)))?;
+            .with_context(|| format!("cannot connect to PostgreSQL at `{shown}`"))?;
         MIGRATOR
             .run(&pg)
             .await
@@ -34,6 +51,30 @@ impl PgStore {
 
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
         self.write.begin().await
+    }
+}
+
+/// Opens one connection outside the pool before starting, because the pool
+/// retries a refused connection until its acquire timeout and then reports
+/// only "timed out": this names the real cause (refused, unknown host, bad
+/// password, missing database) in the start-up error.
+async fn check_reachable(
+    opts: &PgConnectOptions,
+    pool: &PoolSettings,
+    shown: &str,
+) -> anyhow::Result<()> {
+    match tokio::time::timeout(pool.acquire_timeout, opts.connect()).await {
+        Ok(Ok(conn)) => {
+            let _ = conn.close().await;
+            Ok(())
+        }
+        Ok(Err(e)) => Err(anyhow::Error::new(e).context(format!(
+            "cannot connect to PostgreSQL at `{shown}` (is the server running and the URL right?)"
+        ))),
+        Err(_) => anyhow::bail!(
+            "cannot connect to PostgreSQL at `{shown}`: no answer within {} s (--db-acquire-timeout)",
+            pool.acquire_timeout.as_secs()
+        ),
     }
 }
 

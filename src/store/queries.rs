@@ -446,6 +446,40 @@ macro_rules! impl_queries {
                 Ok(())
             }
 
+            pub(crate) async fn insert_first_signing_key(&self, k: &StoredSigningKey) -> Result<bool> {
+                let mut tx = self.begin_write().await?;
+                // Every instance locks the same guard row before it looks at
+                // the keys, so only the first to get the lock finds none; the
+                // others wait for its commit and then see its key. (SQLite's
+                // BEGIN IMMEDIATE already serialises the whole transaction.)
+                sqlx::query(
+                    "INSERT INTO server_secrets (name, value, created_at) VALUES ('first-signing-key-guard', $1, $2) \
+                     ON CONFLICT (name) DO NOTHING",
+                )
+                .bind(Vec::<u8>::new())
+                .bind(k.created_at.micros())
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(concat!("SELECT name FROM server_secrets WHERE name = 'first-signing-key-guard'", $for_update))
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if sqlx::query("SELECT kid FROM signing_keys LIMIT 1").fetch_optional(&mut *tx).await?.is_some() {
+                    return Ok(false);
+                }
+                sqlx::query(
+                    "INSERT INTO signing_keys (kid, algorithm, private_key, public_jwk, created_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&k.kid)
+                .bind(&k.algorithm)
+                .bind(&k.private_key)
+                .bind(&k.public_jwk)
+                .bind(k.created_at.micros())
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
             pub(crate) async fn server_secret(&self, name: &str, fresh: Vec<u8>, now: Timestamp) -> Result<Vec<u8>> {
                 let mut tx = self.begin_write().await?;
                 sqlx::query("INSERT INTO server_secrets (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING")

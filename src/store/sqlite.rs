@@ -37,8 +37,20 @@ impl SqliteStore {
             .connect_with(opts.clone())
             .await
             .with_context(|| format!("cannot open SQLite database `{url}`"))?;
+        // SQLite's migrator takes no lock, so processes starting together on
+        // a new file (two `serve`s, or `serve` and `tenant create`) would each
+        // apply migration 1 and all but one fail. Running it inside one
+        // `BEGIN IMMEDIATE` holds the file's write lock throughout: the
+        // others wait (busy_timeout), then find the schema in place.
+        let mut tx = write
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .with_context(|| format!("cannot open SQLite database `{url}`"))?;
         MIGRATOR
-            .run(&write)
+            .run(&mut *tx)
+            .await
+            .context("cannot apply SQLite migrations")?;
+        tx.commit()
             .await
             .context("cannot apply SQLite migrations")?;
         // Every connection to an in-memory database is a database of its own,

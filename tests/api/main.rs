@@ -1,4 +1,8 @@
-//! Black-box tests over real HTTP: one test binary, a module per area.
+//! Black-box tests over real HTTP: one suite, a module per area.
+//!
+//! Cargo builds this suite twice: as the test target `api` (SQLite) and as
+//! `postgres` (`tests/postgres` is a symbolic link to this directory), so a
+//! module listed here runs on both backends; see `helpers::backend()`.
 
 // Table-driven tests list their cases inline and are long by design.
 #![allow(clippy::too_many_lines)]
@@ -8,9 +12,12 @@ mod helpers;
 mod auth;
 mod cli;
 mod clients;
+mod database;
 mod errors;
+mod instances;
 mod list;
 mod patch;
 mod secrets;
+mod storage;
 mod token;
 mod validation;
