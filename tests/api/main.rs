@@ -14,6 +14,7 @@ mod cli;
 mod clients;
 mod database;
 mod errors;
+mod filter_oracle;
 mod instances;
 mod list;
 mod patch;

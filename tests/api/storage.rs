@@ -49,20 +49,15 @@ async fn columns_containing(url: &str, needle: &[u8]) -> Vec<String> {
         for col in columns {
             let (table, column, ty): (String, String, String) =
                 (col.get(0), col.get(1), col.get(2));
-            // bytea is searched as bytes; every other type as its text form.
-            let sql = if ty == "bytea" {
-                format!("SELECT COUNT(*) FROM \"{table}\" WHERE position($1 in \"{column}\") > 0")
+            // Every column is searched as bytes: bytea as it is, any other
+            // type as the UTF-8 bytes of its text form.
+            let value = if ty == "bytea" {
+                format!("\"{column}\"")
             } else {
-                format!(
-                    "SELECT COUNT(*) FROM \"{table}\" WHERE position(convert_to($1, 'UTF8') in convert_to(\"{column}\"::text, 'UTF8')) > 0"
-                )
+                format!("convert_to(\"{column}\"::text, 'UTF8')")
             };
-            let query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql));
-            let query = if ty == "bytea" {
-                query.bind(needle.to_vec())
-            } else {
-                query.bind(String::from_utf8_lossy(needle).into_owned())
-            };
+            let sql = format!("SELECT COUNT(*) FROM \"{table}\" WHERE position($1 in {value}) > 0");
+            let query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(needle.to_vec());
             let n: i64 = query.fetch_one(&pool).await.expect("scan column");
             if n > 0 {
                 found.push(format!("{table}.{column}"));
