@@ -158,7 +158,7 @@ async fn filters_select_exactly_what_the_evaluator_accepts() {
     // a wrong translation from a right one.
     let mut discriminating = 0;
     for f in &filters {
-        let query = format!("limit=100&totalResults=true&filter={}", encode(&f));
+        let query = format!("limit=100&totalResults=true&filter={}", encode(f));
         let (status, page) = app.list(&app.admin.token, &query).await;
         let Ok(parsed) = parse(f) else {
             assert_eq!(
