@@ -4,7 +4,7 @@
 //! private PostgreSQL cluster this module creates, stops and starts again.
 
 use crate::helpers::*;
-use crate::instances::{Instance, start_instances};
+use crate::servers::{Instance, start_instances};
 use registrar::store::{PoolSettings, Store};
 use reqwest::StatusCode;
 use serde_json::json;

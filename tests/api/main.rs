@@ -19,6 +19,7 @@ mod instances;
 mod list;
 mod patch;
 mod secrets;
+mod servers;
 mod storage;
 mod token;
 mod validation;

@@ -1,0 +1,170 @@
+//! Real `registrar serve` processes for tests that need more than the
+//! in-process server: several instances on one database, or a server whose
+//! database goes away. Each is killed when dropped, so a failing test leaves
+//! no process behind.
+
+use crate::helpers::read;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_registrar");
+/// The address clients use (a load balancer's), shared by every instance:
+/// it is the token issuer and audience and the base of every link.
+pub const PUBLIC_URL: &str = "http://registrar.test";
+
+/// One `registrar serve` process, killed when dropped so that a failing test
+/// leaves no server behind.
+pub struct Instance {
+    child: Child,
+    /// Where this process listens (the ready line's address).
+    pub base: String,
+    pub http: reqwest::Client,
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A started process whose ready line has not been read yet.
+struct Starting {
+    child: Child,
+    ready: std::sync::mpsc::Receiver<String>,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+fn spawn(db: &str, extra: &[&str]) -> Starting {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--database-url", db])
+        .args(["--public-url", PUBLIC_URL])
+        .args(["--rate-limit-tier1", "0", "--rate-limit-tier2", "0"])
+        .args(extra)
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn registrar serve");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, ready) = std::sync::mpsc::channel();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let keep = log.clone();
+    // Reads stderr to its end, so the server never blocks on a full pipe.
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(i) = line.find("listening on http://") {
+                let addr: String = line[i + "listening on ".len()..]
+                    .chars()
+                    .take_while(|c| !c.is_whitespace() && *c != '"')
+                    .collect();
+                let _ = tx.send(addr);
+            }
+            keep.lock().expect("log lock").push(line);
+        }
+    });
+    Starting { child, ready, log }
+}
+
+impl Starting {
+    fn wait(mut self) -> Instance {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(base) = self.ready.recv_timeout(Duration::from_millis(100)) {
+                let http = reqwest::Client::builder()
+                    .timeout(Duration::from_secs(30))
+                    .build()
+                    .expect("client");
+                return Instance {
+                    child: self.child,
+                    base,
+                    http,
+                };
+            }
+            let exited = self.child.try_wait().expect("try_wait");
+            assert!(
+                exited.is_none() && Instant::now() < deadline,
+                "registrar serve did not become ready ({exited:?}); stderr:\n{}",
+                self.log.lock().expect("log lock").join("\n")
+            );
+        }
+    }
+}
+
+/// Starts `n` instances on `db` at the same moment and waits until all are
+/// ready.
+pub fn start_instances(db: &str, n: usize, extra: &[&str]) -> Vec<Instance> {
+    let starting: Vec<Starting> = (0..n).map(|_| spawn(db, extra)).collect();
+    starting.into_iter().map(Starting::wait).collect()
+}
+
+impl Instance {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub fn has_exited(&mut self) -> bool {
+        self.child.try_wait().expect("try_wait").is_some()
+    }
+
+    /// `url` may be one of the service's absolute links: its public base is
+    /// replaced by this instance's address, as the load balancer would.
+    pub fn resolve(&self, url: &str) -> String {
+        match url.strip_prefix(PUBLIC_URL) {
+            Some(path) => format!("{}{path}", self.base),
+            None => format!("{}{url}", self.base),
+        }
+    }
+
+    pub async fn get(&self, token: &str, url: &str) -> (StatusCode, Value) {
+        let res = self.http.get(self.resolve(url)).bearer_auth(token);
+        read(res.send().await.expect("send")).await
+    }
+
+    pub async fn post(&self, token: &str, url: &str, body: &Value) -> (StatusCode, Value) {
+        let res = self.http.post(self.resolve(url)).bearer_auth(token);
+        read(res.json(body).send().await.expect("send")).await
+    }
+
+    pub async fn patch(&self, token: &str, url: &str, body: &Value) -> (StatusCode, Value) {
+        let res = self.http.patch(self.resolve(url)).bearer_auth(token);
+        read(res.json(body).send().await.expect("send")).await
+    }
+
+    pub async fn delete(&self, token: &str, url: &str, confirm: &str) -> (StatusCode, Value) {
+        let res = self.http.delete(self.resolve(url)).bearer_auth(token);
+        let res = res.header("qlik-confirm-delete", confirm);
+        read(res.send().await.expect("send")).await
+    }
+
+    /// A token request by `client_secret_basic`.
+    pub async fn token_request(&self, id: &str, secret: &str) -> (StatusCode, Value) {
+        let res = self
+            .http
+            .post(self.resolve("/oauth/token"))
+            .basic_auth(id, Some(secret))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .expect("send");
+        read(res).await
+    }
+
+    pub async fn token(&self, id: &str, secret: &str) -> String {
+        let (status, body) = self.token_request(id, secret).await;
+        assert_eq!(status, StatusCode::OK, "token from {}: {body}", self.base);
+        body["access_token"].as_str().expect("token").to_owned()
+    }
+
+    /// Creates a `web` client with a secret; returns the 201 body.
+    pub async fn web_client(&self, token: &str, name: &str, scopes: &[&str]) -> Value {
+        let body = json!({"appType":"web","clientName":name,"allowedGrantTypes":["client_credentials"],"allowedScopes":scopes});
+        let (status, c) = self.post(token, "/api/core/oauth-clients", &body).await;
+        assert_eq!(status, StatusCode::CREATED, "{c}");
+        c
+    }
+}
