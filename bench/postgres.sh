@@ -18,6 +18,7 @@ RESULTS="$BENCH_ROOT/bench/RESULTS.md"
 SECTION_TITLE="## PostgreSQL"
 
 build_release
+LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
 need psql postgresql-client
 if [ -n "${BENCH_POSTGRES_URL:-}" ]; then
@@ -105,7 +106,6 @@ side_by_side() {
     if [ "$w" = list ] || [ "$w" = get ]; then base=$get_rps; else base=$post_rps; fi
     echo "| $w | $s_rps | $(result_field "SQLITE $w" 3) | $(result_field "SQLITE $w" 4) | $p_rps | $(result_field "POSTGRES $w" 3) | $(result_field "POSTGRES $w" 4) | $(ratio "$p_rps" "$s_rps") | $(ratio "$s_rps" "$base") | $(ratio "$p_rps" "$base") |"
   done
-  echo "| hello world GET / POST | $get_rps / $post_rps | | | | | | | | |"
 }
 
 SECTION="$BENCH_TMP/section.md"
@@ -116,7 +116,8 @@ SECTION="$BENCH_TMP/section.md"
   machine_note
   echo "PostgreSQL: $PG_WHERE; the server's pool holds up to 16 connections (the default)."
   echo "Each backend's tenant holds $SEED_CLIENTS clients before the run; \`list\` is \`GET /api/core/oauth-clients?limit=20\`, \`get\` one client, \`create\` a \`web\` client with its first secret (\`POST\`, a write transaction per request), \`token\` \`client_credentials\` with \`client_secret_basic\`."
-  echo "GET workloads are compared with the hello world's GET, the others with its POST of the token form."
+  echo "GET workloads are compared with the hello world's GET ($(result_field "hello world GET" 2) req/s), the others with its POST of the token form ($(result_field "hello world POST" 2) req/s)."
+  echo "Load average when the run began: $LOAD_AT_START (the machine is shared; compare ratios, not absolute figures)."
   echo
   side_by_side
   echo
