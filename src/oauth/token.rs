@@ -37,7 +37,9 @@ pub struct TokenResponse {
     pub access_token: String,
     pub token_type: String,
     pub expires_in: i64,
-    pub expires_at: String,
+    /// Unix seconds, like the token's `exp`: client libraries such as
+    /// Authlib and oauthlib read `expires_at` as an integer timestamp.
+    pub expires_at: i64,
     pub scope: String,
 }
 
@@ -104,12 +106,11 @@ async fn issue(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Resp
         .keys
         .sign(ACCESS_TOKEN_TYPE, &claims)
         .map_err(|e| OAuthError::server_error(&e))?;
-    let expires_at = crate::domain::time::Timestamp::from_micros(exp.unix_seconds() * 1_000_000);
     let body = TokenResponse {
         access_token,
         token_type: "bearer".into(),
         expires_in: ttl,
-        expires_at: expires_at.to_rfc3339(),
+        expires_at: claims.exp,
         scope: claims.scope,
     };
     let mut res = Json(body).into_response();
