@@ -1,7 +1,7 @@
 //! `POST /oauth/token`: the `client_credentials` grant, issuing RFC 9068 JWT
 //! access tokens.
 
-use super::client_auth::{authenticate, credentials};
+use super::client_auth::authenticate_request;
 use super::error::{OAuthError, no_store};
 use super::params::Params;
 use crate::app::AppState;
@@ -75,8 +75,7 @@ async fn issue(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Resp
     let grant = p
         .get("grant_type")
         .ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;
-    let creds = credentials(headers, &p)?;
-    let client = authenticate(state, &creds).await?;
+    let client = authenticate_request(state, headers, &p, super::metadata::TOKEN_PATH).await?;
     if grant != GrantType::ClientCredentials.as_str() {
         return Err(OAuthError::unsupported_grant_type(
             "only client_credentials is supported",

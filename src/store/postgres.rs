@@ -38,3 +38,4 @@ impl PgStore {
 }
 
 super::queries::impl_queries!(PgStore, sqlx::Postgres, " FOR UPDATE");
+super::token_queries::impl_token_queries!(PgStore);

@@ -19,7 +19,6 @@ macro_rules! impl_queries {
         use $crate::store::list_sql;
         use $crate::store::{
             AuthClient, ClientRecord, ListPage, ListQuery, NewClient, PatchPlan, Result, SecretInfo, SortKey, StoreError,
-            StoredSigningKey,
         };
 
         type Tx = sqlx::Transaction<'static, $DB>;
@@ -409,41 +408,6 @@ macro_rules! impl_queries {
                     .fetch_optional(&self.read)
                     .await?;
                 Ok(row.is_some())
-            }
-
-            pub(crate) async fn signing_keys(&self) -> Result<Vec<StoredSigningKey>> {
-                let rows = sqlx::query(
-                    "SELECT kid, algorithm, private_key, public_jwk, created_at FROM signing_keys ORDER BY created_at, kid",
-                )
-                .fetch_all(&self.read)
-                .await?;
-                rows.iter()
-                    .map(|r| {
-                        Ok(StoredSigningKey {
-                            kid: r.try_get("kid")?,
-                            algorithm: r.try_get("algorithm")?,
-                            private_key: r.try_get("private_key")?,
-                            public_jwk: r.try_get("public_jwk")?,
-                            created_at: Timestamp::from_micros(r.try_get("created_at")?),
-                        })
-                    })
-                    .collect()
-            }
-
-            pub(crate) async fn insert_signing_key(&self, k: &StoredSigningKey) -> Result<()> {
-                let mut tx = self.begin_write().await?;
-                sqlx::query(
-                    "INSERT INTO signing_keys (kid, algorithm, private_key, public_jwk, created_at) VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(&k.kid)
-                .bind(&k.algorithm)
-                .bind(&k.private_key)
-                .bind(&k.public_jwk)
-                .bind(k.created_at.micros())
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                Ok(())
             }
 
             pub(crate) async fn server_secret(&self, name: &str, fresh: Vec<u8>, now: Timestamp) -> Result<Vec<u8>> {
