@@ -9,6 +9,7 @@ mod auth;
 mod cli;
 mod clients;
 mod errors;
+mod interop;
 mod introspection;
 mod key_rotation;
 mod keypairs;
