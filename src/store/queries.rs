@@ -377,27 +377,28 @@ macro_rules! impl_queries {
             }
 
             pub(crate) async fn find_auth_client(&self, id: &ClientId) -> Result<Option<AuthClient>> {
-                let row = sqlx::query(
-                    "SELECT c.tenant_id, c.config FROM client_directory d \
+                // One round trip on the token path: a row per secret (the
+                // client's columns repeated), or one row with a NULL hash.
+                let rows = sqlx::query(
+                    "SELECT c.tenant_id, c.config, s.secret_hash FROM client_directory d \
                      JOIN clients c ON c.tenant_id = d.tenant_id AND c.client_id = d.client_id \
+                     LEFT JOIN client_secrets s ON s.tenant_id = c.tenant_id AND s.client_id = c.client_id \
                      WHERE d.client_id = $1",
                 )
                 .bind(id.as_str())
-                .fetch_optional(&self.read)
+                .fetch_all(&self.read)
                 .await?;
-                let Some(row) = row else { return Ok(None) };
-                let tenant_id = TenantId::from_trusted(row.try_get::<String, _>("tenant_id")?);
-                let config: String = row.try_get("config")?;
+                let Some(first) = rows.first() else { return Ok(None) };
+                let tenant_id = TenantId::from_trusted(first.try_get::<String, _>("tenant_id")?);
+                let config: String = first.try_get("config")?;
                 let config: ClientConfig =
                     serde_json::from_str(&config).map_err(|e| StoreError::Corrupt(format!("client config: {e}")))?;
-                let hashes = sqlx::query("SELECT secret_hash FROM client_secrets WHERE tenant_id = $1 AND client_id = $2")
-                    .bind(tenant_id.as_str())
-                    .bind(id.as_str())
-                    .fetch_all(&self.read)
-                    .await?
-                    .iter()
-                    .map(|r| r.try_get::<Vec<u8>, _>(0))
-                    .collect::<Result<Vec<_>, _>>()?;
+                let mut hashes = Vec::with_capacity(rows.len());
+                for r in &rows {
+                    if let Some(h) = r.try_get::<Option<Vec<u8>>, _>("secret_hash")? {
+                        hashes.push(h);
+                    }
+                }
                 Ok(Some(AuthClient { tenant_id, client_id: id.clone(), config, secret_hashes: hashes }))
             }
 
