@@ -93,15 +93,15 @@ fn verify_with(
     })
 }
 
-/// Authenticates a client by its assertion. `client_id` is the body's
-/// parameter (optional: the assertion names the client); `endpoint` is the
-/// URL of the endpoint called, also accepted as the audience.
-pub async fn authenticate(
-    state: &AppState,
-    client_id: Option<&str>,
-    assertion: &str,
-    endpoint: &str,
-) -> Result<AuthClient, OAuthError> {
+/// What an assertion says before it is verified: enough to find the client
+/// and the candidate keys.
+struct Unverified {
+    alg: &'static str,
+    kid: Option<String>,
+    client_id: String,
+}
+
+fn inspect(client_id: Option<&str>, assertion: &str) -> Result<Unverified, OAuthError> {
     let header = jsonwebtoken::decode_header(assertion)
         .map_err(|_| refuse("malformed assertion", client_id))?;
     if header
@@ -124,6 +124,42 @@ pub async fn authenticate(
     if names.iss.as_deref() != Some(id) || names.sub.as_deref() != Some(id) {
         return Err(refuse("iss and sub must be the client id", Some(id)));
     }
+    Ok(Unverified {
+        alg,
+        kid: header.kid,
+        client_id: id.to_owned(),
+    })
+}
+
+/// The checks jsonwebtoken does not make: how far ahead `exp` is, `iat`,
+/// `iss`/`sub` once more on the verified claims, and the `jti`'s shape.
+fn check_claims(claims: &AssertionClaims, id: &str, now_s: i64) -> Result<(), OAuthError> {
+    if claims.exp > now_s + MAX_LIFETIME_SECS + LEEWAY_SECS {
+        return Err(refuse("exp too far ahead", Some(id)));
+    }
+    if claims.iat.is_some_and(|iat| iat > now_s + LEEWAY_SECS) {
+        return Err(refuse("iat in the future", Some(id)));
+    }
+    if claims.iss != id || claims.sub != id {
+        return Err(refuse("iss and sub must be the client id", Some(id)));
+    }
+    if claims.jti.is_empty() || claims.jti.len() > MAX_JTI_LEN {
+        return Err(refuse("jti missing or too long", Some(id)));
+    }
+    Ok(())
+}
+
+/// Authenticates a client by its assertion. `client_id` is the body's
+/// parameter (optional: the assertion names the client); `endpoint` is the
+/// URL of the endpoint called, also accepted as the audience.
+pub async fn authenticate(
+    state: &AppState,
+    client_id: Option<&str>,
+    assertion: &str,
+    endpoint: &str,
+) -> Result<AuthClient, OAuthError> {
+    let seen = inspect(client_id, assertion)?;
+    let id = seen.client_id.as_str();
     let parsed = ClientId::parse(id).ok_or_else(|| refuse("unknown client", Some(id)))?;
     let client = state
         .store
@@ -141,7 +177,7 @@ pub async fn authenticate(
         .public_keys
         .iter()
         .flatten()
-        .filter(|k| k.alg == alg && header.kid.as_ref().is_none_or(|kid| *kid == k.kid))
+        .filter(|k| k.alg == seen.alg && seen.kid.as_ref().is_none_or(|kid| *kid == k.kid))
         .collect();
     let s = &state.settings;
     let token_endpoint = format!("{}{}", s.public_url, super::metadata::TOKEN_PATH);
@@ -149,21 +185,9 @@ pub async fn authenticate(
     let claims = verify_with(assertion, &keys, id, &audiences)
         .ok_or_else(|| refuse("signature, aud, iss, sub, exp or nbf", Some(id)))?;
     let now = Timestamp::now();
-    let now_s = now.unix_seconds();
-    if claims.exp > now_s + MAX_LIFETIME_SECS + LEEWAY_SECS {
-        return Err(refuse("exp too far ahead", Some(id)));
-    }
-    if claims.iat.is_some_and(|iat| iat > now_s + LEEWAY_SECS) {
-        return Err(refuse("iat in the future", Some(id)));
-    }
-    if claims.iss != id || claims.sub != id {
-        return Err(refuse("iss and sub must be the client id", Some(id)));
-    }
-    if claims.jti.is_empty() || claims.jti.len() > MAX_JTI_LEN {
-        return Err(refuse("jti missing or too long", Some(id)));
-    }
+    check_claims(&claims, id, now.unix_seconds())?;
     // Remembered as long as the assertion could pass the checks above.
-    let keep_until = Timestamp::from_micros(0).plus_seconds(claims.exp + LEEWAY_SECS);
+    let keep_until = Timestamp::from_unix_seconds(claims.exp + LEEWAY_SECS);
     let fresh = state
         .store
         .use_assertion_jti(

@@ -52,8 +52,7 @@ async fn run(state: &AppState, headers: &HeaderMap, body: Body) -> Result<(), OA
     if !own {
         return Ok(());
     }
-    let keep_until =
-        Timestamp::from_micros(0).plus_seconds(c.exp.saturating_add(KEEP_AFTER_EXP_SECS));
+    let keep_until = Timestamp::from_unix_seconds(c.exp.saturating_add(KEEP_AFTER_EXP_SECS));
     state
         .store
         .revoke_token(
