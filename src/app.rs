@@ -51,7 +51,7 @@ pub struct AppState {
 impl AppState {
     /// Loads (or creates on first start) the server's keys from the store.
     pub async fn new(store: Store, settings: Settings) -> anyhow::Result<AppState> {
-        let keys = KeyRing::load_or_create(store.clone()).await?;
+        let keys = KeyRing::load_or_create(store.clone(), settings.token_ttl).await?;
         let mut fresh = vec![0u8; 32];
         aws_lc_rs::rand::fill(&mut fresh)
             .map_err(|_| anyhow::anyhow!("system random number generator failed"))?;
@@ -163,11 +163,15 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // Picks up rotated signing keys without a restart (oauth::keys).
+    let refresher = tokio::spawn(state.keys.clone().refresh_periodically());
     let app = router(state);
-    axum::serve(
+    let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await;
+    refresher.abort();
+    served
 }

@@ -18,6 +18,31 @@ pub enum Command {
     /// Manage tenants.
     #[command(subcommand)]
     Tenant(TenantCommand),
+    /// Manage the access-token signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Add a new ES256 signing key. It is published in the JWKS at once and
+    /// signs new access tokens from --activate-in seconds on; running servers
+    /// pick it up without a restart. Old keys stay published until every token
+    /// they signed has expired. Prints the new key as JSON on stdout.
+    Rotate {
+        /// Seconds until the new key signs. The default lets every instance
+        /// sharing the database learn the key first; 0 suits a single instance.
+        #[arg(long, default_value_t = crate::oauth::keys::DEFAULT_ACTIVATION_DELAY_SECS, value_parser = clap::value_parser!(i64).range(0..=86_400))]
+        activate_in: i64,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// List the signing keys and their status (pending, signing, retired,
+    /// expired) as a JSON array on stdout.
+    List {
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -64,11 +64,15 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Caller, A
         })?;
     let tenant = TenantId::from_trusted(claims.tenant_id);
     let client = ClientId::from_trusted(claims.client_id);
-    // Checked on every request, never cached: a deleted client's tokens stop
-    // working at once, on every instance.
-    if !state.store.client_exists(&tenant, &client).await? {
+    // Checked on every request, never cached, in one query: a revoked token
+    // and a deleted client's tokens stop working at once, on every instance.
+    if !state
+        .store
+        .is_token_active(&tenant, &client, &claims.jti)
+        .await?
+    {
         return Err(ApiError::Unauthorized(
-            "the client this token was issued to no longer exists".into(),
+            "the token was revoked or its client no longer exists".into(),
         ));
     }
     Ok(Caller {

@@ -1,9 +1,10 @@
 //! Subcommands: one function each.
 
+pub mod keys;
 mod serve;
 pub mod tenant;
 
-use crate::config::{Cli, Command, LogFormat, TenantCommand};
+use crate::config::{Cli, Command, KeysCommand, LogFormat, TenantCommand};
 use std::process::ExitCode;
 
 /// Logs go to stderr (stdout belongs to command output such as `tenant create`).
@@ -44,6 +45,15 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Tenant(TenantCommand::Create { name, db }) => {
             init_logging(LogFormat::Text);
             runtime.block_on(tenant::create(&name, &db))
+        }
+        Command::Keys(cmd) => {
+            init_logging(LogFormat::Text);
+            match cmd {
+                KeysCommand::Rotate { activate_in, db } => {
+                    runtime.block_on(keys::rotate(activate_in, &db))
+                }
+                KeysCommand::List { db } => runtime.block_on(keys::list(&db)),
+            }
         }
     };
     match result {

@@ -18,6 +18,9 @@ impl Timestamp {
     pub fn from_micros(us: i64) -> Self {
         Self(us)
     }
+    pub fn from_unix_seconds(s: i64) -> Self {
+        Self(s.saturating_mul(1_000_000))
+    }
     pub fn micros(self) -> i64 {
         self.0
     }

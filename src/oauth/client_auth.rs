@@ -1,8 +1,11 @@
-//! Client authentication at the token service: `client_secret_basic` and
-//! `client_secret_post` (RFC 6749 §2.3.1).
+//! Client authentication at the token service: `client_secret_basic`,
+//! `client_secret_post` (RFC 6749 §2.3.1) and `private_key_jwt` (RFC 7523,
+//! in `private_key_jwt.rs`). The token, introspection and revocation
+//! endpoints all authenticate through [`authenticate_request`].
 
 use super::error::OAuthError;
 use super::params::Params;
+use super::private_key_jwt::{self, ASSERTION_TYPE};
 use crate::app::AppState;
 use crate::domain::client::{AppType, AuthMethod};
 use crate::domain::ids::ClientId;
@@ -18,6 +21,11 @@ pub enum Credentials {
     Basic { client_id: String, secret: String },
     /// `client_id` and `client_secret` in the body.
     Post { client_id: String, secret: String },
+    /// `client_assertion` (a signed JWT) in the body; `client_id` optional.
+    Assertion {
+        client_id: Option<String>,
+        assertion: String,
+    },
 }
 
 impl Credentials {
@@ -61,11 +69,27 @@ fn basic(headers: &HeaderMap) -> Result<Option<(String, String)>, OAuthError> {
 pub fn credentials(headers: &HeaderMap, p: &Params) -> Result<Credentials, OAuthError> {
     let basic = basic(headers)?;
     let post = p.get("client_secret");
-    match (basic, post) {
-        (Some(_), Some(_)) => Err(OAuthError::invalid_request(
+    let assertion = p.get("client_assertion");
+    let assertion_type = p.get("client_assertion_type");
+    let uses_assertion = assertion.is_some() || assertion_type.is_some();
+    let methods =
+        usize::from(basic.is_some()) + usize::from(post.is_some()) + usize::from(uses_assertion);
+    if methods > 1 {
+        return Err(OAuthError::invalid_request(
             "use one client authentication method, not several",
-        )),
-        (Some((client_id, secret)), None) => {
+        ));
+    }
+    if uses_assertion {
+        let (Some(assertion), Some(ASSERTION_TYPE)) = (assertion, assertion_type) else {
+            return Err(OAuthError::invalid_client(false));
+        };
+        return Ok(Credentials::Assertion {
+            client_id: p.get("client_id").map(str::to_owned),
+            assertion: assertion.to_owned(),
+        });
+    }
+    match (basic, post) {
+        (Some((client_id, secret)), _) => {
             if p.get("client_id").is_some_and(|id| id != client_id) {
                 return Err(OAuthError::invalid_request(
                     "client_id does not match the Authorization header",
@@ -87,10 +111,25 @@ pub fn credentials(headers: &HeaderMap, p: &Params) -> Result<Credentials, OAuth
 }
 
 /// Verifies the credentials; every failure is the same `invalid_client`.
-pub async fn authenticate(state: &AppState, creds: &Credentials) -> Result<AuthClient, OAuthError> {
+/// `endpoint` is the URL of the endpoint called (an accepted assertion `aud`).
+pub async fn authenticate(
+    state: &AppState,
+    creds: &Credentials,
+    endpoint: &str,
+) -> Result<AuthClient, OAuthError> {
+    let (client_id, secret) = match creds {
+        Credentials::Basic { client_id, secret } | Credentials::Post { client_id, secret } => {
+            (client_id, secret)
+        }
+        Credentials::Assertion {
+            client_id,
+            assertion,
+        } => {
+            return private_key_jwt::authenticate(state, client_id.as_deref(), assertion, endpoint)
+                .await;
+        }
+    };
     let fail = || OAuthError::invalid_client(creds.is_basic());
-    let (Credentials::Basic { client_id, secret } | Credentials::Post { client_id, secret }) =
-        creds;
     let id = ClientId::parse(client_id).ok_or_else(fail)?;
     let client = state.store.find_auth_client(&id).await?.ok_or_else(fail)?;
     let allowed = client.config.app_type == AppType::Web
@@ -99,4 +138,16 @@ pub async fn authenticate(state: &AppState, creds: &Credentials) -> Result<AuthC
         return Err(fail());
     }
     Ok(client)
+}
+
+/// Finds and verifies the credentials of a request to the endpoint at `path`.
+pub async fn authenticate_request(
+    state: &AppState,
+    headers: &HeaderMap,
+    p: &Params,
+    path: &str,
+) -> Result<AuthClient, OAuthError> {
+    let creds = credentials(headers, p)?;
+    let endpoint = format!("{}{path}", state.settings.public_url);
+    authenticate(state, &creds, &endpoint).await
 }

@@ -1,5 +1,9 @@
-//! RFC 8414 authorization-server metadata and the JWKS it points to.
+//! RFC 8414 authorization-server metadata and the JWKS it points to. The
+//! metadata lists exactly what is implemented, nothing more.
 
+use super::introspection::INTROSPECTION_PATH;
+use super::private_key_jwt::ALGORITHMS;
+use super::revocation::REVOCATION_PATH;
 use crate::app::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -8,6 +12,14 @@ use serde_json::json;
 
 pub const JWKS_PATH: &str = "/oauth/jwks";
 pub const TOKEN_PATH: &str = "/oauth/token";
+
+/// Client authentication methods of the token, introspection and revocation
+/// endpoints (all three authenticate clients the same way).
+pub const AUTH_METHODS: [&str; 3] = [
+    "client_secret_basic",
+    "client_secret_post",
+    "private_key_jwt",
+];
 
 pub async fn metadata(State(state): State<AppState>) -> Response {
     let base = &state.settings.public_url;
@@ -18,7 +30,14 @@ pub async fn metadata(State(state): State<AppState>) -> Response {
         // No authorization endpoint exists, so no response type is supported.
         "response_types_supported": [],
         "grant_types_supported": ["client_credentials"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "token_endpoint_auth_methods_supported": AUTH_METHODS,
+        "token_endpoint_auth_signing_alg_values_supported": ALGORITHMS,
+        "introspection_endpoint": format!("{base}{INTROSPECTION_PATH}"),
+        "introspection_endpoint_auth_methods_supported": AUTH_METHODS,
+        "introspection_endpoint_auth_signing_alg_values_supported": ALGORITHMS,
+        "revocation_endpoint": format!("{base}{REVOCATION_PATH}"),
+        "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
+        "revocation_endpoint_auth_signing_alg_values_supported": ALGORITHMS,
         "scopes_supported": [crate::api::auth::SCOPE_READ, crate::api::auth::SCOPE_WRITE],
         "service_documentation": format!("{base}/openapi.json"),
     }))

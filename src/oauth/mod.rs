@@ -1,12 +1,15 @@
 //! The OAuth 2.0 authorization server: token endpoint, client
-//! authentication, signing keys, metadata. Its errors are RFC 6749's, not the
-//! management API's.
+//! authentication, introspection, revocation, signing keys, metadata. Its
+//! errors are RFC 6749's, not the management API's.
 
 pub mod client_auth;
 pub mod error;
+pub mod introspection;
 pub mod keys;
 pub mod metadata;
 pub mod params;
+pub mod private_key_jwt;
+pub mod revocation;
 pub mod token;
 
 use crate::app::AppState;
@@ -21,4 +24,9 @@ pub fn router() -> Router<AppState> {
             get(metadata::metadata),
         )
         .route(metadata::JWKS_PATH, get(metadata::jwks))
+        .route(
+            introspection::INTROSPECTION_PATH,
+            post(introspection::introspect),
+        )
+        .route(revocation::REVOCATION_PATH, post(revocation::revoke))
 }

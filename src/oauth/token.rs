@@ -1,7 +1,7 @@
 //! `POST /oauth/token`: the `client_credentials` grant, issuing RFC 9068 JWT
 //! access tokens.
 
-use super::client_auth::{authenticate, credentials};
+use super::client_auth::authenticate_request;
 use super::error::{OAuthError, no_store};
 use super::params::Params;
 use crate::app::AppState;
@@ -37,7 +37,9 @@ pub struct TokenResponse {
     pub access_token: String,
     pub token_type: String,
     pub expires_in: i64,
-    pub expires_at: String,
+    /// Unix seconds, like the token's `exp`: client libraries such as
+    /// Authlib and oauthlib read `expires_at` as an integer timestamp.
+    pub expires_at: i64,
     pub scope: String,
 }
 
@@ -73,8 +75,7 @@ async fn issue(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Resp
     let grant = p
         .get("grant_type")
         .ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;
-    let creds = credentials(headers, &p)?;
-    let client = authenticate(state, &creds).await?;
+    let client = authenticate_request(state, headers, &p, super::metadata::TOKEN_PATH).await?;
     if grant != GrantType::ClientCredentials.as_str() {
         return Err(OAuthError::unsupported_grant_type(
             "only client_credentials is supported",
@@ -104,12 +105,11 @@ async fn issue(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Resp
         .keys
         .sign(ACCESS_TOKEN_TYPE, &claims)
         .map_err(|e| OAuthError::server_error(&e))?;
-    let expires_at = crate::domain::time::Timestamp::from_micros(exp.unix_seconds() * 1_000_000);
     let body = TokenResponse {
         access_token,
         token_type: "bearer".into(),
         expires_in: ttl,
-        expires_at: expires_at.to_rfc3339(),
+        expires_at: claims.exp,
         scope: claims.scope,
     };
     let mut res = Json(body).into_response();

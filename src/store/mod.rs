@@ -10,6 +10,7 @@ mod list_sql;
 mod postgres;
 mod queries;
 mod sqlite;
+mod token_queries;
 
 pub use list_sql::{ListPage, ListQuery, Position, Sort, SortField, SortKey};
 
@@ -72,6 +73,10 @@ pub struct StoredSigningKey {
     pub private_key: Vec<u8>,
     pub public_jwk: String,
     pub created_at: Timestamp,
+    /// When the key starts signing; it is published in the JWKS before that.
+    pub activates_at: Timestamp,
+    /// Longest access-token lifetime (seconds) used while the key could sign.
+    pub max_token_ttl: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -327,6 +332,54 @@ impl Store {
     /// serialised here, so exactly one first key is made and all use it.
     pub async fn insert_first_signing_key(&self, key: &StoredSigningKey) -> Result<bool> {
         dispatch!(self.insert_first_signing_key(key))
+    }
+
+    /// Records that an instance signs with `kid` using tokens of `ttl`
+    /// seconds, so the key stays published long enough (only ever raises it).
+    pub async fn raise_key_token_ttl(&self, kid: &str, ttl: i64) -> Result<()> {
+        dispatch!(self.raise_key_token_ttl(kid, ttl))
+    }
+
+    pub async fn delete_signing_key(&self, kid: &str) -> Result<()> {
+        dispatch!(self.delete_signing_key(kid))
+    }
+
+    /// Takes a client assertion's `jti` until `keep_until`; `false` when it
+    /// was already taken and has not expired (a replay), on any instance.
+    /// Also prunes the tenant's expired `jti`s.
+    pub async fn use_assertion_jti(
+        &self,
+        tenant: &TenantId,
+        client: &ClientId,
+        jti: &str,
+        keep_until: Timestamp,
+        now: Timestamp,
+    ) -> Result<bool> {
+        dispatch!(self.use_assertion_jti(tenant, client, jti, keep_until, now))
+    }
+
+    /// Records an access token as revoked until `keep_until` (idempotent);
+    /// also prunes the tenant's revocations of expired tokens.
+    pub async fn revoke_token(
+        &self,
+        tenant: &TenantId,
+        client: &ClientId,
+        jti: &str,
+        keep_until: Timestamp,
+        now: Timestamp,
+    ) -> Result<()> {
+        dispatch!(self.revoke_token(tenant, client, jti, keep_until, now))
+    }
+
+    /// Whether an access token (already verified) may still be used: its
+    /// client exists in its tenant and the token was not revoked. One query.
+    pub async fn is_token_active(
+        &self,
+        tenant: &TenantId,
+        client: &ClientId,
+        jti: &str,
+    ) -> Result<bool> {
+        dispatch!(self.is_token_active(tenant, client, jti))
     }
 
     /// Returns the named server secret, creating it from `fresh` if no

@@ -79,3 +79,4 @@ async fn check_reachable(
 }
 
 super::queries::impl_queries!(PgStore, sqlx::Postgres, " FOR UPDATE");
+super::token_queries::impl_token_queries!(PgStore);

@@ -19,7 +19,6 @@ macro_rules! impl_queries {
         use $crate::store::list_sql;
         use $crate::store::{
             AuthClient, ClientRecord, ListPage, ListQuery, NewClient, PatchPlan, Result, SecretInfo, SortKey, StoreError,
-            StoredSigningKey,
         };
 
         type Tx = sqlx::Transaction<'static, $DB>;
@@ -378,27 +377,28 @@ macro_rules! impl_queries {
             }
 
             pub(crate) async fn find_auth_client(&self, id: &ClientId) -> Result<Option<AuthClient>> {
-                let row = sqlx::query(
-                    "SELECT c.tenant_id, c.config FROM client_directory d \
+                // One round trip on the token path: a row per secret (the
+                // client's columns repeated), or one row with a NULL hash.
+                let rows = sqlx::query(
+                    "SELECT c.tenant_id, c.config, s.secret_hash FROM client_directory d \
                      JOIN clients c ON c.tenant_id = d.tenant_id AND c.client_id = d.client_id \
+                     LEFT JOIN client_secrets s ON s.tenant_id = c.tenant_id AND s.client_id = c.client_id \
                      WHERE d.client_id = $1",
                 )
                 .bind(id.as_str())
-                .fetch_optional(&self.read)
+                .fetch_all(&self.read)
                 .await?;
-                let Some(row) = row else { return Ok(None) };
-                let tenant_id = TenantId::from_trusted(row.try_get::<String, _>("tenant_id")?);
-                let config: String = row.try_get("config")?;
+                let Some(first) = rows.first() else { return Ok(None) };
+                let tenant_id = TenantId::from_trusted(first.try_get::<String, _>("tenant_id")?);
+                let config: String = first.try_get("config")?;
                 let config: ClientConfig =
                     serde_json::from_str(&config).map_err(|e| StoreError::Corrupt(format!("client config: {e}")))?;
-                let hashes = sqlx::query("SELECT secret_hash FROM client_secrets WHERE tenant_id = $1 AND client_id = $2")
-                    .bind(tenant_id.as_str())
-                    .bind(id.as_str())
-                    .fetch_all(&self.read)
-                    .await?
-                    .iter()
-                    .map(|r| r.try_get::<Vec<u8>, _>(0))
-                    .collect::<Result<Vec<_>, _>>()?;
+                let mut hashes = Vec::with_capacity(rows.len());
+                for r in &rows {
+                    if let Some(h) = r.try_get::<Option<Vec<u8>>, _>("secret_hash")? {
+                        hashes.push(h);
+                    }
+                }
                 Ok(Some(AuthClient { tenant_id, client_id: id.clone(), config, secret_hashes: hashes }))
             }
 
@@ -409,75 +409,6 @@ macro_rules! impl_queries {
                     .fetch_optional(&self.read)
                     .await?;
                 Ok(row.is_some())
-            }
-
-            pub(crate) async fn signing_keys(&self) -> Result<Vec<StoredSigningKey>> {
-                let rows = sqlx::query(
-                    "SELECT kid, algorithm, private_key, public_jwk, created_at FROM signing_keys ORDER BY created_at, kid",
-                )
-                .fetch_all(&self.read)
-                .await?;
-                rows.iter()
-                    .map(|r| {
-                        Ok(StoredSigningKey {
-                            kid: r.try_get("kid")?,
-                            algorithm: r.try_get("algorithm")?,
-                            private_key: r.try_get("private_key")?,
-                            public_jwk: r.try_get("public_jwk")?,
-                            created_at: Timestamp::from_micros(r.try_get("created_at")?),
-                        })
-                    })
-                    .collect()
-            }
-
-            pub(crate) async fn insert_signing_key(&self, k: &StoredSigningKey) -> Result<()> {
-                let mut tx = self.begin_write().await?;
-                sqlx::query(
-                    "INSERT INTO signing_keys (kid, algorithm, private_key, public_jwk, created_at) VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(&k.kid)
-                .bind(&k.algorithm)
-                .bind(&k.private_key)
-                .bind(&k.public_jwk)
-                .bind(k.created_at.micros())
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            pub(crate) async fn insert_first_signing_key(&self, k: &StoredSigningKey) -> Result<bool> {
-                let mut tx = self.begin_write().await?;
-                // Every instance locks the same guard row before it looks at
-                // the keys, so only the first to get the lock finds none; the
-                // others wait for its commit and then see its key. (SQLite's
-                // BEGIN IMMEDIATE already serialises the whole transaction.)
-                sqlx::query(
-                    "INSERT INTO server_secrets (name, value, created_at) VALUES ('first-signing-key-guard', $1, $2) \
-                     ON CONFLICT (name) DO NOTHING",
-                )
-                .bind(Vec::<u8>::new())
-                .bind(k.created_at.micros())
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query(concat!("SELECT name FROM server_secrets WHERE name = 'first-signing-key-guard'", $for_update))
-                    .fetch_one(&mut *tx)
-                    .await?;
-                if sqlx::query("SELECT kid FROM signing_keys LIMIT 1").fetch_optional(&mut *tx).await?.is_some() {
-                    return Ok(false);
-                }
-                sqlx::query(
-                    "INSERT INTO signing_keys (kid, algorithm, private_key, public_jwk, created_at) VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(&k.kid)
-                .bind(&k.algorithm)
-                .bind(&k.private_key)
-                .bind(&k.public_jwk)
-                .bind(k.created_at.micros())
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                Ok(true)
             }
 
             pub(crate) async fn server_secret(&self, name: &str, fresh: Vec<u8>, now: Timestamp) -> Result<Vec<u8>> {

@@ -75,3 +75,4 @@ impl SqliteStore {
 }
 
 super::queries::impl_queries!(SqliteStore, sqlx::Sqlite, "");
+super::token_queries::impl_token_queries!(SqliteStore);

@@ -44,7 +44,9 @@ async fn assert_401(app: &TestApp, auth: Option<&str>, why: &str) {
 #[tokio::test]
 async fn missing_malformed_and_forged_tokens_are_401() {
     let app = spawn_app().await;
-    let ring = KeyRing::load_or_create(app.store.clone()).await.unwrap();
+    let ring = KeyRing::load_or_create(app.store.clone(), 21600)
+        .await
+        .unwrap();
     let good = claims(&app, 600);
     let expired = ring.sign("at+jwt", &claims(&app, -60)).unwrap();
     let wrong_typ = ring.sign("JWT", &good).unwrap();
@@ -58,7 +60,7 @@ async fn missing_malformed_and_forged_tokens_are_401() {
     let foreign_store = registrar::store::Store::connect("sqlite::memory:", &Default::default())
         .await
         .unwrap();
-    let foreign = KeyRing::load_or_create(foreign_store)
+    let foreign = KeyRing::load_or_create(foreign_store, 21600)
         .await
         .unwrap()
         .sign("at+jwt", &good)

@@ -1,0 +1,36 @@
+-- wrk script: POSTs client_credentials token requests authenticated by
+-- private_key_jwt, each with its own pre-signed assertion (and so its own
+-- jti), read from the file given as the first script argument. With several
+-- wrk threads (second argument: their count) each takes every n-th line, so no
+-- assertion is sent twice; past the end of its share a thread wraps around,
+-- and those replays show up as non-2xx responses.
+
+local counter = 0
+function setup(thread)
+  thread:set("id", counter)
+  counter = counter + 1
+end
+
+local requests = {}
+local i = 0
+
+function init(args)
+  local n = tonumber(args[2] or "1")
+  local k = 0
+  local prefix = "grant_type=client_credentials"
+    .. "&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"
+    .. "&client_assertion="
+  local headers = { ["Content-Type"] = "application/x-www-form-urlencoded" }
+  for line in io.lines(args[1]) do
+    if k % n == (id or 0) then
+      requests[#requests + 1] = wrk.format("POST", "/oauth/token", headers, prefix .. line)
+    end
+    k = k + 1
+  end
+end
+
+function request()
+  i = i + 1
+  if i > #requests then i = 1 end
+  return requests[i]
+end

@@ -1,0 +1,95 @@
+//! `registrar keys rotate` and `registrar keys list`: the access-token
+//! signing keys kept in the store (see `oauth::keys` for the rules).
+
+use crate::config::DbArgs;
+use crate::domain::time::Timestamp;
+use crate::oauth::keys::{KeyStatus, generate_key, key_statuses};
+use crate::store::{Store, StoredSigningKey};
+use serde::Serialize;
+
+/// One key as `keys list` shows it; never the private key.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyInfo {
+    pub kid: String,
+    pub algorithm: String,
+    pub status: &'static str,
+    pub created_at: Timestamp,
+    pub activates_at: Timestamp,
+    /// For a retired key: when it leaves the JWKS.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published_until: Option<Timestamp>,
+    /// Longest access-token lifetime (seconds) any server used with it.
+    pub max_token_ttl: i64,
+}
+
+fn describe(keys: &[StoredSigningKey], now: Timestamp) -> Vec<KeyInfo> {
+    keys.iter()
+        .zip(key_statuses(keys, now))
+        .map(|(k, status)| KeyInfo {
+            kid: k.kid.clone(),
+            algorithm: k.algorithm.clone(),
+            status: status.as_str(),
+            created_at: k.created_at,
+            activates_at: k.activates_at,
+            published_until: match status {
+                KeyStatus::Retired { published_until } => Some(published_until),
+                _ => None,
+            },
+            max_token_ttl: k.max_token_ttl,
+        })
+        .collect()
+}
+
+/// What `keys rotate` prints.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rotated {
+    pub kid: String,
+    pub activates_at: Timestamp,
+    /// Keys removed from the store because every token they signed expired.
+    pub removed: Vec<String>,
+}
+
+/// Adds a key signing from `activate_in` seconds on (at once if the store has
+/// no key yet) and deletes the keys no longer published.
+pub async fn rotate_in(store: &Store, activate_in: i64) -> anyhow::Result<Rotated> {
+    let now = Timestamp::now();
+    let existing = store.signing_keys().await?;
+    let activates_at = if existing.is_empty() {
+        now
+    } else {
+        now.plus_seconds(activate_in)
+    };
+    let key = generate_key(now, activates_at)?;
+    store.insert_signing_key(&key).await?;
+    let mut removed = Vec::new();
+    for (k, status) in existing.iter().zip(key_statuses(&existing, now)) {
+        if status == KeyStatus::Expired {
+            store.delete_signing_key(&k.kid).await?;
+            removed.push(k.kid.clone());
+        }
+    }
+    Ok(Rotated {
+        kid: key.kid,
+        activates_at,
+        removed,
+    })
+}
+
+pub async fn rotate(activate_in: i64, db: &DbArgs) -> anyhow::Result<()> {
+    let store = Store::connect(&db.database_url, &db.pool()).await?;
+    let rotated = rotate_in(&store, activate_in).await;
+    store.close().await;
+    println!("{}", serde_json::to_string(&rotated?)?);
+    Ok(())
+}
+
+pub async fn list(db: &DbArgs) -> anyhow::Result<()> {
+    let store = Store::connect(&db.database_url, &db.pool()).await?;
+    let keys = store.signing_keys().await;
+    store.close().await;
+    let infos = describe(&keys?, Timestamp::now());
+    println!("{}", serde_json::to_string_pretty(&infos)?);
+    Ok(())
+}
