@@ -9,6 +9,7 @@
 #                                and stops and removes the cluster on exit; with
 #                                PG_PIN set, the server's processes run on those
 #                                CPUs (taskset)
+#   pg_create_database NAME      creates a database on that cluster; prints its URL
 #
 # PostgreSQL refuses to run as root: as root (CI containers) the cluster runs as
 # the `postgres` user that Debian's packages create.
@@ -17,7 +18,9 @@
 # /usr/lib/postgresql/<major>/bin (newest major first).
 pg_bin_dir() {
   local ctl dir
-  if ctl=$(command -v pg_ctl) && [ -x "$(dirname "$ctl")/initdb" ]; then
+  # The real directory, not that of a symbolic link on PATH, so the other
+  # server tools (postgres, createdb) are found beside pg_ctl.
+  if ctl=$(command -v pg_ctl) && ctl=$(readlink -f "$ctl") && [ -x "$(dirname "$ctl")/initdb" ]; then
     dirname "$ctl"
     return 0
   fi
@@ -78,4 +81,9 @@ pg_start_throwaway() {
     return 1
   fi
   PG_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
+}
+
+pg_create_database() {
+  pg_as_owner "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres "$1"
+  echo "postgres://postgres@127.0.0.1:$PG_PORT/$1"
 }
