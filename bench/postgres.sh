@@ -121,7 +121,15 @@ SECTION="$BENCH_TMP/section.md"
   echo
   side_by_side
   echo
-  echo "Non-2xx answers (must be 0): $(awk -F'|' '{n += $5} END {print n + 0}' "$BENCH_TMP/results")."
+  echo "Non-2xx answers: $(awk -F'|' '$5 > 0 {printf "%s%s: %s", sep, $1, $5; sep = ", "} END {if (!sep) printf "none"}' "$BENCH_TMP/results")."
+  # What the servers logged about them (503s say which wait ran out).
+  for log in "$BENCH_TMP"/registrar.*.log; do
+    backend=$(grep -o 'backend="[a-z]*"' "$log" | head -1 | cut -d'"' -f2)
+    n503=$(grep -c 'status=503' "$log" || true)
+    if [ "${n503:-0}" -gt 0 ]; then
+      echo "The $backend server answered $n503 requests 503: $(grep -o 'store unavailable error=[^"]*' "$log" | sort | uniq -c | sort -rn | head -1 | sed 's/^ *//')."
+    fi
+  done
 } >"$SECTION"
 
 [ -f "$RESULTS" ] || printf '# Benchmark results\n\nWritten by the scripts in bench/ (see bench/README.md); each section is replaced by the script that owns it.\n' >"$RESULTS"

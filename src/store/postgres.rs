@@ -3,7 +3,7 @@
 //! every instance sharing the database.
 //!
 //! Every instance is stateless: the pool reconnects by itself after the
-//! server was lost (each idle connection is pinged before use), so the
+//! server was lost (a connection that sat idle is pinged before use), so the
 //! service recovers without a restart once PostgreSQL answers again.
 
 use super::{PoolSettings, redact_url};
@@ -12,8 +12,17 @@ use sqlx::ConnectOptions as _;
 use sqlx::Connection as _;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use std::str::FromStr as _;
+use std::time::Duration;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// A pooled connection idle for less than this is used without a ping first.
+/// Under load every connection is busy, so this saves a round trip per query;
+/// after an outage, which outlasts it, every idle connection is pinged and a
+/// dead one replaced before a request gets it. (sqlx also pings each
+/// connection when it is returned, off the request's path, and closes it if
+/// that fails.)
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
 
 #[derive(Clone)]
 pub struct PgStore {
@@ -36,6 +45,18 @@ impl PgStore {
         let pg = PgPoolOptions::new()
             .max_connections(pool.max_connections.max(1))
             .acquire_timeout(pool.acquire_timeout)
+            // sqlx pings every connection before handing it out, a round trip
+            // per query; only connections idle for a while are pinged here.
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for < PING_IF_IDLE_FOR {
+                        return Ok(true);
+                    }
+                    // A dead connection is dropped and another one tried.
+                    Ok(conn.ping().await.is_ok())
+                })
+            })
             .connect_with(opts)
             .await
             .with_context(|| format!("cannot connect to PostgreSQL at `{shown}`"))?;

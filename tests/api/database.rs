@@ -199,6 +199,27 @@ async fn poll_until(node: &Instance, token: &str, url: &str, want: StatusCode) {
     }
 }
 
+/// Lists `n` times at once, so the server needs up to `n` pooled connections.
+async fn concurrent_lists(node: &Instance, token: &str, n: usize) -> Vec<StatusCode> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..n {
+        let (http, url, token) = (
+            node.http.clone(),
+            node.resolve("/api/core/oauth-clients"),
+            token.to_owned(),
+        );
+        tasks.spawn(async move {
+            http.get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("send")
+                .status()
+        });
+    }
+    tasks.join_all().await
+}
+
 #[tokio::test]
 async fn losing_postgresql_answers_503_and_the_service_recovers_without_restart() {
     if !testing_postgres() {
@@ -210,8 +231,12 @@ async fn losing_postgresql_answers_503_and_the_service_recovers_without_restart(
     let node = &nodes[0];
     let pid = node.pid();
     let token = node.token(&id, &secret).await;
-    let (status, _) = node.get(&token, "/api/core/oauth-clients").await;
-    assert_eq!(status, StatusCode::OK);
+    // Several connections in the pool, all of which the outage kills.
+    let statuses = concurrent_lists(node, &token, 8).await;
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::OK),
+        "{statuses:?}"
+    );
 
     cluster.pg_ctl_stop("fast");
     let res = node
@@ -237,6 +262,12 @@ async fn losing_postgresql_answers_503_and_the_service_recovers_without_restart(
 
     cluster.pg_ctl_start();
     poll_until(node, &token, "/api/core/oauth-clients", StatusCode::OK).await;
+    // No request gets a connection that died with the old server.
+    let statuses = concurrent_lists(node, &token, 8).await;
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::OK),
+        "after recovery: {statuses:?}"
+    );
     let (status, body) = node.post(&token, "/api/core/oauth-clients", &body).await;
     assert_eq!(status, StatusCode::CREATED, "writes work again: {body}");
     let (status, _) = node.get("", "/health").await;
