@@ -16,25 +16,29 @@ const BIN: &str = env!("CARGO_BIN_EXE_registrar");
 /// it is the token issuer and audience and the base of every link.
 pub const PUBLIC_URL: &str = "http://registrar.test";
 
-/// One `registrar serve` process, killed when dropped so that a failing test
-/// leaves no server behind.
+/// A child process that is killed when dropped, so that a failing test
+/// (even one that fails while others are still starting) leaves no server
+/// behind.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// One running `registrar serve` process.
 pub struct Instance {
-    child: Child,
+    child: KillOnDrop,
     /// Where this process listens (the ready line's address).
     pub base: String,
     pub http: reqwest::Client,
 }
 
-impl Drop for Instance {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// A started process whose ready line has not been read yet.
 struct Starting {
-    child: Child,
+    child: KillOnDrop,
     ready: std::sync::mpsc::Receiver<String>,
     log: Arc<Mutex<Vec<String>>>,
 }
@@ -67,7 +71,11 @@ fn spawn(db: &str, extra: &[&str]) -> Starting {
             keep.lock().expect("log lock").push(line);
         }
     });
-    Starting { child, ready, log }
+    Starting {
+        child: KillOnDrop(child),
+        ready,
+        log,
+    }
 }
 
 impl Starting {
@@ -85,7 +93,7 @@ impl Starting {
                     http,
                 };
             }
-            let exited = self.child.try_wait().expect("try_wait");
+            let exited = self.child.0.try_wait().expect("try_wait");
             assert!(
                 exited.is_none() && Instant::now() < deadline,
                 "registrar serve did not become ready ({exited:?}); stderr:\n{}",
@@ -104,11 +112,11 @@ pub fn start_instances(db: &str, n: usize, extra: &[&str]) -> Vec<Instance> {
 
 impl Instance {
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.child.0.id()
     }
 
     pub fn has_exited(&mut self) -> bool {
-        self.child.try_wait().expect("try_wait").is_some()
+        self.child.0.try_wait().expect("try_wait").is_some()
     }
 
     /// `url` may be one of the service's absolute links: its public base is
