@@ -81,10 +81,7 @@ fn refuse(
 /// target and headers, then bounds the time the rest of the stack may take.
 pub async fn enforce(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
-    let uri_len = req
-        .uri()
-        .path_and_query()
-        .map_or(0, |pq| pq.as_str().len());
+    let uri_len = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
     if uri_len > MAX_URI_BYTES {
         return refuse(
             &path,

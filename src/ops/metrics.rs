@@ -92,7 +92,14 @@ fn method_label(m: &Method) -> &'static str {
 
 impl Metrics {
     /// Records one finished request.
-    pub fn record(&self, api: Api, route: &str, method: &Method, status: StatusCode, took: Duration) {
+    pub fn record(
+        &self,
+        api: Api,
+        route: &str,
+        method: &Method,
+        status: StatusCode,
+        took: Duration,
+    ) {
         let secs = took.as_secs_f64();
         let slot = BUCKETS
             .iter()
@@ -118,7 +125,8 @@ impl Metrics {
                 self.tokens_issued.fetch_add(1, Ordering::Relaxed);
             }
             (Api::Management, StatusCode::UNAUTHORIZED) => {
-                self.auth_failures_management.fetch_add(1, Ordering::Relaxed);
+                self.auth_failures_management
+                    .fetch_add(1, Ordering::Relaxed);
             }
             (Api::Token | Api::OAuth, StatusCode::UNAUTHORIZED) => {
                 self.auth_failures_oauth.fetch_add(1, Ordering::Relaxed);
@@ -162,8 +170,14 @@ impl Metrics {
             "registrar_authentication_failures_total",
             "Failed authentications: 401 answers of the management API (bearer token) and of the OAuth endpoints (invalid_client).",
             &[
-                ("{api=\"management\"}", self.auth_failures_management.load(Ordering::Relaxed)),
-                ("{api=\"oauth\"}", self.auth_failures_oauth.load(Ordering::Relaxed)),
+                (
+                    "{api=\"management\"}",
+                    self.auth_failures_management.load(Ordering::Relaxed),
+                ),
+                (
+                    "{api=\"oauth\"}",
+                    self.auth_failures_oauth.load(Ordering::Relaxed),
+                ),
             ],
         );
         counter(
@@ -268,8 +282,16 @@ impl Metrics {
                 "http_request_duration_seconds_bucket{{{l},le=\"+Inf\"}} {}",
                 s.count
             );
-            let _ = writeln!(out, "http_request_duration_seconds_sum{{{l}}} {}", s.sum_seconds);
-            let _ = writeln!(out, "http_request_duration_seconds_count{{{l}}} {}", s.count);
+            let _ = writeln!(
+                out,
+                "http_request_duration_seconds_sum{{{l}}} {}",
+                s.sum_seconds
+            );
+            let _ = writeln!(
+                out,
+                "http_request_duration_seconds_count{{{l}}} {}",
+                s.count
+            );
         }
     }
 }
@@ -308,19 +330,67 @@ mod tests {
     fn histogram_buckets_are_cumulative_and_counters_follow_status() {
         let m = Metrics::default();
         let route = "/api/core/oauth-clients/{id}";
-        m.record(Api::Management, route, &Method::GET, StatusCode::OK, Duration::from_micros(300));
-        m.record(Api::Management, route, &Method::GET, StatusCode::OK, Duration::from_millis(30));
-        m.record(Api::Management, "(unmatched)", &Method::GET, StatusCode::UNAUTHORIZED, Duration::ZERO);
-        m.record(Api::Token, "/oauth/token", &Method::POST, StatusCode::OK, Duration::ZERO);
-        m.record(Api::Token, "/oauth/token", &Method::POST, StatusCode::UNAUTHORIZED, Duration::ZERO);
-        let text = m.render(&[PoolStats { name: "read", size: 2, idle: 1, max: 16 }]);
-        let has = |line: &str| assert!(text.lines().any(|l| l == line), "missing `{line}` in\n{text}");
+        m.record(
+            Api::Management,
+            route,
+            &Method::GET,
+            StatusCode::OK,
+            Duration::from_micros(300),
+        );
+        m.record(
+            Api::Management,
+            route,
+            &Method::GET,
+            StatusCode::OK,
+            Duration::from_millis(30),
+        );
+        m.record(
+            Api::Management,
+            "(unmatched)",
+            &Method::GET,
+            StatusCode::UNAUTHORIZED,
+            Duration::ZERO,
+        );
+        m.record(
+            Api::Token,
+            "/oauth/token",
+            &Method::POST,
+            StatusCode::OK,
+            Duration::ZERO,
+        );
+        m.record(
+            Api::Token,
+            "/oauth/token",
+            &Method::POST,
+            StatusCode::UNAUTHORIZED,
+            Duration::ZERO,
+        );
+        let text = m.render(&[PoolStats {
+            name: "read",
+            size: 2,
+            idle: 1,
+            max: 16,
+        }]);
+        let has = |line: &str| {
+            assert!(
+                text.lines().any(|l| l == line),
+                "missing `{line}` in\n{text}"
+            )
+        };
         let l = "route=\"/api/core/oauth-clients/{id}\",method=\"GET\",status=\"200\"";
         has(&format!("http_requests_total{{{l}}} 2"));
-        has(&format!("http_request_duration_seconds_bucket{{{l},le=\"0.0005\"}} 1"));
-        has(&format!("http_request_duration_seconds_bucket{{{l},le=\"0.025\"}} 1"));
-        has(&format!("http_request_duration_seconds_bucket{{{l},le=\"0.05\"}} 2"));
-        has(&format!("http_request_duration_seconds_bucket{{{l},le=\"+Inf\"}} 2"));
+        has(&format!(
+            "http_request_duration_seconds_bucket{{{l},le=\"0.0005\"}} 1"
+        ));
+        has(&format!(
+            "http_request_duration_seconds_bucket{{{l},le=\"0.025\"}} 1"
+        ));
+        has(&format!(
+            "http_request_duration_seconds_bucket{{{l},le=\"0.05\"}} 2"
+        ));
+        has(&format!(
+            "http_request_duration_seconds_bucket{{{l},le=\"+Inf\"}} 2"
+        ));
         has(&format!("http_request_duration_seconds_count{{{l}}} 2"));
         has("registrar_tokens_issued_total 1");
         has("registrar_authentication_failures_total{api=\"management\"} 1");

@@ -25,7 +25,9 @@ pub const SPEC: &str = include_str!("../../docs/openapi.json");
 /// (an empty object) is never served in practice.
 fn spec_value() -> &'static Value {
     static SPEC_VALUE: OnceLock<Value> = OnceLock::new();
-    SPEC_VALUE.get_or_init(|| serde_json::from_str(SPEC).unwrap_or_else(|_| Value::Object(Default::default())))
+    SPEC_VALUE.get_or_init(|| {
+        serde_json::from_str(SPEC).unwrap_or_else(|_| Value::Object(Default::default()))
+    })
 }
 
 /// `GET /openapi.json`: the description, its `servers` naming this server's
@@ -72,7 +74,8 @@ fn swagger_file(file: &str) -> Response {
         Ok(None) => StatusCode::NOT_FOUND.into_response(),
         Err(e) => {
             tracing::error!(error = %e, "cannot serve Swagger UI file");
-            crate::api::error::ApiError::Internal(anyhow::anyhow!("swagger ui: {e}")).into_response()
+            crate::api::error::ApiError::Internal(anyhow::anyhow!("swagger ui: {e}"))
+                .into_response()
         }
     }
 }
@@ -86,7 +89,9 @@ mod tests {
         let v: Value = serde_json::from_str(SPEC).expect("docs/openapi.json is JSON");
         assert!(v["openapi"].as_str().is_some_and(|s| s.starts_with("3.")));
         assert!(v["paths"].as_object().is_some_and(|p| p.len() >= 10));
-        let index = utoipa_swagger_ui::serve("", swagger_config()).unwrap().unwrap();
+        let index = utoipa_swagger_ui::serve("", swagger_config())
+            .unwrap()
+            .unwrap();
         assert!(String::from_utf8_lossy(&index.bytes).contains("swagger-ui"));
         let init = utoipa_swagger_ui::serve("swagger-initializer.js", swagger_config())
             .unwrap()

@@ -114,10 +114,11 @@ impl Limited {
 
 fn check(limit: Option<&Gcra>, key: &str) -> Result<(), Limited> {
     let Some(g) = limit else { return Ok(()) };
-    g.check_at(key, Instant::now()).map_err(|retry_after| Limited {
-        retry_after,
-        per_minute: g.per_minute(),
-    })
+    g.check_at(key, Instant::now())
+        .map_err(|retry_after| Limited {
+            retry_after,
+            per_minute: g.per_minute(),
+        })
 }
 
 impl RateLimits {
@@ -258,7 +259,11 @@ mod tests {
             g.check_at("busy", t0).unwrap();
         }
         assert_eq!(g.prune_at(t0), 1001, "nothing is stale yet");
-        assert_eq!(g.prune_at(t0 + Duration::from_secs(1)), 1, "only `busy` is left");
+        assert_eq!(
+            g.prune_at(t0 + Duration::from_secs(1)),
+            1,
+            "only `busy` is left"
+        );
         assert_eq!(g.prune_at(t0 + Duration::from_secs(60)), 0);
     }
 }

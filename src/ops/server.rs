@@ -85,7 +85,10 @@ pub async fn serve(
 /// `axum::serve` does, rather than ending the server.
 async fn accept_error(e: &std::io::Error) {
     use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
-    if matches!(e.kind(), ConnectionAborted | ConnectionRefused | ConnectionReset) {
+    if matches!(
+        e.kind(),
+        ConnectionAborted | ConnectionRefused | ConnectionReset
+    ) {
         return;
     }
     tracing::error!(error = %e, "accept failed; retrying in 1 s");
@@ -118,7 +121,8 @@ impl Connection {
             .header_read_timeout(self.ops.limits.header_read_timeout)
             .max_headers(HTTP_MAX_HEADERS)
             .max_header_size(HTTP_MAX_HEADER_BYTES);
-        let conn = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+        let conn =
+            builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
         tokio::pin!(conn);
         let mut draining = false;
         loop {
