@@ -9,6 +9,7 @@ mod auth;
 mod bad_input;
 mod cli;
 mod clients;
+mod crash;
 mod errors;
 mod limits;
 mod list;
