@@ -257,6 +257,10 @@ async fn verify_api(base: &str, token: &str, model: &Model) {
     }
 }
 
+/// id, secret_count, config, client_name, secret rows, rows with a bad hash,
+/// live directory rows.
+type ClientRow = (String, i64, String, String, i64, i64, Option<i64>);
+
 /// Every client in the database is whole: its secret counter matches its
 /// secret rows, every hint has a SHA-256 hash, its stored configuration
 /// parses and agrees with the indexed columns, and the file is intact.
@@ -267,7 +271,7 @@ async fn verify_db(url: &str) {
         .await
         .unwrap();
     assert_eq!(check, "ok");
-    let rows: Vec<(String, i64, String, String, i64, i64, Option<i64>)> = sqlx::query_as(
+    let rows: Vec<ClientRow> = sqlx::query_as(
         "SELECT c.client_id, c.secret_count, c.config, c.client_name, \
                 (SELECT COUNT(*) FROM client_secrets s WHERE s.tenant_id = c.tenant_id AND s.client_id = c.client_id), \
                 (SELECT COUNT(*) FROM client_secrets s WHERE s.tenant_id = c.tenant_id AND s.client_id = c.client_id AND length(s.secret_hash) <> 32), \
