@@ -240,3 +240,35 @@ async fn connections_beyond_the_limit_wait_until_one_closes() {
         String::from_utf8_lossy(&served_after)
     );
 }
+
+#[tokio::test]
+async fn serve_options_set_the_server_limits_and_are_documented_in_help() {
+    let out = std::process::Command::new(crate::process::BIN)
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    for opt in [
+        "--max-connections",
+        "REGISTRAR_MAX_CONNECTIONS",
+        "--request-timeout",
+        "REGISTRAR_REQUEST_TIMEOUT",
+    ] {
+        assert!(help.contains(opt), "serve --help lacks {opt}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("r.db").display());
+    let server =
+        crate::process::Server::start(&db, &["--max-connections", "7", "--request-timeout", "5"]);
+    let text = reqwest::get(format!("{}/metrics", server.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l == "registrar_http_connections_max 7"),
+        "{text}"
+    );
+}
