@@ -195,7 +195,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let pruner = ops::rate_limit::spawn_pruner(&state);
+    let pruner = ops::rate_limit::spawn_pruner(&state.ops);
     let ops = state.ops.clone();
     let app = router(state);
     let served = ops::server::serve(listener, app, ops, shutdown).await;

@@ -186,11 +186,19 @@ pub fn too_many_requests(limited: Limited) -> Response {
     res
 }
 
-/// Prunes every limit's stale keys each [`PRUNE_INTERVAL`] until dropped.
-pub fn spawn_pruner(state: &AppState) -> tokio::task::JoinHandle<()> {
-    let ops = std::sync::Arc::downgrade(&state.ops);
+/// Prunes every limit's stale keys each [`PRUNE_INTERVAL`] until the
+/// operational state is dropped.
+pub fn spawn_pruner(ops: &std::sync::Arc<super::Ops>) -> tokio::task::JoinHandle<()> {
+    spawn_pruner_every(ops, PRUNE_INTERVAL)
+}
+
+fn spawn_pruner_every(
+    ops: &std::sync::Arc<super::Ops>,
+    every: Duration,
+) -> tokio::task::JoinHandle<()> {
+    let ops = std::sync::Arc::downgrade(ops);
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(PRUNE_INTERVAL);
+        let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
@@ -245,6 +253,40 @@ mod tests {
             per_minute: 1,
         };
         assert_eq!(l.retry_after_secs(), 3);
+    }
+
+    #[tokio::test]
+    async fn the_pruner_drops_stale_keys_and_stops_with_the_state() {
+        // 60000 per minute: a key is stale one millisecond after its request.
+        let ops = std::sync::Arc::new(super::super::Ops::new(&super::super::OpsConfig {
+            rate_limit_tier1: 60_000,
+            rate_limit_tier2: 60_000,
+            ..Default::default()
+        }));
+        for k in 0..100 {
+            ops.rate_limits
+                .check_token_client(&format!("client{k}"))
+                .unwrap();
+        }
+        let token = ops.rate_limits.token.as_ref().unwrap();
+        let count = || token.map().len();
+        assert_eq!(count(), 100);
+        let pruner = spawn_pruner_every(&ops, Duration::from_millis(5));
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while count() > 0 && std::time::Instant::now() < deadline {
+            tokio::task::yield_now().await;
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert_eq!(count(), 0, "the pruner dropped the stale keys");
+        drop(ops);
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while !pruner.is_finished() && std::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert!(
+            pruner.is_finished(),
+            "the pruner stops once the state is gone"
+        );
     }
 
     #[test]
