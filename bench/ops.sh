@@ -25,13 +25,16 @@ trap 'for p in ${REG_PID:-} ${HELLO_PID:-}; do stop_pid "$p"; done' EXIT
 echo "bench: building release binaries" >&2
 build_release
 
-# 1. The disk: write 4 KiB + fsync in a loop for 3 s on the database's file system.
+# 1. The disk: write 4 KiB + fsync in a loop for 3 s on the database's file
+# system, overwriting a preallocated 4 MiB file in turn as a database log does.
 FSYNC_RATE=$(python3 - "$BENCH_TMP/fsync.probe" <<'PY'
 import os, sys, time
-fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+os.write(fd, b"\0" * (4 << 20))
+os.fsync(fd)
 block, n, start = b"x" * 4096, 0, time.monotonic()
 while time.monotonic() - start < 3.0:
-    os.write(fd, block)
+    os.pwrite(fd, block, (n % 1024) * 4096)
     os.fsync(fd)
     n += 1
 elapsed = time.monotonic() - start
@@ -50,7 +53,7 @@ TENANT=$(sqlite3 "$DB_FILE" "SELECT tenant_id FROM tenants LIMIT 1")
 SEED_START=$(date +%s.%N)
 # Rows match migrations/sqlite/0001_init.sql and the JSON of domain::client::ClientConfig:
 # web clients allowing client_secret (so secrets can be added), no secret yet.
-sqlite3 "$DB_FILE" <<SQL
+sqlite3 "$DB_FILE" >/dev/null <<SQL
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = OFF;
 BEGIN;
