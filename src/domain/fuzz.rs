@@ -7,8 +7,10 @@
 //! properties that must hold for every input, and a bounded case count so
 //! they run in `cargo test`. `REGISTRAR_FUZZ_CASES` sets the count (default
 //! 4000 per target); a longer local run is `REGISTRAR_FUZZ_CASES=200000
-//! cargo test --lib domain::fuzz`. cargo-fuzz would need a nightly compiler
-//! and an instrumented rebuild of every dependency, which CI cannot afford.
+//! cargo test --lib domain::fuzz`. Coverage-guided targets for the same two
+//! parsers are in `fuzz/` (cargo-fuzz, which runs on the stable compiler with
+//! `RUSTC_BOOTSTRAP=1`); they stay out of CI because building them instruments
+//! every dependency, which takes too long on two cores.
 
 use super::client::ClientConfig;
 use super::patch::{apply, parse_patch};
