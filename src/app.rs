@@ -7,6 +7,7 @@ use crate::domain::ids::random_alnum;
 use crate::domain::time::Timestamp;
 use crate::oauth;
 use crate::oauth::keys::KeyRing;
+use crate::ops::{self, Ops, OpsConfig};
 use crate::store::Store;
 use aws_lc_rs::hmac;
 use axum::Router;
@@ -46,10 +47,14 @@ pub struct AppState {
     pub keys: KeyRing,
     pub settings: Arc<Settings>,
     pub cursor_key: Arc<hmac::Key>,
+    /// Rate limits, metrics and server limits of this process.
+    pub ops: Arc<Ops>,
 }
 
 impl AppState {
     /// Loads (or creates on first start) the server's keys from the store.
+    /// The state has no rate limits and the default server limits until
+    /// [`AppState::with_ops`] sets others (`serve` does, from its options).
     pub async fn new(store: Store, settings: Settings) -> anyhow::Result<AppState> {
         let keys = KeyRing::load_or_create(store.clone(), settings.token_ttl).await?;
         let mut fresh = vec![0u8; 32];
@@ -63,7 +68,16 @@ impl AppState {
             keys,
             settings: Arc::new(settings),
             cursor_key: Arc::new(hmac::Key::new(hmac::HMAC_SHA256, &cursor_secret)),
+            ops: Arc::new(Ops::new(&OpsConfig::default())),
         })
+    }
+
+    /// Replaces the operational settings (rate limits, server limits) and
+    /// starts from fresh counters.
+    #[must_use]
+    pub fn with_ops(mut self, config: &OpsConfig) -> AppState {
+        self.ops = Arc::new(Ops::new(config));
+        self
     }
 }
 
@@ -113,9 +127,11 @@ async fn record_route(req: Request, next: Next) -> Response {
 
 /// One log line per request: method, route template, status, latency, id.
 /// Never the query string, headers or body, which may carry credentials.
-async fn access_log(req: Request, next: Next) -> Response {
+/// The same figures feed `/metrics`.
+async fn access_log(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let start = Instant::now();
     let method = req.method().clone();
+    let api = ops::metrics::Api::of_path(req.uri().path());
     let id = req
         .extensions()
         .get::<RequestId>()
@@ -126,12 +142,17 @@ async fn access_log(req: Request, next: Next) -> Response {
         .extensions()
         .get::<RouteName>()
         .map_or("(unmatched)", |r| r.0.as_str());
+    let took = start.elapsed();
+    state
+        .ops
+        .metrics
+        .record(api, route, &method, res.status(), took);
     tracing::info!(
         target: "registrar::access",
         method = %method,
         route = %route,
         status = res.status().as_u16(),
-        latency_ms = format!("{:.3}", start.elapsed().as_secs_f64() * 1000.0),
+        latency_ms = format!("{:.3}", took.as_secs_f64() * 1000.0),
         request_id = %id,
         "request"
     );
@@ -143,16 +164,27 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api::router())
         .merge(oauth::router())
+        .merge(ops::router())
         .route("/health", get(health))
         .fallback(not_found)
         .route_layer(middleware::from_fn(record_route))
+        // Inside authentication: limits are counted per authenticated caller.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            ops::rate_limit::limit_management,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             api::auth::require_token,
         ))
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
+        // Inside `finalize_errors`, which writes the bodies of its refusals.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            ops::limits::enforce,
+        ))
         .layer(middleware::from_fn(finalize_errors))
-        .layer(middleware::from_fn(access_log))
+        .layer(middleware::from_fn_with_state(state.clone(), access_log))
         .layer(middleware::from_fn(request_id))
         .with_state(state)
 }
@@ -165,13 +197,11 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     // Picks up rotated signing keys without a restart (oauth::keys).
     let refresher = tokio::spawn(state.keys.clone().refresh_periodically());
+    let pruner = ops::rate_limit::spawn_pruner(&state.ops);
+    let ops = state.ops.clone();
     let app = router(state);
-    let served = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    let served = ops::server::serve(listener, app, ops, shutdown).await;
+    pruner.abort();
     refresher.abort();
     served
 }

@@ -119,4 +119,25 @@ pub struct ServeArgs {
     /// Log format on stderr; with json every line is one JSON object.
     #[arg(long, env = "REGISTRAR_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// Most HTTP connections served at once; more wait in the listen backlog.
+    #[arg(long, env = "REGISTRAR_MAX_CONNECTIONS", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_connections: u32,
+    /// Seconds a request may take before it is answered 503.
+    #[arg(long, env = "REGISTRAR_REQUEST_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub request_timeout: u64,
+}
+
+impl ServeArgs {
+    /// The operational settings these options describe.
+    pub fn ops(&self) -> crate::ops::OpsConfig {
+        crate::ops::OpsConfig {
+            rate_limit_tier1: self.rate_limit_tier1,
+            rate_limit_tier2: self.rate_limit_tier2,
+            limits: crate::ops::limits::ServerLimits {
+                max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
+                request_timeout: Duration::from_secs(self.request_timeout),
+                ..Default::default()
+            },
+        }
+    }
 }

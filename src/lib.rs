@@ -8,4 +8,5 @@ pub mod config;
 pub mod domain;
 pub mod filter;
 pub mod oauth;
+pub mod ops;
 pub mod store;

@@ -29,6 +29,13 @@ struct Params {
 fn parse_params(raw: Option<&str>) -> Result<Params, ApiError> {
     let mut p = Params::default();
     for (k, v) in url::form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+        // PostgreSQL cannot compare text with a NUL in it; no name has one.
+        if k.contains('\0') || v.contains('\0') {
+            return Err(ApiError::InvalidParameter {
+                param: "query",
+                message: "parameters must not contain NUL characters".into(),
+            });
+        }
         let slot = match k.as_ref() {
             "filter" => &mut p.filter,
             "limit" => &mut p.limit,

@@ -37,6 +37,15 @@ pub async fn delete_secret(
     Path((id, hint)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
+    // Hints are short runs of lowercase letters and digits; anything else
+    // was never issued (and never reaches the store).
+    let plausible = (1..=64).contains(&hint.len())
+        && hint
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    if !plausible {
+        return Err(ApiError::SecretNotFound);
+    }
     state
         .store
         .delete_secret(&caller.tenant, &id, &hint, Timestamp::now())

@@ -55,7 +55,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         public_url: public_url(args.public_url.as_deref(), bound)?,
         token_ttl: args.token_ttl,
     };
-    let state = AppState::new(store.clone(), settings).await?;
+    let state = AppState::new(store.clone(), settings)
+        .await?
+        .with_ops(&args.ops());
     tracing::info!(
         backend = store.backend_name(),
         "listening on http://{bound}"

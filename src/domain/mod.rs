@@ -4,6 +4,8 @@
 //! types, and the store persists them.
 
 pub mod client;
+#[cfg(test)]
+mod fuzz;
 pub mod ids;
 pub mod keys;
 pub mod patch;

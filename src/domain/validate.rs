@@ -67,6 +67,7 @@ pub fn parse_config(body: &Value, mode: Mode) -> Result<ClientConfig, Validation
             return Err(ValidationError::new(key, "is not a known field"));
         }
     }
+    reject_nul(body, "")?;
     let app_type = match obj.get("appType") {
         None => return Err(ValidationError::new("appType", "is required")),
         Some(Value::String(s)) => AppType::parse(s).ok_or_else(|| {
@@ -164,6 +165,35 @@ pub fn is_scope_token(s: &str) -> bool {
         && s.len() <= MAX_LIST_ITEM
         && s.bytes()
             .all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
+}
+
+/// NUL characters are never meaningful in a client's configuration, and
+/// PostgreSQL cannot store them in text, so they are refused everywhere, with
+/// the path of the first string that holds one.
+fn reject_nul(v: &Value, at: &str) -> Result<(), ValidationError> {
+    let nul = || ValidationError::new(at, "must not contain NUL characters");
+    match v {
+        Value::String(s) if s.contains('\0') => Err(nul()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, item)| reject_nul(item, &format!("{at}[{i}]"))),
+        Value::Object(map) => map.iter().try_for_each(|(k, item)| {
+            let path = if at.is_empty() {
+                k.clone()
+            } else {
+                format!("{at}.{k}")
+            };
+            if k.contains('\0') {
+                return Err(ValidationError::new(
+                    path,
+                    "must not contain NUL characters",
+                ));
+            }
+            reject_nul(item, &path)
+        }),
+        _ => Ok(()),
+    }
 }
 
 fn opt_string(
@@ -325,6 +355,22 @@ fn parse_connection_config(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nul_characters_are_refused_with_their_path() {
+        let e = parse_config(
+            &serde_json::json!({"appType":"web","clientName":"a","redirectUris":["https://a.example/\0"]}),
+            Mode::Create,
+        )
+        .unwrap_err();
+        assert_eq!(e.field, "redirectUris[0]");
+        let e = parse_config(
+            &serde_json::json!({"appType":"web","clientName":"a\0"}),
+            Mode::Create,
+        )
+        .unwrap_err();
+        assert_eq!(e.field, "clientName");
+    }
     use serde_json::json;
 
     fn field_of(v: Value) -> String {

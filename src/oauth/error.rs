@@ -14,6 +14,8 @@ pub struct OAuthError {
     /// Set when the client tried HTTP Basic: the 401 then carries
     /// `WWW-Authenticate: Basic` (RFC 6749 §5.2).
     pub basic_challenge: bool,
+    /// Seconds for `Retry-After`, on a 429.
+    pub retry_after: Option<u64>,
 }
 
 impl OAuthError {
@@ -23,6 +25,7 @@ impl OAuthError {
             description: description.into(),
             status,
             basic_challenge: false,
+            retry_after: None,
         }
     }
     pub fn invalid_request(d: impl Into<String>) -> Self {
@@ -55,6 +58,21 @@ impl OAuthError {
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal error",
         )
+    }
+    /// The client is over its token-request rate limit (429, `Retry-After`).
+    pub fn rate_limited(limited: crate::ops::rate_limit::Limited) -> Self {
+        let secs = limited.retry_after_secs();
+        Self {
+            retry_after: Some(secs),
+            ..Self::new(
+                "temporarily_unavailable",
+                StatusCode::TOO_MANY_REQUESTS,
+                format!(
+                    "rate limit reached: {} token requests per minute per client; retry after {secs} s",
+                    limited.per_minute
+                ),
+            )
+        }
     }
     pub fn temporarily_unavailable() -> Self {
         Self::new(
@@ -89,6 +107,10 @@ impl IntoResponse for OAuthError {
         )
             .into_response();
         no_store(&mut res);
+        if let Some(secs) = self.retry_after {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         if self.basic_challenge {
             res.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

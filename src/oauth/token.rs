@@ -76,6 +76,12 @@ async fn issue(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Resp
         .get("grant_type")
         .ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;
     let client = authenticate_request(state, headers, &p, super::metadata::TOKEN_PATH).await?;
+    // Counted per authenticated client, so nobody else can spend its allowance.
+    state
+        .ops
+        .rate_limits
+        .check_token_client(client.client_id.as_str())
+        .map_err(OAuthError::rate_limited)?;
     if grant != GrantType::ClientCredentials.as_str() {
         return Err(OAuthError::unsupported_grant_type(
             "only client_credentials is supported",

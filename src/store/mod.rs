@@ -164,6 +164,27 @@ mod tests {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// Connection counts of one pool, for `/metrics`.
+#[derive(Debug, Clone)]
+pub struct PoolStats {
+    pub name: &'static str,
+    /// Open connections, idle or in use.
+    pub size: u32,
+    pub idle: usize,
+    pub max: u32,
+}
+
+impl PoolStats {
+    fn of<DB: sqlx::Database>(name: &'static str, pool: &sqlx::Pool<DB>) -> PoolStats {
+        PoolStats {
+            name,
+            size: pool.size(),
+            idle: pool.num_idle(),
+            max: pool.options().get_max_connections(),
+        }
+    }
+}
+
 /// Connection settings shared by both backends.
 #[derive(Debug, Clone)]
 pub struct PoolSettings {
@@ -226,6 +247,14 @@ impl Store {
         match self {
             Store::Sqlite(_) => "sqlite",
             Store::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Statistics of every connection pool of this store.
+    pub fn pool_stats(&self) -> Vec<PoolStats> {
+        match self {
+            Store::Sqlite(s) => s.pool_stats(),
+            Store::Postgres(s) => s.pool_stats(),
         }
     }
 

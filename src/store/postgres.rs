@@ -70,6 +70,11 @@ impl PgStore {
         })
     }
 
+    pub(crate) fn pool_stats(&self) -> Vec<super::PoolStats> {
+        // Reads and writes share one pool on PostgreSQL.
+        vec![super::PoolStats::of("main", &self.write)]
+    }
+
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
         self.write.begin().await
     }

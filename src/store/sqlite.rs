@@ -69,6 +69,13 @@ impl SqliteStore {
         Ok(Self { read, write })
     }
 
+    pub(crate) fn pool_stats(&self) -> Vec<super::PoolStats> {
+        vec![
+            super::PoolStats::of("read", &self.read),
+            super::PoolStats::of("write", &self.write),
+        ]
+    }
+
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
         self.write.begin_with("BEGIN IMMEDIATE").await
     }

@@ -14,6 +14,7 @@
 
 use registrar::app::{AppState, Settings};
 use registrar::cli::tenant::provision;
+use registrar::ops::OpsConfig;
 use registrar::store::{PoolSettings, Store};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -183,6 +184,14 @@ impl Drop for TestApp {
     }
 }
 
+/// Default settings for `spawn_with_ops`.
+pub fn test_settings() -> Settings {
+    Settings {
+        public_url: String::new(),
+        token_ttl: 21600,
+    }
+}
+
 pub async fn spawn_app() -> TestApp {
     TestApp::spawn_with(Settings {
         public_url: String::new(),
@@ -192,7 +201,13 @@ pub async fn spawn_app() -> TestApp {
 }
 
 impl TestApp {
-    pub async fn spawn_with(mut settings: Settings) -> TestApp {
+    /// A server without rate limits and with the default server limits.
+    pub async fn spawn_with(settings: Settings) -> TestApp {
+        Self::spawn_with_ops(settings, OpsConfig::default()).await
+    }
+
+    /// A server with the given rate limits and server limits.
+    pub async fn spawn_with_ops(mut settings: Settings, ops: OpsConfig) -> TestApp {
         let db = TestDb::fresh().await;
         let store = Store::connect(&db.url, &PoolSettings::default())
             .await
@@ -205,7 +220,10 @@ impl TestApp {
         if settings.public_url.is_empty() {
             settings.public_url = base.clone();
         }
-        let state = AppState::new(store.clone(), settings).await.expect("state");
+        let state = AppState::new(store.clone(), settings)
+            .await
+            .expect("state")
+            .with_ops(&ops);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             let _ = registrar::app::serve(listener, state, async move {

@@ -10,8 +10,10 @@
 mod helpers;
 
 mod auth;
+mod bad_input;
 mod cli;
 mod clients;
+mod crash;
 mod database;
 mod errors;
 mod filter_oracle;
@@ -20,10 +22,17 @@ mod interop;
 mod introspection;
 mod key_rotation;
 mod keypairs;
+mod limits;
 mod list;
+mod logs;
 mod metadata;
+mod metrics;
+mod openapi;
 mod patch;
 mod private_key_jwt;
+mod process;
+mod rate_limits;
+mod schemathesis;
 mod secrets;
 mod servers;
 mod storage;
