@@ -35,6 +35,17 @@ impl PgStore {
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
         self.write.begin().await
     }
+
+    /// PostgreSQL needs no pre-selection for substring filters: its planner
+    /// uses the pg_trgm index on `name_key` (migration 0003) for the LIKE
+    /// itself, with statistics to weigh it against walking a sort index.
+    #[allow(clippy::unused_async)]
+    async fn name_search(
+        &self,
+        _q: &super::ListQuery<'_>,
+    ) -> Result<Option<super::list_sql::NameSearch>, sqlx::Error> {
+        Ok(None)
+    }
 }
 
 super::queries::impl_queries!(PgStore, sqlx::Postgres, " FOR UPDATE");

@@ -5,8 +5,9 @@
 //! the SQL text is shared; the one difference is passed in: the suffix that
 //! locks a row read inside a write transaction (`FOR UPDATE` on PostgreSQL;
 //! nothing on SQLite, where `BEGIN IMMEDIATE` already holds the write lock).
-//! Each backend must provide `fn begin_write(&self)` and the `read`/`write`
-//! pools.
+//! Each backend must provide `fn begin_write(&self)`, `fn name_search(&self,
+//! q)` (the trigram pre-selection for a list query, or `None`) and the
+//! `read`/`write` pools.
 
 macro_rules! impl_queries {
     ($Store:ty, $DB:ty, $for_update:literal) => {
@@ -184,7 +185,9 @@ macro_rules! impl_queries {
             }
 
             pub(crate) async fn list_clients(&self, q: &ListQuery<'_>) -> Result<ListPage> {
-                let (sql, args) = list_sql::page_sql(q);
+                let search = self.name_search(q).await?;
+                let search = search.as_ref();
+                let (sql, args) = list_sql::page_sql(q, search);
                 let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), args).fetch_all(&self.read).await?;
                 let mut items = Vec::with_capacity(rows.len());
                 let mut with_secrets = Vec::new();
@@ -204,9 +207,9 @@ macro_rules! impl_queries {
                     (_, None) => false,
                     (Some(first), Some(_)) => {
                         let key = SortKey::of(first, q.sort.field);
-                        self.exists(q, !forward, false, &key, first.client_id.as_str()).await?
+                        self.exists(q, search, !forward, false, &key, first.client_id.as_str()).await?
                     }
-                    (None, Some(p)) => self.exists(q, !forward, !p.inclusive, &p.key, &p.client_id).await?,
+                    (None, Some(p)) => self.exists(q, search, !forward, !p.inclusive, &p.key, &p.client_id).await?,
                 };
                 if !forward {
                     items.reverse();
@@ -214,17 +217,25 @@ macro_rules! impl_queries {
                 let (has_before, has_after) = if forward { (behind, more_in_walk) } else { (more_in_walk, behind) };
                 self.attach_secrets(q.tenant, &mut items, &with_secrets).await?;
                 let total = if q.count_total {
-                    let (sql, args) = list_sql::count_sql(q);
-                    let row = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), args).fetch_one(&self.read).await?;
-                    Some(row.try_get::<i64, _>(0)?)
+                    let (sql, args) = list_sql::count_sql(q, search);
+                    let row = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), args).fetch_optional(&self.read).await?;
+                    Some(row.map(|r| r.try_get::<i64, _>(0)).transpose()?.unwrap_or(0))
                 } else {
                     None
                 };
                 Ok(ListPage { items, has_before, has_after, total })
             }
 
-            async fn exists(&self, q: &ListQuery<'_>, forward: bool, inclusive: bool, key: &SortKey, id: &str) -> Result<bool> {
-                let (sql, args) = list_sql::exists_sql(q, forward, inclusive, key, id);
+            async fn exists(
+                &self,
+                q: &ListQuery<'_>,
+                search: Option<&list_sql::NameSearch>,
+                forward: bool,
+                inclusive: bool,
+                key: &SortKey,
+                id: &str,
+            ) -> Result<bool> {
+                let (sql, args) = list_sql::exists_sql(q, search, forward, inclusive, key, id);
                 let row = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), args).fetch_optional(&self.read).await?;
                 Ok(row.is_some())
             }

@@ -60,6 +60,105 @@ impl SqliteStore {
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
         self.write.begin_with("BEGIN IMMEDIATE").await
     }
+
+    /// Whether a list query should pre-select its candidates through the
+    /// trigram index over names, and with which FTS5 query.
+    ///
+    /// SQLite's planner knows nothing of how many documents an FTS5 query
+    /// matches, so this asks the index first, reading at most
+    /// [`MAX_NAME_CANDIDATES`] + 1 entries. Few candidates: the page is built
+    /// from them (each costs a lookup or two, whatever the tenant's size).
+    /// Many: names holding the substring are common, so walking the sort
+    /// index and testing each row finds a page's worth soon, and that plan
+    /// is kept.
+    async fn name_search(
+        &self,
+        q: &super::ListQuery<'_>,
+    ) -> Result<Option<super::list_sql::NameSearch>, sqlx::Error> {
+        let Some(search) = q.filter.and_then(super::list_sql::name_trigram_query) else {
+            return Ok(None);
+        };
+        let candidates: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM (SELECT 1 FROM client_name_trigrams \
+             WHERE client_name_trigrams MATCH $1 LIMIT $2)",
+        )
+        .bind(&search)
+        .bind(MAX_NAME_CANDIDATES + 1)
+        .fetch_one(&self.read)
+        .await?;
+        Ok((candidates <= MAX_NAME_CANDIDATES).then_some(search))
+    }
 }
 
+/// Most candidates the trigram index may offer for a list query to be built
+/// from them; see [`SqliteStore::name_search`].
+const MAX_NAME_CANDIDATES: i64 = 2000;
+
 super::queries::impl_queries!(SqliteStore, sqlx::Sqlite, "");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ids::TenantId;
+    use crate::store::{ListQuery, Sort, SortField};
+
+    /// Inserts `n` clients named `prefix0`, `prefix1`, … straight into the
+    /// table, as a bulk load would; the triggers index their names.
+    async fn load(store: &SqliteStore, tenant: &str, prefix: &str, n: usize) {
+        let mut tx = store.write.begin().await.unwrap();
+        for i in 0..n {
+            let name = format!("{prefix}{i}");
+            sqlx::query(
+                "INSERT INTO clients (tenant_id, client_id, app_type, client_name, name_key, created_at, updated_at, config) \
+                 VALUES ($1, $2, 'spa', $3, $3, 0, 0, '{}')",
+            )
+            .bind(tenant)
+            .bind(format!("{tenant}-{prefix}-{i}"))
+            .bind(name)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        }
+        tx.commit().await.unwrap();
+    }
+
+    #[test]
+    fn trigram_preselection_only_for_few_candidates() {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async {
+            let store = SqliteStore::connect("sqlite::memory:", &PoolSettings::default()).await.unwrap();
+            sqlx::query("INSERT INTO tenants (tenant_id, name, created_at) VALUES ('t', 't', 0)")
+                .execute(&store.write)
+                .await
+                .unwrap();
+            let cap = usize::try_from(MAX_NAME_CANDIDATES).unwrap();
+            load(&store, "t", "common", cap + 1).await;
+            load(&store, "t", "rare", 3).await;
+            let tenant = TenantId::from_trusted("t");
+            let decide = |input: &str| {
+                let filter = crate::filter::parse(input).unwrap();
+                let store = store.clone();
+                let tenant = tenant.clone();
+                async move {
+                    let q = ListQuery {
+                        tenant: &tenant,
+                        filter: Some(&filter),
+                        sort: Sort { field: SortField::ClientId, descending: false },
+                        limit: 20,
+                        position: None,
+                        count_total: false,
+                    };
+                    store.name_search(&q).await.unwrap()
+                }
+            };
+            assert_eq!(decide("clientName co \"rare\"").await.as_deref(), Some("\"rar\" AND \"are\""));
+            assert_eq!(decide("clientName co \"common\"").await, None, "too many candidates");
+            assert_eq!(decide("clientName co \"ra\"").await, None, "too short for trigrams");
+            let count: i64 = sqlx::query_scalar("SELECT client_count FROM tenants WHERE tenant_id = 't'")
+                .fetch_one(&store.read)
+                .await
+                .unwrap();
+            assert_eq!(count, i64::try_from(cap + 4).unwrap(), "the trigger counts bulk-loaded clients");
+        });
+    }
+}

@@ -295,3 +295,133 @@ async fn filter_survives_every_query_string_spelling() {
         "two clients match: {second}"
     );
 }
+
+async fn names_matching(app: &TestApp, token: &str, filter: &str) -> Vec<String> {
+    let (status, page) = app
+        .list(token, &format!("sort=clientName&filter={}", enc(filter)))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{filter}: {page}");
+    items_of(&page)
+        .iter()
+        .map(|c| c["clientName"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn substring_filters_follow_renames_and_deletes() {
+    let app = spawn_app().await;
+    let token = app.admin.token.clone();
+    let mut ids = Vec::new();
+    for name in ["Alpha Billing", "Beta Billing", "Gamma"] {
+        let (status, c) = app
+            .create_client(&token, json!({"appType": "spa", "clientName": name}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{c}");
+        ids.push(c["clientId"].as_str().unwrap_or_default().to_owned());
+    }
+    assert_eq!(
+        names_matching(&app, &token, "clientName co \"billing\"").await,
+        ["Alpha Billing", "Beta Billing"]
+    );
+
+    let rename = json!([{"op": "replace", "path": "/clientName", "value": "Alpha Invoices"}]);
+    assert_eq!(
+        app.patch(&token, &ids[0], rename).await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        names_matching(&app, &token, "clientName co \"billing\"").await,
+        ["Beta Billing"]
+    );
+    assert_eq!(
+        names_matching(&app, &token, "clientName co \"INVOICE\"").await,
+        ["Alpha Invoices"]
+    );
+    assert_eq!(
+        names_matching(&app, &token, "clientName ew \"voices\"").await,
+        ["Alpha Invoices"]
+    );
+
+    assert_eq!(
+        app.delete_client(&token, &ids[1]).await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert!(
+        names_matching(&app, &token, "clientName co \"billing\"")
+            .await
+            .is_empty()
+    );
+    // A client of another tenant with a matching name never shows up.
+    let other = app.new_tenant("other").await;
+    let (status, _) = app
+        .create_client(
+            &other.token,
+            json!({"appType": "spa", "clientName": "Delta Invoices"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(
+        names_matching(
+            &app,
+            &token,
+            "clientName co \"invoices\" and appType eq \"spa\""
+        )
+        .await,
+        ["Alpha Invoices"]
+    );
+}
+
+#[tokio::test]
+async fn total_results_counts_each_tenant_through_creates_and_deletes() {
+    let app = spawn_app().await;
+    let other = app.new_tenant("other").await;
+    let total = |token: String| {
+        let app = &app;
+        async move {
+            let (status, page) = app.list(&token, "totalResults=true&limit=1").await;
+            assert_eq!(status, StatusCode::OK, "{page}");
+            page["totalResults"].clone()
+        }
+    };
+    assert_eq!(
+        total(app.admin.token.clone()).await,
+        json!(1),
+        "the admin client"
+    );
+    let mut ids = Vec::new();
+    for i in 0..4 {
+        let (status, c) = app
+            .create_client(
+                &app.admin.token,
+                json!({"appType": "web", "clientName": format!("c{i}")}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{c}");
+        ids.push(c["clientId"].as_str().unwrap_or_default().to_owned());
+    }
+    let (status, _) = app
+        .create_client(&other.token, json!({"appType": "web", "clientName": "x"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(total(app.admin.token.clone()).await, json!(5));
+    assert_eq!(total(other.token.clone()).await, json!(2));
+    assert_eq!(
+        app.delete_client(&app.admin.token, &ids[0]).await.0,
+        StatusCode::NO_CONTENT
+    );
+    // Deleting a missing client changes nothing.
+    assert_eq!(
+        app.delete_client(&app.admin.token, &ids[0]).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(total(app.admin.token.clone()).await, json!(4));
+    assert_eq!(total(other.token.clone()).await, json!(2));
+    // With a filter, the count is of the matching clients.
+    let (_, page) = app
+        .list(
+            &app.admin.token,
+            &format!("totalResults=true&filter={}", enc("clientName sw \"c\"")),
+        )
+        .await;
+    assert_eq!(page["totalResults"], json!(3));
+}
