@@ -211,6 +211,12 @@ impl Store {
         dispatch!(self.list_clients(q))
     }
 
+    /// Diagnostics: the database's plan for each statement `list_clients`
+    /// runs for `q`, labelled by its role (used by `bench/list.sh`).
+    pub async fn explain_list(&self, q: &ListQuery<'_>) -> Result<Vec<(String, Vec<String>)>> {
+        dispatch!(self.explain_list(q))
+    }
+
     /// Reads the client, lets `plan` decide the change, and writes it, all in
     /// one transaction that holds the client's row.
     pub async fn update_client<F>(

@@ -36,6 +36,13 @@ impl PgStore {
         self.write.begin().await
     }
 
+    /// `EXPLAIN` of one statement, one line per plan node.
+    async fn explain(&self, sql: String, args: Vec<SqlArg>) -> Result<Vec<String>, sqlx::Error> {
+        let query = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN {sql}")));
+        let rows = bind_all(query, args).fetch_all(&self.read).await?;
+        rows.iter().map(|row| row.try_get(0)).collect()
+    }
+
     /// PostgreSQL needs no pre-selection for substring filters: its planner
     /// uses the pg_trgm index on `name_key` (migration 0003) for the LIKE
     /// itself, with statistics to weigh it against walking a sort index.

@@ -226,6 +226,30 @@ macro_rules! impl_queries {
                 Ok(ListPage { items, has_before, has_after, total })
             }
 
+            /// The plans of the statements `list_clients` runs for `q`, for
+            /// diagnostics: each statement's role and its plan, one line per
+            /// step. The "rows beyond" check is explained at `q`'s own
+            /// position, standing in for the page's first row.
+            pub(crate) async fn explain_list(&self, q: &ListQuery<'_>) -> Result<Vec<(String, Vec<String>)>> {
+                let search = self.name_search(q).await?;
+                let search = search.as_ref();
+                let mut plans = Vec::new();
+                if let Some(search) = search {
+                    plans.push(("trigram pre-selection".to_owned(), vec![format!("MATCH {search}")]));
+                }
+                let (sql, args) = list_sql::page_sql(q, search);
+                plans.push(("page".to_owned(), self.explain(sql, args).await?));
+                if let Some(p) = &q.position {
+                    let (sql, args) = list_sql::exists_sql(q, search, !p.forward, !p.inclusive, &p.key, &p.client_id);
+                    plans.push(("rows beyond the page".to_owned(), self.explain(sql, args).await?));
+                }
+                if q.count_total {
+                    let (sql, args) = list_sql::count_sql(q, search);
+                    plans.push(("totalResults".to_owned(), self.explain(sql, args).await?));
+                }
+                Ok(plans)
+            }
+
             async fn exists(
                 &self,
                 q: &ListQuery<'_>,

@@ -90,6 +90,27 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// `EXPLAIN QUERY PLAN` of one statement, as an indented tree.
+    async fn explain(&self, sql: String, args: Vec<SqlArg>) -> Result<Vec<String>, sqlx::Error> {
+        let query = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")));
+        let rows = bind_all(query, args).fetch_all(&self.read).await?;
+        let mut depth_of: Vec<(i64, usize)> = Vec::new();
+        let mut lines = Vec::with_capacity(rows.len());
+        for row in rows {
+            let (id, parent, detail): (i64, i64, String) =
+                (row.try_get(0)?, row.try_get(1)?, row.try_get(3)?);
+            let depth = depth_of
+                .iter()
+                .find(|(i, _)| *i == parent)
+                .map_or(0, |(_, d)| d + 1);
+            depth_of.push((id, depth));
+            lines.push(format!("{}{detail}", "  ".repeat(depth)));
+        }
+        Ok(lines)
+    }
+}
+
 /// Most candidates the trigram index may offer for a list query to be built
 /// from them; see [`SqliteStore::name_search`].
 const MAX_NAME_CANDIDATES: i64 = 2000;
@@ -124,9 +145,14 @@ mod tests {
 
     #[test]
     fn trigram_preselection_only_for_few_candidates() {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         runtime.block_on(async {
-            let store = SqliteStore::connect("sqlite::memory:", &PoolSettings::default()).await.unwrap();
+            let store = SqliteStore::connect("sqlite::memory:", &PoolSettings::default())
+                .await
+                .unwrap();
             sqlx::query("INSERT INTO tenants (tenant_id, name, created_at) VALUES ('t', 't', 0)")
                 .execute(&store.write)
                 .await
@@ -143,7 +169,10 @@ mod tests {
                     let q = ListQuery {
                         tenant: &tenant,
                         filter: Some(&filter),
-                        sort: Sort { field: SortField::ClientId, descending: false },
+                        sort: Sort {
+                            field: SortField::ClientId,
+                            descending: false,
+                        },
                         limit: 20,
                         position: None,
                         count_total: false,
@@ -151,14 +180,30 @@ mod tests {
                     store.name_search(&q).await.unwrap()
                 }
             };
-            assert_eq!(decide("clientName co \"rare\"").await.as_deref(), Some("\"rar\" AND \"are\""));
-            assert_eq!(decide("clientName co \"common\"").await, None, "too many candidates");
-            assert_eq!(decide("clientName co \"ra\"").await, None, "too short for trigrams");
-            let count: i64 = sqlx::query_scalar("SELECT client_count FROM tenants WHERE tenant_id = 't'")
-                .fetch_one(&store.read)
-                .await
-                .unwrap();
-            assert_eq!(count, i64::try_from(cap + 4).unwrap(), "the trigger counts bulk-loaded clients");
+            assert_eq!(
+                decide("clientName co \"rare\"").await.as_deref(),
+                Some("\"rar\" AND \"are\"")
+            );
+            assert_eq!(
+                decide("clientName co \"common\"").await,
+                None,
+                "too many candidates"
+            );
+            assert_eq!(
+                decide("clientName co \"ra\"").await,
+                None,
+                "too short for trigrams"
+            );
+            let count: i64 =
+                sqlx::query_scalar("SELECT client_count FROM tenants WHERE tenant_id = 't'")
+                    .fetch_one(&store.read)
+                    .await
+                    .unwrap();
+            assert_eq!(
+                count,
+                i64::try_from(cap + 4).unwrap(),
+                "the trigger counts bulk-loaded clients"
+            );
         });
     }
 }
