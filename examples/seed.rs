@@ -357,7 +357,7 @@ impl Templates {
             _ => config.allowed_origins = Some(vec![format!("https://{host}")]),
         }
         let json = serde_json::to_string(&config)?;
-        if i % 10_000 == 0 {
+        if i.is_multiple_of(10_000) {
             // What is stored must pass the rules unchanged (those of a patch:
             // a stored config spells out the default `consentMethod`, which a
             // create request may not).
