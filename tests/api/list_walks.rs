@@ -348,3 +348,22 @@ async fn cursor_keeps_working_when_its_own_client_is_deleted() {
     let back = fetch(&app, &token, link(&second, "prev").unwrap_or_default()).await;
     cursor_page_shape(&back, &[admin, &ids[0]], false, true, "back to the start");
 }
+
+#[tokio::test]
+async fn cursors_hold_the_longest_names() {
+    let app = spawn_app().await;
+    let token = app.admin.token.clone();
+    // 512 characters, each as long as a name key and its JSON escape get.
+    let names = ["😀".repeat(512), "\u{1}".repeat(511) + "a", "İ".repeat(512)];
+    for (i, name) in names.iter().enumerate() {
+        create(&app, &token, i, name).await;
+    }
+    for sort in ["clientName", "-clientName"] {
+        let (status, first) = app.list(&token, &format!("sort={sort}&limit=1")).await;
+        assert_eq!(status, StatusCode::OK, "{first}");
+        let forward = walk_next(&app, &token, first).await;
+        assert_eq!(forward.len(), 4, "{sort}: every client, one per page");
+        let backward = walk_prev(&app, &token, forward.last().cloned().unwrap_or_default()).await;
+        assert_eq!(backward.len(), 4, "{sort}: and back");
+    }
+}
