@@ -1,15 +1,15 @@
 //! The list query: keyset pagination over one of the sort indexes, with an
 //! optional SCIM filter, built as parameterized SQL shared by both backends.
 //!
-//! One optional part is SQLite's alone: a pre-selection of candidates through
-//! the trigram index over names (migration 0003) for `co`/`ew` filters, which
-//! no B-tree index can serve. The backend decides whether to use it
-//! (`name_search`), so this module only builds the clause it is given.
+//! A [`Plan`] may add two SQLite-only parts, chosen by the SQLite backend
+//! (`list_plan.rs`): walking the sort order's own index (`INDEXED BY`), and
+//! pre-selecting candidates through the trigram index over names. PostgreSQL
+//! always gets the default plan and lets its planner choose.
 
 use super::ClientRecord;
 use super::filter_sql::{SqlArg, push_filter_sql};
 use crate::domain::ids::TenantId;
-use crate::filter::{Attr, CompareOp, Filter, Operand};
+use crate::filter::Filter;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SortField {
@@ -38,7 +38,7 @@ impl SortField {
             SortField::UpdatedAt => "updatedAt",
         }
     }
-    fn column(self) -> &'static str {
+    pub(super) fn column(self) -> &'static str {
         match self {
             SortField::ClientId => "client_id",
             SortField::ClientName => "name_key",
@@ -107,69 +107,56 @@ pub(super) const CLIENT_COLUMNS: &str = "client_id, created_at, updated_at, secr
 /// filter also matches: the trigrams of a substring the filter requires.
 pub type NameSearch = String;
 
-/// Longest operands keep only this many of their trigrams, spread over the
-/// whole operand: more would add intersection work for little selectivity.
-const MAX_TRIGRAMS: usize = 16;
-
-/// The trigram query implied by `filter`, if it has one: a `clientName co`
-/// or `ew` comparison of at least three characters that must hold for the
-/// whole filter to hold (a conjunct at the top level, not under `or` or
-/// `not`). Among several, the longest operand is the most selective.
-pub fn name_trigram_query(filter: &Filter) -> Option<NameSearch> {
-    let mut conjuncts = Vec::new();
-    collect_conjuncts(filter, &mut conjuncts);
-    let operand = conjuncts
-        .into_iter()
-        .filter_map(|f| match f {
-            Filter::Compare {
-                attr: Attr::ClientName,
-                op: CompareOp::Co | CompareOp::Ew,
-                value: Operand::Text(text),
-            } => Some(text.chars().collect::<Vec<char>>()),
-            _ => None,
-        })
-        .filter(|chars| chars.len() >= 3)
-        .max_by_key(Vec::len)?;
-    let mut seen = std::collections::HashSet::new();
-    let trigrams: Vec<String> = operand
-        .windows(3)
-        .map(|window| window.iter().collect::<String>())
-        .filter(|trigram| seen.insert(trigram.clone()))
-        .collect();
-    // Evenly spaced, first and last included; strictly increasing indexes
-    // because n - 1 >= k - 1.
-    let n = trigrams.len();
-    let k = n.min(MAX_TRIGRAMS);
-    let picked: Vec<String> = (0..k)
-        .map(|i| if k > 1 { i * (n - 1) / (k - 1) } else { 0 })
-        .filter_map(|i| trigrams.get(i))
-        // Inside an FTS5 string only `"` is special; it doubles.
-        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
-        .collect();
-    Some(picked.join(" AND "))
+/// How a backend wants a list query built; the default is plain SQL that
+/// leaves every choice to the database's planner.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// Pre-select candidates through the trigram index (SQLite only).
+    pub search: Option<NameSearch>,
+    /// Walk the sort order's own index (SQLite's `INDEXED BY`), because a
+    /// probe showed the page fills (or the rows end) within `budget` rows.
+    pub walk: bool,
+    /// Rows a walk may read before another plan is tried; 0 without probes.
+    pub budget: u64,
 }
 
-fn collect_conjuncts<'f>(filter: &'f Filter, out: &mut Vec<&'f Filter>) {
-    match filter {
-        Filter::And(left, right) => {
-            collect_conjuncts(left, out);
-            collect_conjuncts(right, out);
+/// A walk along the sort order: which way, and from where (`None`: from the
+/// start of that direction). `inclusive` also takes the row at the start.
+#[derive(Debug, Clone, Copy)]
+pub struct Walk<'a> {
+    pub forward: bool,
+    pub from: Option<(bool, &'a SortKey, &'a str)>,
+}
+
+impl<'a> Walk<'a> {
+    /// The walk that reads the page `q` asks for.
+    pub fn page(q: &'a ListQuery<'_>) -> Walk<'a> {
+        Walk {
+            forward: q.position.as_ref().is_none_or(|p| p.forward),
+            from: q
+                .position
+                .as_ref()
+                .map(|p| (p.inclusive, &p.key, p.client_id.as_str())),
         }
-        other => out.push(other),
     }
 }
 
-/// Appends `AND (filter)`, and the trigram pre-selection if any, and returns
-/// the args so far; `$1` is the tenant.
-fn base(q: &ListQuery<'_>, select: &str, search: Option<&NameSearch>) -> (String, Vec<SqlArg>) {
-    let mut sql = format!("SELECT {select} FROM clients WHERE tenant_id = $1");
+/// `SELECT {select} FROM clients WHERE tenant_id = $1`, then the filter and
+/// the plan's trigram pre-selection; `$1` is the tenant.
+fn base(q: &ListQuery<'_>, select: &str, plan: &Plan) -> (String, Vec<SqlArg>) {
+    let mut sql = format!("SELECT {select} FROM clients");
+    if plan.walk {
+        sql.push_str(" INDEXED BY ");
+        sql.push_str(q.sort.field.sqlite_index());
+    }
+    sql.push_str(" WHERE tenant_id = $1");
     let mut args = vec![SqlArg::Text(q.tenant.as_str().to_owned())];
     if let Some(f) = q.filter {
         sql.push_str(" AND (");
         push_filter_sql(f, &mut sql, &mut args);
         sql.push(')');
     }
-    if let Some(search) = search {
+    if let Some(search) = &plan.search {
         args.push(SqlArg::Text(search.clone()));
         sql.push_str(&format!(
             " AND client_id IN (SELECT s.client_id FROM client_name_trigrams \
@@ -181,20 +168,30 @@ fn base(q: &ListQuery<'_>, select: &str, search: Option<&NameSearch>) -> (String
     (sql, args)
 }
 
-/// Appends the keyset condition for rows after (`forward`) or before `pos` in
-/// the sort order.
-fn push_keyset(
-    sql: &mut String,
-    args: &mut Vec<SqlArg>,
-    sort: Sort,
-    forward: bool,
-    inclusive: bool,
-    key: &SortKey,
-    id: &str,
-) {
+impl SortField {
+    /// The SQLite index that holds this order: `INDEXED BY` names it. The
+    /// primary key's index is SQLite's automatic one, numbered after the
+    /// table's first key constraint.
+    fn sqlite_index(self) -> &'static str {
+        match self {
+            SortField::ClientId => "sqlite_autoindex_clients_1",
+            SortField::ClientName => "clients_by_name",
+            SortField::AppType => "clients_by_app_type",
+            SortField::CreatedAt => "clients_by_created_at",
+            SortField::UpdatedAt => "clients_by_updated_at",
+        }
+    }
+}
+
+/// Appends the keyset condition of a walk that starts at `from`: the rows
+/// after it (`forward`) or before it in the sort order.
+pub(super) fn push_keyset(sql: &mut String, args: &mut Vec<SqlArg>, sort: Sort, walk: Walk<'_>) {
+    let Some((inclusive, key, id)) = walk.from else {
+        return;
+    };
     // Ascending order walked forward, or descending walked backward, means
     // larger values.
-    let larger = forward != sort.descending;
+    let larger = walk.forward != sort.descending;
     let op = match (larger, inclusive) {
         (true, false) => ">",
         (true, true) => ">=",
@@ -217,7 +214,7 @@ fn push_keyset(
     }
 }
 
-fn push_order(sql: &mut String, sort: Sort, forward: bool) {
+pub(super) fn push_order(sql: &mut String, sort: Sort, forward: bool) {
     let dir = if forward != sort.descending {
         "ASC"
     } else {
@@ -244,36 +241,24 @@ impl From<SortKey> for SqlArg {
 
 /// The page query: `limit + 1` rows in walking order, so the extra row tells
 /// whether more follow in that direction.
-pub(super) fn page_sql(q: &ListQuery<'_>, search: Option<&NameSearch>) -> (String, Vec<SqlArg>) {
-    let (mut sql, mut args) = base(q, CLIENT_COLUMNS, search);
-    let forward = q.position.as_ref().is_none_or(|p| p.forward);
-    if let Some(p) = &q.position {
-        push_keyset(
-            &mut sql,
-            &mut args,
-            q.sort,
-            p.forward,
-            p.inclusive,
-            &p.key,
-            &p.client_id,
-        );
-    }
-    push_order(&mut sql, q.sort, forward);
+pub(super) fn page_sql(q: &ListQuery<'_>, plan: &Plan) -> (String, Vec<SqlArg>) {
+    let (mut sql, mut args) = base(q, CLIENT_COLUMNS, plan);
+    let walk = Walk::page(q);
+    push_keyset(&mut sql, &mut args, q.sort, walk);
+    push_order(&mut sql, q.sort, walk.forward);
     sql.push_str(&format!(" LIMIT {}", u64::from(q.limit) + 1));
     (sql, args)
 }
 
-/// Whether any matching row lies beyond `(key, id)` in direction `forward`.
-pub(super) fn exists_sql(
-    q: &ListQuery<'_>,
-    search: Option<&NameSearch>,
-    forward: bool,
-    inclusive: bool,
-    key: &SortKey,
-    id: &str,
-) -> (String, Vec<SqlArg>) {
-    let (mut sql, mut args) = base(q, "1", search);
-    push_keyset(&mut sql, &mut args, q.sort, forward, inclusive, key, id);
+/// Whether any matching row lies along `walk`. It never forces the sort
+/// index: nothing bounds how far a walk would go to find no row.
+pub(super) fn exists_sql(q: &ListQuery<'_>, plan: &Plan, walk: Walk<'_>) -> (String, Vec<SqlArg>) {
+    let plan = Plan {
+        walk: false,
+        ..plan.clone()
+    };
+    let (mut sql, mut args) = base(q, "1", &plan);
+    push_keyset(&mut sql, &mut args, q.sort, walk);
     sql.push_str(" LIMIT 1");
     (sql, args)
 }
@@ -281,61 +266,23 @@ pub(super) fn exists_sql(
 /// Counts the matching clients. Without a filter that is the tenant's
 /// client counter (kept by triggers, migration 0003), which is O(1) where
 /// `COUNT(*)` reads an index entry per client; with a filter it is a count
-/// over the rows the filter selects.
-pub(super) fn count_sql(q: &ListQuery<'_>, search: Option<&NameSearch>) -> (String, Vec<SqlArg>) {
+/// over the rows the filter selects, by whatever index the planner likes.
+pub(super) fn count_sql(q: &ListQuery<'_>, plan: &Plan) -> (String, Vec<SqlArg>) {
     if q.filter.is_none() {
-        let args = vec![SqlArg::Text(q.tenant.as_str().to_owned())];
-        return (
-            "SELECT client_count FROM tenants WHERE tenant_id = $1".to_owned(),
-            args,
-        );
+        return tenant_count_sql(q.tenant);
     }
-    base(q, "COUNT(*)", search)
+    let plan = Plan {
+        walk: false,
+        ..plan.clone()
+    };
+    base(q, "COUNT(*)", &plan)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::filter::parse;
-
-    fn search(input: &str) -> Option<String> {
-        let filter = parse(input).unwrap_or_else(|err| panic!("{input}: {err}"));
-        name_trigram_query(&filter)
-    }
-
-    #[test]
-    fn trigram_queries_come_from_required_substrings_only() {
-        #[rustfmt::skip]
-        let cases = [
-            (r#"clientName co "abc""#, Some(r#""abc""#)),
-            (r#"clientName CO "ABCD""#, Some(r#""abc" AND "bcd""#)),
-            (r#"clientName ew "xyz""#, Some(r#""xyz""#)),
-            (r#"clientName co "a"b""#, None),
-            (r#"clientName co "a\"b""#, Some(r#""a""b""#)),
-            (r#"clientName co "aaaa""#, Some(r#""aaa""#)),
-            (r#"clientName co "ab""#, None),
-            (r#"clientName sw "abc""#, None),
-            (r#"clientName eq "abc""#, None),
-            (r#"clientId co "abc""#, None),
-            (r#"clientName co "abc" or appType eq "spa""#, None),
-            (r#"not (clientName co "abc")"#, None),
-            (r#"appType eq "spa" and (clientName co "abc" and clientName co "wxyz")"#, Some(r#""wxy" AND "xyz""#)),
-            (r#"clientName co "é😀 x""#, Some(r#""é😀 " AND "😀 x""#)),
-        ];
-        for (input, expected) in cases {
-            // `co "a"b"` does not parse; it stands for "no trigram query".
-            let actual = parse(input).ok().and_then(|f| name_trigram_query(&f));
-            assert_eq!(actual.as_deref(), expected, "{input}");
-        }
-    }
-
-    #[test]
-    fn long_operands_keep_sixteen_spread_trigrams() {
-        let operand: String = ('a'..='z').collect();
-        let query = search(&format!("clientName co \"{operand}\"")).unwrap_or_default();
-        let trigrams: Vec<&str> = query.split(" AND ").collect();
-        assert_eq!(trigrams.len(), MAX_TRIGRAMS, "{query}");
-        assert_eq!(trigrams.first(), Some(&"\"abc\""));
-        assert_eq!(trigrams.last(), Some(&"\"xyz\""));
-    }
+/// The tenant's client counter.
+pub(super) fn tenant_count_sql(tenant: &TenantId) -> (String, Vec<SqlArg>) {
+    let args = vec![SqlArg::Text(tenant.as_str().to_owned())];
+    (
+        "SELECT client_count FROM tenants WHERE tenant_id = $1".to_owned(),
+        args,
+    )
 }

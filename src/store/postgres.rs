@@ -43,9 +43,30 @@ impl PgStore {
         rows.iter().map(|row| row.try_get(0)).collect()
     }
 
-    /// PostgreSQL needs no pre-selection for substring filters: its planner
-    /// uses the pg_trgm index on `name_key` (migration 0003) for the LIKE
-    /// itself, with statistics to weigh it against walking a sort index.
+    /// PostgreSQL's planner weighs walking a sort index against reading
+    /// the matches of another index with statistics of its own, and uses
+    /// the pg_trgm index on `name_key` (migration 0003) for substring
+    /// filters by itself: list queries go to it as plain SQL.
+    #[allow(clippy::unused_async)]
+    async fn plan_list(
+        &self,
+        _q: &super::ListQuery<'_>,
+    ) -> Result<super::list_sql::Plan, sqlx::Error> {
+        Ok(super::list_sql::Plan::default())
+    }
+
+    /// Never called: the default plan never walks by force.
+    #[allow(clippy::unused_async)]
+    async fn probe(
+        &self,
+        _q: &super::ListQuery<'_>,
+        _walk: super::list_sql::Walk<'_>,
+        _budget: u64,
+        _needed: u64,
+    ) -> Result<super::list_plan::Probe, sqlx::Error> {
+        Ok(super::list_plan::Probe::Spent)
+    }
+
     #[allow(clippy::unused_async)]
     async fn name_search(
         &self,

@@ -7,6 +7,7 @@
 //! Reads use a separate pool and never block on writes (WAL).
 
 use super::PoolSettings;
+use super::list_plan;
 use anyhow::Context as _;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -61,21 +62,77 @@ impl SqliteStore {
         self.write.begin_with("BEGIN IMMEDIATE").await
     }
 
+    /// How to build a list query; see `list_plan.rs`.
+    async fn plan_list(
+        &self,
+        q: &super::ListQuery<'_>,
+    ) -> Result<super::list_sql::Plan, sqlx::Error> {
+        use super::list_sql::{Plan, Walk};
+        if q.filter.is_none() {
+            // Nothing but the sort index can serve the page.
+            return Ok(Plan::default());
+        }
+        let (sql, args) = super::list_sql::tenant_count_sql(q.tenant);
+        let size: Option<i64> = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), args)
+            .fetch_optional(&self.read)
+            .await?
+            .map(|row| row.try_get(0))
+            .transpose()?;
+        let budget = list_plan::walk_budget(q.limit, size.unwrap_or(0));
+        let needed = u64::from(q.limit) + 1;
+        if self.probe(q, Walk::page(q), budget, needed).await? != list_plan::Probe::Spent {
+            return Ok(Plan {
+                search: None,
+                walk: true,
+                budget,
+            });
+        }
+        Ok(Plan {
+            search: self.name_search(q).await?,
+            walk: false,
+            budget,
+        })
+    }
+
+    /// Walks up to `budget` rows along `walk`, counting matches up to `needed`.
+    async fn probe(
+        &self,
+        q: &super::ListQuery<'_>,
+        walk: super::list_sql::Walk<'_>,
+        budget: u64,
+        needed: u64,
+    ) -> Result<list_plan::Probe, sqlx::Error> {
+        let (sql, args) = list_plan::hits_sql(q, walk, budget, needed);
+        if self.count(sql, args).await? >= needed {
+            return Ok(list_plan::Probe::Reached);
+        }
+        let (sql, args) = list_plan::window_len_sql(q, walk, budget);
+        if self.count(sql, args).await? < budget {
+            return Ok(list_plan::Probe::Ended);
+        }
+        Ok(list_plan::Probe::Spent)
+    }
+
+    async fn count(&self, sql: String, args: Vec<SqlArg>) -> Result<u64, sqlx::Error> {
+        let row = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), args)
+            .fetch_one(&self.read)
+            .await?;
+        Ok(u64::try_from(row.try_get::<i64, _>(0)?).unwrap_or(0))
+    }
+
     /// Whether a list query should pre-select its candidates through the
     /// trigram index over names, and with which FTS5 query.
     ///
     /// SQLite's planner knows nothing of how many documents an FTS5 query
     /// matches, so this asks the index first, reading at most
-    /// [`MAX_NAME_CANDIDATES`] + 1 entries. Few candidates: the page is built
-    /// from them (each costs a lookup or two, whatever the tenant's size).
-    /// Many: names holding the substring are common, so walking the sort
-    /// index and testing each row finds a page's worth soon, and that plan
-    /// is kept.
+    /// [`MAX_NAME_CANDIDATES`] + 1 entries (across all tenants). With few,
+    /// the page is built from them, each costing a lookup or two. With more,
+    /// the planner is left to choose.
     async fn name_search(
         &self,
         q: &super::ListQuery<'_>,
     ) -> Result<Option<super::list_sql::NameSearch>, sqlx::Error> {
-        let Some(search) = q.filter.and_then(super::list_sql::name_trigram_query) else {
+        let Some(search) = q.filter.and_then(list_plan::name_trigram_query) else {
             return Ok(None);
         };
         let candidates: i64 = sqlx::query_scalar(
@@ -113,7 +170,7 @@ impl SqliteStore {
 
 /// Most candidates the trigram index may offer for a list query to be built
 /// from them; see [`SqliteStore::name_search`].
-const MAX_NAME_CANDIDATES: i64 = 2000;
+const MAX_NAME_CANDIDATES: i64 = 20_000;
 
 super::queries::impl_queries!(SqliteStore, sqlx::Sqlite, "");
 

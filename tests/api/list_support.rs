@@ -4,9 +4,12 @@
 #![allow(dead_code)]
 
 use crate::helpers::TestApp;
+use registrar::filter::{Filter, Record, matches};
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::cmp::Ordering;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 /// Every value of the reference's `sort` enum.
 pub const SORTS: [&str; 10] = [
@@ -121,4 +124,61 @@ pub async fn walk_prev(app: &TestApp, token: &str, last: Value) -> Vec<Value> {
 /// The clients of pages walked backwards, in display order.
 pub fn items_in_display_order(pages_walked_back: &[Value]) -> Vec<Value> {
     pages_walked_back.iter().rev().flat_map(items_of).collect()
+}
+
+/// A client as the list endpoint shows it, with its instants in µs.
+pub struct Listed {
+    pub json: Value,
+    pub created_us: i64,
+    pub updated_us: i64,
+}
+
+impl Listed {
+    pub fn new(json: Value) -> Listed {
+        let micros = |field: &str| {
+            let text = json[field].as_str().unwrap_or_default();
+            let instant = OffsetDateTime::parse(text, &Rfc3339)
+                .unwrap_or_else(|e| panic!("{field} {text}: {e}"));
+            i64::try_from(instant.unix_timestamp_nanos() / 1000).unwrap_or_default()
+        };
+        let (created_us, updated_us) = (micros("createdAt"), micros("updatedAt"));
+        Listed {
+            json,
+            created_us,
+            updated_us,
+        }
+    }
+
+    pub fn record(&self) -> Record<'_> {
+        Record {
+            client_id: self.json["clientId"].as_str().unwrap_or_default(),
+            client_name: self.json["clientName"].as_str().unwrap_or_default(),
+            app_type: self.json["appType"].as_str().unwrap_or_default(),
+            created_at_us: self.created_us,
+            updated_at_us: self.updated_us,
+        }
+    }
+}
+
+/// The ids of the clients `filter` selects, in `sort` order, by the
+/// in-memory evaluator.
+pub fn expected_ids(listed: &[Listed], filter: &Filter, sort: &str) -> Vec<String> {
+    let mut selected: Vec<&Listed> = listed
+        .iter()
+        .filter(|l| matches(filter, &l.record()))
+        .collect();
+    selected.sort_by(|a, b| compare(&a.json, &b.json, sort));
+    selected
+        .iter()
+        .map(|l| sort_value(&l.json, "clientId"))
+        .collect()
+}
+
+/// Every client of the token's tenant, as the unfiltered list shows them
+/// (at most 100).
+pub async fn list_all(app: &TestApp, token: &str) -> Vec<Listed> {
+    let (status, page) = app.list(token, "limit=100").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(link(&page, "next").is_none(), "at most 100 clients");
+    items_of(&page).into_iter().map(Listed::new).collect()
 }
