@@ -1,25 +1,31 @@
-//! How the SQLite backend plans a list query: SQL for its probes, and the
-//! trigram query for substring filters.
+//! How the SQLite backend plans a filtered list query: which index to read.
 //!
 //! SQLite's planner does not weigh "walk the sort index until the page is
 //! full" against "read every row the filter's index selects, then sort":
 //! for `clientName sw "x"` sorted by `createdAt` on a tenant of a million
 //! clients it reads and sorts all 30,000 names starting with `x` to return
-//! 20. So before a filtered page, the backend probes the walk itself: it
-//! counts the matches among the first `budget` rows of the walk (stopping at
-//! a page's worth). If the page fills, or the rows end, within the budget,
-//! the page walks the sort index (`INDEXED BY`). Otherwise matches are rare
-//! here, an index on the filter (or the trigram index) is the better road,
-//! and the planner chooses.
+//! 20, and it cannot know how many rows an FTS5 query matches at all.
 //!
-//! The budget is √((limit + 1) · tenant size): a walk that needs more rows
-//! than that to fill a page has a match rate below √((limit + 1) / size), so
-//! an index holding only the matches reads fewer rows than the budget too.
-//! Either way a page reads about √((limit + 1) · size) rows at most, 4,600 for
-//! 20 clients of a million, unless no index serves the filter at all.
+//! So the backend counts, for each condition of the filter that an index
+//! can serve (a conjunct at the top level on another column than the sort's,
+//! or a substring for the trigram index), its candidates up to a budget,
+//! reading index entries only. The fewest candidates, if within the budget,
+//! are read through that index and sorted. If every count exceeds it, matches
+//! are common and the page walks the sort index.
+//!
+//! The budget is √((limit + 1) · tenant size). A condition with more
+//! candidates than that matches a share of rows above √((limit + 1) / size),
+//! so a walk fills a page within about the budget; one with fewer is read in
+//! full within the budget. Either way a page reads about √((limit + 1) · size)
+//! rows at most (4,600 for 20 clients of a million), save where several
+//! common conditions are rare together, or no index serves the filter at all.
+//!
+//! A walk's check for rows beyond the page probes the same walk for up to
+//! the budget before leaving the choice to the planner: a walk that finds
+//! nothing cannot tell how far it would have to go.
 
 use super::filter_sql::{SqlArg, push_filter_sql};
-use super::list_sql::{ListQuery, NameSearch, Walk, push_keyset, push_order};
+use super::list_sql::{ListQuery, NameSearch, SortField, Walk, push_keyset, push_order};
 use crate::filter::{Attr, CompareOp, Filter, Operand};
 use std::collections::HashSet;
 
@@ -86,6 +92,73 @@ pub fn window_len_sql(q: &ListQuery<'_>, walk: Walk<'_>, budget: u64) -> (String
     (
         format!("SELECT count(*) FROM ({inner} LIMIT {budget})"),
         args,
+    )
+}
+
+/// The top-level conditions of `filter` that an index other than the sort's
+/// can serve, with that index.
+pub fn indexed_conjuncts(filter: &Filter, sort: SortField) -> Vec<(&'static str, &Filter)> {
+    let mut conjuncts = Vec::new();
+    collect_conjuncts(filter, &mut conjuncts);
+    conjuncts
+        .into_iter()
+        .filter_map(|f| match f {
+            Filter::Compare { attr, op, .. } if is_range(*op) => {
+                let field = match attr {
+                    Attr::ClientId => SortField::ClientId,
+                    Attr::ClientName => SortField::ClientName,
+                    Attr::AppType => SortField::AppType,
+                    Attr::CreatedAt => SortField::CreatedAt,
+                    Attr::UpdatedAt => SortField::UpdatedAt,
+                };
+                // On the sort's own column the walk already uses the range.
+                (field != sort).then(|| (field.sqlite_index(), f))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Operators a B-tree index answers with a range (`sw` is a LIKE plus the
+/// byte range of its prefix, see `filter_sql`).
+fn is_range(op: CompareOp) -> bool {
+    matches!(
+        op,
+        CompareOp::Eq
+            | CompareOp::Sw
+            | CompareOp::Gt
+            | CompareOp::Ge
+            | CompareOp::Lt
+            | CompareOp::Le
+    )
+}
+
+/// Counts, up to `cap`, the tenant's rows that `conjunct` selects, reading
+/// only `index`.
+pub fn candidates_sql(
+    q: &ListQuery<'_>,
+    index: &str,
+    conjunct: &Filter,
+    cap: u64,
+) -> (String, Vec<SqlArg>) {
+    let mut args = vec![SqlArg::Text(q.tenant.as_str().to_owned())];
+    let mut sql = format!(
+        "SELECT count(*) FROM (SELECT 1 FROM clients INDEXED BY {index} WHERE tenant_id = $1 AND ("
+    );
+    push_filter_sql(conjunct, &mut sql, &mut args);
+    sql.push_str(&format!(") LIMIT {cap})"));
+    (sql, args)
+}
+
+/// Counts, up to `cap`, the documents of every tenant the trigram query
+/// matches (the index is not partitioned by tenant).
+pub fn trigram_candidates_sql(search: &NameSearch, cap: u64) -> (String, Vec<SqlArg>) {
+    (
+        format!(
+            "SELECT count(*) FROM (SELECT 1 FROM client_name_trigrams \
+             WHERE client_name_trigrams MATCH $1 LIMIT {cap})"
+        ),
+        vec![SqlArg::Text(search.clone())],
     )
 }
 
@@ -177,6 +250,41 @@ mod tests {
         assert_eq!(trigrams.len(), MAX_TRIGRAMS, "{query}");
         assert_eq!(trigrams.first(), Some(&"\"abc\""));
         assert_eq!(trigrams.last(), Some(&"\"xyz\""));
+    }
+
+    #[test]
+    fn indexed_conditions_are_top_level_ranges_off_the_sort_column() {
+        let filter = parse(
+            r#"clientName sw "a" and appType ne "spa" and (clientId eq "x" or clientId eq "y") and createdAt gt "2024-01-01T00:00:00Z" and updatedAt le "2024-01-01T00:00:00Z" and clientId pr"#,
+        )
+        .unwrap();
+        let indexes: Vec<&str> = indexed_conjuncts(&filter, SortField::UpdatedAt)
+            .into_iter()
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(indexes, ["clients_by_name", "clients_by_created_at"]);
+        let (sql, args) = candidates_sql(
+            &ListQuery {
+                tenant: &TenantId::from_trusted("t"),
+                filter: Some(&filter),
+                sort: Sort {
+                    field: SortField::UpdatedAt,
+                    descending: false,
+                },
+                limit: 20,
+                position: None,
+                count_total: false,
+            },
+            "clients_by_name",
+            indexed_conjuncts(&filter, SortField::UpdatedAt)[0].1,
+            101,
+        );
+        assert_eq!(
+            sql,
+            "SELECT count(*) FROM (SELECT 1 FROM clients INDEXED BY clients_by_name WHERE tenant_id = $1 AND \
+             ((name_key LIKE $2 ESCAPE '\\' AND name_key >= $3 AND name_key < $4)) LIMIT 101)"
+        );
+        assert_eq!(args.len(), 4);
     }
 
     #[test]

@@ -1,10 +1,9 @@
 //! The list query: keyset pagination over one of the sort indexes, with an
 //! optional SCIM filter, built as parameterized SQL shared by both backends.
 //!
-//! A [`Plan`] may add two SQLite-only parts, chosen by the SQLite backend
-//! (`list_plan.rs`): walking the sort order's own index (`INDEXED BY`), and
-//! pre-selecting candidates through the trigram index over names. PostgreSQL
-//! always gets the default plan and lets its planner choose.
+//! A [`Plan`] may direct SQLite (`list_plan.rs`) to an index (`INDEXED BY`)
+//! or to the trigram index over names. PostgreSQL always gets the default
+//! plan: plain SQL, and its planner chooses.
 
 use super::ClientRecord;
 use super::filter_sql::{SqlArg, push_filter_sql};
@@ -107,16 +106,29 @@ pub(super) const CLIENT_COLUMNS: &str = "client_id, created_at, updated_at, secr
 /// filter also matches: the trigrams of a substring the filter requires.
 pub type NameSearch = String;
 
-/// How a backend wants a list query built; the default is plain SQL that
-/// leaves every choice to the database's planner.
+/// Which road a list query takes to its rows.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub enum Access {
+    /// Plain SQL: the database's planner chooses (always on PostgreSQL, and
+    /// on SQLite without a filter, where only the sort index can serve).
+    #[default]
+    Planner,
+    /// Walk the sort order's own index (SQLite's `INDEXED BY`): matches are
+    /// common enough that a page fills soon.
+    Walk,
+    /// Read the few rows this index selects for one of the filter's
+    /// conditions, then sort them (SQLite's `INDEXED BY`).
+    Index(&'static str),
+    /// Read the few candidates the trigram index offers for a substring
+    /// the filter requires, then sort them (SQLite only).
+    Trigrams(NameSearch),
+}
+
+/// How a backend wants a list query built.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Plan {
-    /// Pre-select candidates through the trigram index (SQLite only).
-    pub search: Option<NameSearch>,
-    /// Walk the sort order's own index (SQLite's `INDEXED BY`), because a
-    /// probe showed the page fills (or the rows end) within `budget` rows.
-    pub walk: bool,
-    /// Rows a walk may read before another plan is tried; 0 without probes.
+    pub access: Access,
+    /// Rows a probe along a walk may read (0 where nothing probes).
     pub budget: u64,
 }
 
@@ -141,13 +153,18 @@ impl<'a> Walk<'a> {
     }
 }
 
-/// `SELECT {select} FROM clients WHERE tenant_id = $1`, then the filter and
-/// the plan's trigram pre-selection; `$1` is the tenant.
-fn base(q: &ListQuery<'_>, select: &str, plan: &Plan) -> (String, Vec<SqlArg>) {
+/// `SELECT {select} FROM clients WHERE tenant_id = $1`, then the filter, as
+/// `access` directs; `$1` is the tenant.
+fn base(q: &ListQuery<'_>, select: &str, access: &Access) -> (String, Vec<SqlArg>) {
     let mut sql = format!("SELECT {select} FROM clients");
-    if plan.walk {
+    let index = match access {
+        Access::Walk => Some(q.sort.field.sqlite_index()),
+        Access::Index(index) => Some(*index),
+        Access::Planner | Access::Trigrams(_) => None,
+    };
+    if let Some(index) = index {
         sql.push_str(" INDEXED BY ");
-        sql.push_str(q.sort.field.sqlite_index());
+        sql.push_str(index);
     }
     sql.push_str(" WHERE tenant_id = $1");
     let mut args = vec![SqlArg::Text(q.tenant.as_str().to_owned())];
@@ -156,7 +173,7 @@ fn base(q: &ListQuery<'_>, select: &str, plan: &Plan) -> (String, Vec<SqlArg>) {
         push_filter_sql(f, &mut sql, &mut args);
         sql.push(')');
     }
-    if let Some(search) = &plan.search {
+    if let Access::Trigrams(search) = access {
         args.push(SqlArg::Text(search.clone()));
         sql.push_str(&format!(
             " AND client_id IN (SELECT s.client_id FROM client_name_trigrams \
@@ -168,11 +185,20 @@ fn base(q: &ListQuery<'_>, select: &str, plan: &Plan) -> (String, Vec<SqlArg>) {
     (sql, args)
 }
 
+/// Where a walk would be unbounded (a row count or a search for rows that
+/// may not exist), the planner chooses instead.
+fn unbounded(access: &Access) -> Access {
+    match access {
+        Access::Walk => Access::Planner,
+        other => other.clone(),
+    }
+}
+
 impl SortField {
     /// The SQLite index that holds this order: `INDEXED BY` names it. The
     /// primary key's index is SQLite's automatic one, numbered after the
     /// table's first key constraint.
-    fn sqlite_index(self) -> &'static str {
+    pub(super) fn sqlite_index(self) -> &'static str {
         match self {
             SortField::ClientId => "sqlite_autoindex_clients_1",
             SortField::ClientName => "clients_by_name",
@@ -242,7 +268,7 @@ impl From<SortKey> for SqlArg {
 /// The page query: `limit + 1` rows in walking order, so the extra row tells
 /// whether more follow in that direction.
 pub(super) fn page_sql(q: &ListQuery<'_>, plan: &Plan) -> (String, Vec<SqlArg>) {
-    let (mut sql, mut args) = base(q, CLIENT_COLUMNS, plan);
+    let (mut sql, mut args) = base(q, CLIENT_COLUMNS, &plan.access);
     let walk = Walk::page(q);
     push_keyset(&mut sql, &mut args, q.sort, walk);
     push_order(&mut sql, q.sort, walk.forward);
@@ -253,11 +279,7 @@ pub(super) fn page_sql(q: &ListQuery<'_>, plan: &Plan) -> (String, Vec<SqlArg>) 
 /// Whether any matching row lies along `walk`. It never forces the sort
 /// index: nothing bounds how far a walk would go to find no row.
 pub(super) fn exists_sql(q: &ListQuery<'_>, plan: &Plan, walk: Walk<'_>) -> (String, Vec<SqlArg>) {
-    let plan = Plan {
-        walk: false,
-        ..plan.clone()
-    };
-    let (mut sql, mut args) = base(q, "1", &plan);
+    let (mut sql, mut args) = base(q, "1", &unbounded(&plan.access));
     push_keyset(&mut sql, &mut args, q.sort, walk);
     sql.push_str(" LIMIT 1");
     (sql, args)
@@ -271,11 +293,7 @@ pub(super) fn count_sql(q: &ListQuery<'_>, plan: &Plan) -> (String, Vec<SqlArg>)
     if q.filter.is_none() {
         return tenant_count_sql(q.tenant);
     }
-    let plan = Plan {
-        walk: false,
-        ..plan.clone()
-    };
-    base(q, "COUNT(*)", &plan)
+    base(q, "COUNT(*)", &unbounded(&plan.access))
 }
 
 /// The tenant's client counter.

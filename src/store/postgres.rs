@@ -66,14 +66,6 @@ impl PgStore {
     ) -> Result<super::list_plan::Probe, sqlx::Error> {
         Ok(super::list_plan::Probe::Spent)
     }
-
-    #[allow(clippy::unused_async)]
-    async fn name_search(
-        &self,
-        _q: &super::ListQuery<'_>,
-    ) -> Result<Option<super::list_sql::NameSearch>, sqlx::Error> {
-        Ok(None)
-    }
 }
 
 super::queries::impl_queries!(PgStore, sqlx::Postgres, " FOR UPDATE");

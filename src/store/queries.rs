@@ -6,8 +6,8 @@
 //! locks a row read inside a write transaction (`FOR UPDATE` on PostgreSQL;
 //! nothing on SQLite, where `BEGIN IMMEDIATE` already holds the write lock).
 //! Each backend must provide `fn begin_write(&self)`, the list planning hooks
-//! `plan_list`, `probe` and `name_search` (trivial on PostgreSQL, see
-//! `list_plan.rs` for SQLite's), `explain`, and the `read`/`write` pools.
+//! `plan_list` and `probe` (trivial on PostgreSQL, see `list_plan.rs` for
+//! SQLite's), `explain`, and the `read`/`write` pools.
 
 macro_rules! impl_queries {
     ($Store:ty, $DB:ty, $for_update:literal) => {
@@ -17,7 +17,7 @@ macro_rules! impl_queries {
         use $crate::domain::secret::{MAX_SECRETS, NewSecret};
         use $crate::domain::time::Timestamp;
         use $crate::store::filter_sql::SqlArg;
-        use $crate::store::list_sql::{self, Plan, Walk};
+        use $crate::store::list_sql::{self, Access, Plan, Walk};
         use $crate::store::list_plan::Probe;
         use $crate::store::{
             AuthClient, ClientRecord, ListPage, ListQuery, NewClient, PatchPlan, Result, SecretInfo, SortKey, StoreError,
@@ -221,23 +221,13 @@ macro_rules! impl_queries {
                 let (has_before, has_after) = if forward { (behind, more_in_walk) } else { (more_in_walk, behind) };
                 self.attach_secrets(q.tenant, &mut items, &with_secrets).await?;
                 let total = if q.count_total {
-                    let (sql, args) = list_sql::count_sql(q, &self.plan_count(q, &plan).await?);
+                    let (sql, args) = list_sql::count_sql(q, &plan);
                     let row = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), args).fetch_optional(&self.read).await?;
                     Some(row.map(|r| r.try_get::<i64, _>(0)).transpose()?.unwrap_or(0))
                 } else {
                     None
                 };
                 Ok(ListPage { items, has_before, has_after, total })
-            }
-
-            /// A count needs no walk; it takes the trigram pre-selection
-            /// even where the page walked (a dense page may still come from
-            /// few candidates overall).
-            async fn plan_count(&self, q: &ListQuery<'_>, plan: &Plan) -> Result<Plan> {
-                if plan.search.is_some() || q.filter.is_none() {
-                    return Ok(plan.clone());
-                }
-                Ok(Plan { search: self.name_search(q).await?, ..Plan::default() })
             }
 
             /// The plans of the statements `list_clients` runs for `q`, for
@@ -251,14 +241,15 @@ macro_rules! impl_queries {
                 plans.push(("page".to_owned(), self.explain(sql, args).await?));
                 if let Some(p) = &q.position {
                     let walk = Walk { forward: !p.forward, from: Some((!p.inclusive, &p.key, p.client_id.as_str())) };
-                    if plan.walk {
-                        plans.push(("rows beyond the page: a probe first".to_owned(), vec![format!("{:?}", self.probe(q, walk, plan.budget, 1).await?)]));
+                    if plan.access == Access::Walk {
+                        let probe = self.probe(q, walk, plan.budget, 1).await?;
+                        plans.push(("rows beyond the page: a probe first".to_owned(), vec![format!("{probe:?}")]));
                     }
                     let (sql, args) = list_sql::exists_sql(q, &plan, walk);
                     plans.push(("rows beyond the page".to_owned(), self.explain(sql, args).await?));
                 }
                 if q.count_total {
-                    let (sql, args) = list_sql::count_sql(q, &self.plan_count(q, &plan).await?);
+                    let (sql, args) = list_sql::count_sql(q, &plan);
                     plans.push(("totalResults".to_owned(), self.explain(sql, args).await?));
                 }
                 Ok(plans)
@@ -268,7 +259,7 @@ macro_rules! impl_queries {
             /// walked, a bounded probe along the same index usually answers;
             /// otherwise the planner chooses.
             async fn exists(&self, q: &ListQuery<'_>, plan: &Plan, walk: Walk<'_>) -> Result<bool> {
-                if plan.walk {
+                if plan.access == Access::Walk {
                     match self.probe(q, walk, plan.budget, 1).await? {
                         Probe::Reached => return Ok(true),
                         Probe::Ended => return Ok(false),

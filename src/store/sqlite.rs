@@ -62,16 +62,17 @@ impl SqliteStore {
         self.write.begin_with("BEGIN IMMEDIATE").await
     }
 
-    /// How to build a list query; see `list_plan.rs`.
+    /// How to build a list query: the index with the fewest candidates
+    /// within the walk budget, or else a walk; see `list_plan.rs`.
     async fn plan_list(
         &self,
         q: &super::ListQuery<'_>,
     ) -> Result<super::list_sql::Plan, sqlx::Error> {
-        use super::list_sql::{Plan, Walk};
-        if q.filter.is_none() {
+        use super::list_sql::{Access, Plan};
+        let Some(filter) = q.filter else {
             // Nothing but the sort index can serve the page.
             return Ok(Plan::default());
-        }
+        };
         let (sql, args) = super::list_sql::tenant_count_sql(q.tenant);
         let size: Option<i64> = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), args)
             .fetch_optional(&self.read)
@@ -79,19 +80,29 @@ impl SqliteStore {
             .map(|row| row.try_get(0))
             .transpose()?;
         let budget = list_plan::walk_budget(q.limit, size.unwrap_or(0));
-        let needed = u64::from(q.limit) + 1;
-        if self.probe(q, Walk::page(q), budget, needed).await? != list_plan::Probe::Spent {
-            return Ok(Plan {
-                search: None,
-                walk: true,
-                budget,
-            });
+        // Counting stops one past the budget: that is enough to rule out.
+        let cap = budget + 1;
+        let mut best: Option<(u64, Access)> = None;
+        if let Some(search) = list_plan::name_trigram_query(filter) {
+            let (sql, args) = list_plan::trigram_candidates_sql(&search, cap);
+            let n = self.count(sql, args).await?;
+            best = Some((n, Access::Trigrams(search)));
         }
-        Ok(Plan {
-            search: self.name_search(q).await?,
-            walk: false,
-            budget,
-        })
+        for (index, conjunct) in list_plan::indexed_conjuncts(filter, q.sort.field) {
+            if best.as_ref().is_some_and(|(n, _)| *n == 0) {
+                break;
+            }
+            let (sql, args) = list_plan::candidates_sql(q, index, conjunct, cap);
+            let n = self.count(sql, args).await?;
+            if best.as_ref().is_none_or(|(m, _)| n < *m) {
+                best = Some((n, Access::Index(index)));
+            }
+        }
+        let access = match best {
+            Some((n, access)) if n <= budget => access,
+            _ => Access::Walk,
+        };
+        Ok(Plan { access, budget })
     }
 
     /// Walks up to `budget` rows along `walk`, counting matches up to `needed`.
@@ -119,32 +130,6 @@ impl SqliteStore {
             .await?;
         Ok(u64::try_from(row.try_get::<i64, _>(0)?).unwrap_or(0))
     }
-
-    /// Whether a list query should pre-select its candidates through the
-    /// trigram index over names, and with which FTS5 query.
-    ///
-    /// SQLite's planner knows nothing of how many documents an FTS5 query
-    /// matches, so this asks the index first, reading at most
-    /// [`MAX_NAME_CANDIDATES`] + 1 entries (across all tenants). With few,
-    /// the page is built from them, each costing a lookup or two. With more,
-    /// the planner is left to choose.
-    async fn name_search(
-        &self,
-        q: &super::ListQuery<'_>,
-    ) -> Result<Option<super::list_sql::NameSearch>, sqlx::Error> {
-        let Some(search) = q.filter.and_then(list_plan::name_trigram_query) else {
-            return Ok(None);
-        };
-        let candidates: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM (SELECT 1 FROM client_name_trigrams \
-             WHERE client_name_trigrams MATCH $1 LIMIT $2)",
-        )
-        .bind(&search)
-        .bind(MAX_NAME_CANDIDATES + 1)
-        .fetch_one(&self.read)
-        .await?;
-        Ok((candidates <= MAX_NAME_CANDIDATES).then_some(search))
-    }
 }
 
 impl SqliteStore {
@@ -168,16 +153,13 @@ impl SqliteStore {
     }
 }
 
-/// Most candidates the trigram index may offer for a list query to be built
-/// from them; see [`SqliteStore::name_search`].
-const MAX_NAME_CANDIDATES: i64 = 20_000;
-
 super::queries::impl_queries!(SqliteStore, sqlx::Sqlite, "");
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::ids::TenantId;
+    use crate::store::list_sql::Access;
     use crate::store::{ListQuery, Sort, SortField};
 
     /// Inserts `n` clients named `prefix0`, `prefix1`, … straight into the
@@ -201,7 +183,7 @@ mod tests {
     }
 
     #[test]
-    fn trigram_preselection_only_for_few_candidates() {
+    fn plans_read_the_index_with_fewest_candidates_or_walk() {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -214,11 +196,10 @@ mod tests {
                 .execute(&store.write)
                 .await
                 .unwrap();
-            let cap = usize::try_from(MAX_NAME_CANDIDATES).unwrap();
-            load(&store, "t", "common", cap + 1).await;
+            load(&store, "t", "common", 2001).await;
             load(&store, "t", "rare", 3).await;
             let tenant = TenantId::from_trusted("t");
-            let decide = |input: &str| {
+            let plan = |input: &str| {
                 let filter = crate::filter::parse(input).unwrap();
                 let store = store.clone();
                 let tenant = tenant.clone();
@@ -227,40 +208,54 @@ mod tests {
                         tenant: &tenant,
                         filter: Some(&filter),
                         sort: Sort {
-                            field: SortField::ClientId,
-                            descending: false,
+                            field: SortField::CreatedAt,
+                            descending: true,
                         },
                         limit: 20,
                         position: None,
                         count_total: false,
                     };
-                    store.name_search(&q).await.unwrap()
+                    store.plan_list(&q).await.unwrap().access
                 }
             };
+            let trigrams = Access::Trigrams("\"rar\" AND \"are\"".to_owned());
+            assert_eq!(plan("clientName co \"rare\"").await, trigrams);
             assert_eq!(
-                decide("clientName co \"rare\"").await.as_deref(),
-                Some("\"rar\" AND \"are\"")
-            );
-            assert_eq!(
-                decide("clientName co \"common\"").await,
-                None,
+                plan("clientName co \"common\"").await,
+                Access::Walk,
                 "too many candidates"
             );
             assert_eq!(
-                decide("clientName co \"ra\"").await,
-                None,
-                "too short for trigrams"
+                plan("clientName co \"ra\"").await,
+                Access::Walk,
+                "no index serves it"
             );
+            assert_eq!(
+                plan("clientName sw \"rare\"").await,
+                Access::Index("clients_by_name")
+            );
+            assert_eq!(plan("clientName sw \"common\"").await, Access::Walk);
+            assert_eq!(
+                plan("clientId eq \"t-rare-1\"").await,
+                Access::Index("sqlite_autoindex_clients_1")
+            );
+            assert_eq!(
+                plan("clientName sw \"common\" and clientId sw \"t-rare\"").await,
+                Access::Index("sqlite_autoindex_clients_1"),
+                "the fewest candidates win"
+            );
+            assert_eq!(
+                plan("createdAt gt \"2000-01-01T00:00:00Z\"").await,
+                Access::Walk,
+                "the sort's own column"
+            );
+            assert_eq!(plan("clientId pr").await, Access::Walk);
             let count: i64 =
                 sqlx::query_scalar("SELECT client_count FROM tenants WHERE tenant_id = 't'")
                     .fetch_one(&store.read)
                     .await
                     .unwrap();
-            assert_eq!(
-                count,
-                i64::try_from(cap + 4).unwrap(),
-                "the trigger counts bulk-loaded clients"
-            );
+            assert_eq!(count, 2004, "the trigger counts bulk-loaded clients");
         });
     }
 }
