@@ -50,40 +50,59 @@ trap 'stop_pid "$REG_PID"; stop_pid "$HELLO_PID"' EXIT
 TOKEN=$(token "$REG_URL" "$ADMIN_ID" "$ADMIN_SECRET")
 
 enc() { jq -rn --arg v "$1" '$v | @uri'; }
-LIST="/api/core/oauth-clients?limit=20"
-declare -a NAMES PATHS
-add() { NAMES+=("$1"); PATHS+=("$2"); }
-add "no filter" "$LIST"
-add "clientName sw \"x\"" "$LIST&filter=$(enc 'clientName sw "x"')"
-add "appType eq \"spa\" and clientName co \"abc\"" "$LIST&filter=$(enc 'appType eq "spa" and clientName co "abc"')"
+# Workloads: name, filter, sort, deep (1: start $DEPTH clients in), totalResults.
+declare -a NAMES FILTERS WSORTS DEEPS TOTALS
+add() { NAMES+=("$1"); FILTERS+=("$2"); WSORTS+=("$3"); DEEPS+=("$4"); TOTALS+=("$5"); }
+add "no filter" "" "" 0 0
+add "clientName sw \"x\"" 'clientName sw "x"' "" 0 0
+add "appType eq \"spa\" and clientName co \"abc\"" 'appType eq "spa" and clientName co "abc"' "" 0 0
 for sort in "${SORTS[@]}"; do
-  add "sort $sort, first page" "$LIST&sort=$(enc "$sort")"
-  add "sort $sort, page at $DEPTH" "$LIST&sort=$(enc "$sort")&next=$(enc "${DEEP[$sort]}")"
+  add "sort $sort, first page" "" "$sort" 0 0
+  add "sort $sort, page at $DEPTH" "" "$sort" 1 0
 done
-add "totalResults=true" "$LIST&totalResults=true"
+add "totalResults=true" "" "" 0 1
+
+path_of() {
+  local i=$1 path="/api/core/oauth-clients?limit=20"
+  if [ -n "${FILTERS[$i]}" ]; then path+="&filter=$(enc "${FILTERS[$i]}")"; fi
+  if [ -n "${WSORTS[$i]}" ]; then path+="&sort=$(enc "${WSORTS[$i]}")"; fi
+  if [ "${DEEPS[$i]}" = 1 ]; then path+="&next=$(enc "${DEEP[${WSORTS[$i]}]}")"; fi
+  if [ "${TOTALS[$i]}" = 1 ]; then path+="&totalResults=true"; fi
+  echo "$path"
+}
 
 # Each workload once by hand first: it must answer 200 with a full page
 # (or, for the substring filter, whatever matches), or the figures mean nothing.
 for i in "${!NAMES[@]}"; do
-  body=$(curl -sf -H "Authorization: Bearer $TOKEN" "$REG_URL${PATHS[$i]}") || {
+  body=$(curl -sf -H "Authorization: Bearer $TOKEN" "$REG_URL$(path_of "$i")") || {
     echo "bench: ${NAMES[$i]} failed" >&2; exit 1; }
   echo "bench: ${NAMES[$i]}: $(jq -c '{items: (.data | length), totalResults, next: (.links.next != null)}' <<<"$body")" >&2
 done
+# Two references for the cost of any authenticated request: the health check
+# (one trivial query, no token) and reading one client by id.
+ONE=$(curl -sf -H "Authorization: Bearer $TOKEN" "$REG_URL/api/core/oauth-clients?limit=1&sort=%2BclientId" | jq -r '.data[0].clientId')
 
 run_wrk "hello world" "$HELLO_URL/"
+run_wrk "reference: GET /health" "$REG_URL/health"
+run_wrk "reference: GET one client" -H "Authorization: Bearer $TOKEN" "$REG_URL/api/core/oauth-clients/$ONE"
 for i in "${!NAMES[@]}"; do
-  run_wrk "${NAMES[$i]}" -H "Authorization: Bearer $TOKEN" "$REG_URL${PATHS[$i]}"
+  run_wrk "${NAMES[$i]}" -H "Authorization: Bearer $TOKEN" "$REG_URL$(path_of "$i")"
 done
 stop_pid "$REG_PID"
 
-# The plans SQLite chose, from the server's own SQL (`registrar explain-list`).
+# The plans SQLite chose, from the server's own SQL (`Store::explain_list`).
 PLANS="$BENCH_TMP/plans.md"
 : >"$PLANS"
 for i in "${!NAMES[@]}"; do
+  args=(--database-url "sqlite://$DB" --tenant "$TENANT")
+  if [ -n "${FILTERS[$i]}" ]; then args+=(--filter "${FILTERS[$i]}"); fi
+  if [ -n "${WSORTS[$i]}" ]; then args+=("--sort=${WSORTS[$i]}"); fi
+  if [ "${DEEPS[$i]}" = 1 ]; then args+=(--depth "$DEPTH"); fi
+  if [ "${TOTALS[$i]}" = 1 ]; then args+=(--total); fi
   {
     echo "\`${NAMES[$i]}\`:"
-    echo '```'
-    "$REGISTRAR_BIN" explain-list --database-url "sqlite://$DB" --tenant "$TENANT" --query "${PATHS[$i]#*\?}"
+    echo '```text'
+    "$SEED_BIN" plan "${args[@]}"
     echo '```'
     echo
   } >>"$PLANS"
