@@ -14,8 +14,11 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
-/// Longest cursor we bother to decode.
-const MAX_CURSOR: usize = 2048;
+/// Longest cursor we bother to decode. The longest the server makes holds a
+/// name key: at most 512 characters of up to 6 bytes each once lowercased and
+/// JSON-escaped (a control character becomes `\u001f`), about 3.2 kB of
+/// payload, 4.3 kB in base64 with its MAC; this leaves room to spare.
+const MAX_CURSOR: usize = 8192;
 
 /// The query a cursor is bound to.
 pub struct Binding<'a> {

@@ -110,7 +110,9 @@ fn parse_bool(v: Option<&str>) -> Result<bool, ApiError> {
     }
 }
 
-fn canonical_sort(s: Sort) -> String {
+/// The sort a cursor is bound to, spelt one way whatever the request's
+/// spelling (`clientName`, `+clientName` and ` clientName` are one query).
+pub fn canonical_sort(s: Sort) -> String {
     format!(
         "{}{}",
         if s.descending { '-' } else { '+' },

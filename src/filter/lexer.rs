@@ -119,14 +119,14 @@ impl<'a> Lexer<'a> {
         loop {
             let at = self.pos;
             match self.bump() {
-                None => return Err(FilterError::new(quote, "unterminated string")),
+                None => return Err(unterminated(quote)),
                 Some('"') => return Ok(text),
                 Some('\\') => text.push(self.escape(at, quote)?),
                 Some(c) if u32::from(c) < 0x20 => {
                     return Err(FilterError::new(
                         at,
                         format!(
-                            "control character U+{:04X} must be escaped in a string",
+                            "control character U+{0:04X} must be escaped in a string; expected an escape such as \\u{0:04x}",
                             u32::from(c)
                         ),
                     ));
@@ -139,7 +139,7 @@ impl<'a> Lexer<'a> {
     /// Decodes one escape sequence whose backslash is at `backslash`.
     fn escape(&mut self, backslash: usize, quote: usize) -> Result<char, FilterError> {
         let c = match self.bump() {
-            None => return Err(FilterError::new(quote, "unterminated string")),
+            None => return Err(unterminated(quote)),
             Some('"') => '"',
             Some('\\') => '\\',
             Some('/') => '/',
@@ -185,7 +185,7 @@ impl<'a> Lexer<'a> {
         if code == 0 {
             return Err(FilterError::new(
                 backslash,
-                "the NUL character (\\u0000) is not allowed in a string",
+                "the NUL character (\\u0000) is not allowed in a string; expected any other character",
             ));
         }
         char::from_u32(code).ok_or_else(|| unpaired_surrogate(backslash))
@@ -207,6 +207,14 @@ impl<'a> Lexer<'a> {
         }
         Ok(value)
     }
+}
+
+/// Reported at the opening quote, which is where the reader can fix it.
+fn unterminated(quote: usize) -> FilterError {
+    FilterError::new(
+        quote,
+        "unterminated string; expected a closing `\"` for the string that starts here",
+    )
 }
 
 fn unpaired_surrogate(backslash: usize) -> FilterError {

@@ -33,7 +33,7 @@ pub fn parse(input: &str) -> Result<Filter, FilterError> {
     if let Some((cut, _)) = input.char_indices().nth(MAX_LEN) {
         return Err(FilterError::new(
             cut,
-            format!("filter is longer than {MAX_LEN} characters"),
+            format!("filter is longer than {MAX_LEN} characters; expected the filter to end here"),
         ));
     }
     // An empty filter is reported at its start rather than at its end, which
@@ -147,7 +147,9 @@ impl<'a> Parser<'a> {
         if self.depth >= MAX_DEPTH {
             return Err(FilterError::new(
                 open,
-                format!("filter is nested deeper than {MAX_DEPTH} levels"),
+                format!(
+                    "filter is nested deeper than {MAX_DEPTH} levels; expected an attribute expression instead of another group"
+                ),
             ));
         }
         self.depth += 1;
@@ -236,7 +238,7 @@ fn resolve_attr(word: &str, pos: usize) -> Result<Attr, FilterError> {
         return Err(FilterError::new(
             pos + head.len(),
             format!(
-                "sub-attributes are not supported, found `{}`",
+                "sub-attributes are not supported, found `{}`; expected an operator after `{head}`",
                 shorten(word)
             ),
         ));

@@ -49,6 +49,11 @@ fn check_err(input: &str, position: usize, fragment: &str) {
                 err.message.contains(fragment),
                 "message for {input:?} should contain {fragment:?}: {err}"
             );
+            // Every error says what would have been acceptable at its position.
+            assert!(
+                err.message.contains("expected"),
+                "message for {input:?} should say what was expected: {err}"
+            );
         }
     }
 }

@@ -155,18 +155,24 @@ fn push_like(col: &str, pattern: String, sql: &mut String, args: &mut Vec<SqlArg
     sql.push_str(" ESCAPE '\\'");
 }
 
-/// A prefix match as LIKE plus the byte range every match falls into.
+/// A prefix match as the byte range of the strings that start with it:
+/// `col >= prefix AND col < upper`, where `upper` is the smallest string
+/// after every string with that prefix. Both databases read such a range
+/// straight from a B-tree index, which neither can do for `LIKE … ESCAPE`.
 ///
-/// The range is implied by the LIKE, so it never changes the result; it is
-/// there because neither database can use a byte-ordered index for
-/// `LIKE … ESCAPE` on its own.
+/// The range is exact: a string in it shares the prefix up to its last
+/// character, and that character is at least the prefix's last and less
+/// than its successor. Only a prefix without an upper bound (empty, or
+/// nothing but U+10FFFF) keeps the LIKE.
 fn push_starts_with(col: &str, prefix: String, sql: &mut String, args: &mut Vec<SqlArg>) {
     sql.push('(');
-    push_like(col, format!("{}%", like_escape(&prefix)), sql, args);
-    sql.push_str(" AND ");
+    let upper = prefix_upper_bound(&prefix);
+    if upper.is_none() {
+        push_like(col, format!("{}%", like_escape(&prefix)), sql, args);
+        sql.push_str(" AND ");
+    }
     sql.push_str(col);
     sql.push_str(" >= ");
-    let upper = prefix_upper_bound(&prefix);
     push_arg(SqlArg::Text(prefix), sql, args);
     if let Some(upper) = upper {
         sql.push_str(" AND ");
@@ -292,8 +298,8 @@ mod tests {
             (r#"appType le "b""#, "app_type <= $1", vec![text("b")]),
             (r#"clientName co "5%_\\""#, r"name_key LIKE $1 ESCAPE '\'", vec![text(r"%5\%\_\\%")]),
             (r#"clientName ew "É""#, r"name_key LIKE $1 ESCAPE '\'", vec![text("%é")]),
-            (r#"clientName sw "ab""#, r"(name_key LIKE $1 ESCAPE '\' AND name_key >= $2 AND name_key < $3)",
-                vec![text("ab%"), text("ab"), text("ac")]),
+            (r#"clientName sw "ab""#, "(name_key >= $1 AND name_key < $2)", vec![text("ab"), text("ac")]),
+            (r#"clientName sw "5%_\\""#, "(name_key >= $1 AND name_key < $2)", vec![text(r"5%_\"), text("5%_]")]),
             (r#"clientName sw """#, r"(name_key LIKE $1 ESCAPE '\' AND name_key >= $2)", vec![text("%"), text("")]),
             ("appType pr", "1=1", vec![]),
             (r#"createdAt gt "1970-01-01T00:00:01.0000015Z""#, "created_at > $1", vec![int(1_000_001)]),
@@ -328,9 +334,9 @@ mod tests {
         let (sql, args) = translate(r#"clientId eq "a" and clientName sw "b""#, 2);
         assert_eq!(
             sql,
-            "(client_id = $3 AND (name_key LIKE $4 ESCAPE '\\' AND name_key >= $5 AND name_key < $6))"
+            "(client_id = $3 AND (name_key >= $4 AND name_key < $5))"
         );
-        assert_eq!(args, vec![text("a"), text("b%"), text("b"), text("c")]);
+        assert_eq!(args, vec![text("a"), text("b"), text("c")]);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! connecting, pragmas, migrations and how a write transaction begins.
 
 mod filter_sql;
+mod list_plan;
 mod list_sql;
 mod postgres;
 mod queries;
@@ -289,6 +290,12 @@ impl Store {
 
     pub async fn list_clients(&self, q: &ListQuery<'_>) -> Result<ListPage> {
         dispatch!(self.list_clients(q))
+    }
+
+    /// Diagnostics: the database's plan for each statement `list_clients`
+    /// runs for `q`, labelled by its role (used by `bench/list.sh`).
+    pub async fn explain_list(&self, q: &ListQuery<'_>) -> Result<Vec<(String, Vec<String>)>> {
+        dispatch!(self.explain_list(q))
     }
 
     /// Reads the client, lets `plan` decide the change, and writes it, all in

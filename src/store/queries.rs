@@ -5,8 +5,9 @@
 //! the SQL text is shared; the one difference is passed in: the suffix that
 //! locks a row read inside a write transaction (`FOR UPDATE` on PostgreSQL;
 //! nothing on SQLite, where `BEGIN IMMEDIATE` already holds the write lock).
-//! Each backend must provide `fn begin_write(&self)` and the `read`/`write`
-//! pools.
+//! Each backend must provide `fn begin_write(&self)`, the list planning hooks
+//! `plan_list` and `probe` (trivial on PostgreSQL, see `list_plan.rs` for
+//! SQLite's), `explain`, and the `read`/`write` pools.
 
 macro_rules! impl_queries {
     ($Store:ty, $DB:ty, $for_update:literal) => {
@@ -16,7 +17,8 @@ macro_rules! impl_queries {
         use $crate::domain::secret::{MAX_SECRETS, NewSecret};
         use $crate::domain::time::Timestamp;
         use $crate::store::filter_sql::SqlArg;
-        use $crate::store::list_sql;
+        use $crate::store::list_sql::{self, Access, Plan, Walk};
+        use $crate::store::list_plan::Probe;
         use $crate::store::{
             AuthClient, ClientRecord, ListPage, ListQuery, NewClient, PatchPlan, Result, SecretInfo, SortKey, StoreError,
         };
@@ -183,7 +185,8 @@ macro_rules! impl_queries {
             }
 
             pub(crate) async fn list_clients(&self, q: &ListQuery<'_>) -> Result<ListPage> {
-                let (sql, args) = list_sql::page_sql(q);
+                let plan = self.plan_list(q).await?;
+                let (sql, args) = list_sql::page_sql(q, &plan);
                 let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), args).fetch_all(&self.read).await?;
                 let mut items = Vec::with_capacity(rows.len());
                 let mut with_secrets = Vec::new();
@@ -197,15 +200,19 @@ macro_rules! impl_queries {
                 let limit = usize::try_from(q.limit).unwrap_or(usize::MAX);
                 let more_in_walk = items.len() > limit;
                 items.truncate(limit);
-                let forward = q.position.as_ref().is_none_or(|p| p.forward);
+                let forward = Walk::page(q).forward;
                 // The rows on the far side of the page's start, opposite to the walk.
                 let behind = match (items.first(), &q.position) {
                     (_, None) => false,
                     (Some(first), Some(_)) => {
                         let key = SortKey::of(first, q.sort.field);
-                        self.exists(q, !forward, false, &key, first.client_id.as_str()).await?
+                        let from = Some((false, &key, first.client_id.as_str()));
+                        self.exists(q, &plan, Walk { forward: !forward, from }).await?
                     }
-                    (None, Some(p)) => self.exists(q, !forward, !p.inclusive, &p.key, &p.client_id).await?,
+                    (None, Some(p)) => {
+                        let from = Some((!p.inclusive, &p.key, p.client_id.as_str()));
+                        self.exists(q, &plan, Walk { forward: !forward, from }).await?
+                    }
                 };
                 if !forward {
                     items.reverse();
@@ -213,17 +220,52 @@ macro_rules! impl_queries {
                 let (has_before, has_after) = if forward { (behind, more_in_walk) } else { (more_in_walk, behind) };
                 self.attach_secrets(q.tenant, &mut items, &with_secrets).await?;
                 let total = if q.count_total {
-                    let (sql, args) = list_sql::count_sql(q);
-                    let row = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), args).fetch_one(&self.read).await?;
-                    Some(row.try_get::<i64, _>(0)?)
+                    let (sql, args) = list_sql::count_sql(q, &plan);
+                    let row = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), args).fetch_optional(&self.read).await?;
+                    Some(row.map(|r| r.try_get::<i64, _>(0)).transpose()?.unwrap_or(0))
                 } else {
                     None
                 };
                 Ok(ListPage { items, has_before, has_after, total })
             }
 
-            async fn exists(&self, q: &ListQuery<'_>, forward: bool, inclusive: bool, key: &SortKey, id: &str) -> Result<bool> {
-                let (sql, args) = list_sql::exists_sql(q, forward, inclusive, key, id);
+            /// The plans of the statements `list_clients` runs for `q`, for
+            /// diagnostics: each statement's role and its plan, one line per
+            /// step. The "rows beyond" check is explained at `q`'s own
+            /// position, standing in for the page's first row.
+            pub(crate) async fn explain_list(&self, q: &ListQuery<'_>) -> Result<Vec<(String, Vec<String>)>> {
+                let plan = self.plan_list(q).await?;
+                let mut plans = vec![("plan".to_owned(), vec![format!("{plan:?}")])];
+                let (sql, args) = list_sql::page_sql(q, &plan);
+                plans.push(("page".to_owned(), self.explain(sql, args).await?));
+                if let Some(p) = &q.position {
+                    let walk = Walk { forward: !p.forward, from: Some((!p.inclusive, &p.key, p.client_id.as_str())) };
+                    if plan.access == Access::Walk {
+                        let probe = self.probe(q, walk, plan.budget, 1).await?;
+                        plans.push(("rows beyond the page: a probe first".to_owned(), vec![format!("{probe:?}")]));
+                    }
+                    let (sql, args) = list_sql::exists_sql(q, &plan, walk);
+                    plans.push(("rows beyond the page".to_owned(), self.explain(sql, args).await?));
+                }
+                if q.count_total {
+                    let (sql, args) = list_sql::count_sql(q, &plan);
+                    plans.push(("totalResults".to_owned(), self.explain(sql, args).await?));
+                }
+                Ok(plans)
+            }
+
+            /// Whether a matching row lies along `walk`: where the page
+            /// walked, a bounded probe along the same index usually answers;
+            /// otherwise the planner chooses.
+            async fn exists(&self, q: &ListQuery<'_>, plan: &Plan, walk: Walk<'_>) -> Result<bool> {
+                if plan.access == Access::Walk {
+                    match self.probe(q, walk, plan.budget, 1).await? {
+                        Probe::Reached => return Ok(true),
+                        Probe::Ended => return Ok(false),
+                        Probe::Spent => {}
+                    }
+                }
+                let (sql, args) = list_sql::exists_sql(q, plan, walk);
                 let row = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), args).fetch_optional(&self.read).await?;
                 Ok(row.is_some())
             }

@@ -1,0 +1,343 @@
+//! How the SQLite backend plans a filtered list query: which index to read.
+//!
+//! SQLite's planner does not weigh "walk the sort index until the page is
+//! full" against "read every row the filter's index selects, then sort":
+//! for `clientName sw "x"` sorted by `createdAt` on a tenant of a million
+//! clients it reads and sorts all 30,000 names starting with `x` to return
+//! 20, and it cannot know how many rows an FTS5 query matches at all.
+//!
+//! So the backend counts, for each condition of the filter that an index
+//! can serve (a conjunct at the top level on another column than the sort's,
+//! or a substring for the trigram index), its candidates up to a budget,
+//! reading index entries only. The fewest candidates, if within the budget,
+//! are read through that index and sorted. If every count exceeds it, matches
+//! are common and the page walks the sort index.
+//!
+//! The budget is √((limit + 1) · tenant size). A condition with more
+//! candidates than that matches a share of rows above √((limit + 1) / size),
+//! so a walk fills a page within about the budget; one with fewer is read in
+//! full within the budget. Either way a page reads about √((limit + 1) · size)
+//! rows at most (4,600 for 20 clients of a million), save where several
+//! common conditions are rare together, or no index serves the filter at all.
+//!
+//! A walk's check for rows beyond the page probes the same walk for up to
+//! the budget before leaving the choice to the planner: a walk that finds
+//! nothing cannot tell how far it would have to go.
+
+use super::filter_sql::{SqlArg, push_filter_sql};
+use super::list_sql::{ListQuery, NameSearch, SortField, Walk, push_keyset, push_order};
+use crate::filter::{Attr, CompareOp, Filter, Operand};
+use std::collections::HashSet;
+
+/// What a bounded probe along a walk found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Probe {
+    /// As many matches as were needed, within the budget.
+    Reached,
+    /// Fewer, and the walk ended within the budget: that is all there is.
+    Ended,
+    /// Fewer, and the budget ran out: matches are rare along this walk.
+    Spent,
+}
+
+/// Longest operands keep only this many of their trigrams, spread over the
+/// whole operand: more would add intersection work for little selectivity.
+const MAX_TRIGRAMS: usize = 16;
+
+/// The probe budget for a page of `limit` on a tenant of `size` clients.
+pub fn walk_budget(limit: u32, size: i64) -> u64 {
+    let page = u64::from(limit) + 1;
+    let size = u64::try_from(size).unwrap_or(0);
+    page.max((page.saturating_mul(size)).isqrt())
+}
+
+/// The first `budget` rows of a walk, unfiltered, as a subquery selecting
+/// every column a filter may name.
+fn window(q: &ListQuery<'_>, walk: Walk<'_>, budget: u64, args: &mut Vec<SqlArg>) -> String {
+    let mut sql = String::from(
+        "SELECT client_id, app_type, name_key, created_at, updated_at FROM clients WHERE tenant_id = $1",
+    );
+    push_keyset(&mut sql, args, q.sort, walk);
+    push_order(&mut sql, q.sort, walk.forward);
+    sql.push_str(&format!(" LIMIT {budget}"));
+    sql
+}
+
+/// How many rows among the first `budget` of `walk` match the filter,
+/// counting no further than `needed`.
+pub fn hits_sql(
+    q: &ListQuery<'_>,
+    walk: Walk<'_>,
+    budget: u64,
+    needed: u64,
+) -> (String, Vec<SqlArg>) {
+    let mut args = vec![SqlArg::Text(q.tenant.as_str().to_owned())];
+    let inner = window(q, walk, budget, &mut args);
+    let mut sql = format!("SELECT count(*) FROM (SELECT 1 FROM ({inner}) WHERE 1=1");
+    if let Some(filter) = q.filter {
+        sql.push_str(" AND (");
+        push_filter_sql(filter, &mut sql, &mut args);
+        sql.push(')');
+    }
+    sql.push_str(&format!(" LIMIT {needed})"));
+    (sql, args)
+}
+
+/// How many rows the walk has, counting no further than `budget`.
+pub fn window_len_sql(q: &ListQuery<'_>, walk: Walk<'_>, budget: u64) -> (String, Vec<SqlArg>) {
+    let mut args = vec![SqlArg::Text(q.tenant.as_str().to_owned())];
+    let mut inner = String::from("SELECT 1 FROM clients WHERE tenant_id = $1");
+    push_keyset(&mut inner, &mut args, q.sort, walk);
+    push_order(&mut inner, q.sort, walk.forward);
+    (
+        format!("SELECT count(*) FROM ({inner} LIMIT {budget})"),
+        args,
+    )
+}
+
+/// The top-level conditions of `filter` that an index other than the sort's
+/// can serve, with that index.
+pub fn indexed_conjuncts(filter: &Filter, sort: SortField) -> Vec<(&'static str, &Filter)> {
+    let mut conjuncts = Vec::new();
+    collect_conjuncts(filter, &mut conjuncts);
+    conjuncts
+        .into_iter()
+        .filter_map(|f| match f {
+            Filter::Compare { attr, op, .. } if is_range(*op) => {
+                let field = match attr {
+                    Attr::ClientId => SortField::ClientId,
+                    Attr::ClientName => SortField::ClientName,
+                    Attr::AppType => SortField::AppType,
+                    Attr::CreatedAt => SortField::CreatedAt,
+                    Attr::UpdatedAt => SortField::UpdatedAt,
+                };
+                // On the sort's own column the walk already uses the range.
+                (field != sort).then(|| (field.sqlite_index(), f))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Operators a B-tree index answers with a range (`sw` is a LIKE plus the
+/// byte range of its prefix, see `filter_sql`).
+fn is_range(op: CompareOp) -> bool {
+    matches!(
+        op,
+        CompareOp::Eq
+            | CompareOp::Sw
+            | CompareOp::Gt
+            | CompareOp::Ge
+            | CompareOp::Lt
+            | CompareOp::Le
+    )
+}
+
+/// Counts, up to `cap`, the tenant's rows that `conjunct` selects, reading
+/// only `index`.
+pub fn candidates_sql(
+    q: &ListQuery<'_>,
+    index: &str,
+    conjunct: &Filter,
+    cap: u64,
+) -> (String, Vec<SqlArg>) {
+    let mut args = vec![SqlArg::Text(q.tenant.as_str().to_owned())];
+    let mut sql = format!(
+        "SELECT count(*) FROM (SELECT 1 FROM clients INDEXED BY {index} WHERE tenant_id = $1 AND ("
+    );
+    push_filter_sql(conjunct, &mut sql, &mut args);
+    sql.push_str(&format!(") LIMIT {cap})"));
+    (sql, args)
+}
+
+/// Counts, up to `cap`, the documents of every tenant the trigram query
+/// matches (the index is not partitioned by tenant).
+pub fn trigram_candidates_sql(search: &NameSearch, cap: u64) -> (String, Vec<SqlArg>) {
+    (
+        format!(
+            "SELECT count(*) FROM (SELECT 1 FROM client_name_trigrams \
+             WHERE client_name_trigrams MATCH $1 LIMIT {cap})"
+        ),
+        vec![SqlArg::Text(search.clone())],
+    )
+}
+
+/// The trigram query implied by `filter`, if it has one: a `clientName co`
+/// or `ew` comparison of at least three characters that must hold for the
+/// whole filter to hold (a conjunct at the top level, not under `or` or
+/// `not`). Among several, the longest operand is the most selective.
+pub fn name_trigram_query(filter: &Filter) -> Option<NameSearch> {
+    let mut conjuncts = Vec::new();
+    collect_conjuncts(filter, &mut conjuncts);
+    let operand = conjuncts
+        .into_iter()
+        .filter_map(|f| match f {
+            Filter::Compare {
+                attr: Attr::ClientName,
+                op: CompareOp::Co | CompareOp::Ew,
+                value: Operand::Text(text),
+            } => Some(text.chars().collect::<Vec<char>>()),
+            _ => None,
+        })
+        .filter(|chars| chars.len() >= 3)
+        .max_by_key(Vec::len)?;
+    let mut seen = HashSet::new();
+    let trigrams: Vec<String> = operand
+        .windows(3)
+        .map(|window| window.iter().collect::<String>())
+        .filter(|trigram| seen.insert(trigram.clone()))
+        .collect();
+    // Evenly spaced, first and last included; strictly increasing indexes
+    // because n - 1 >= k - 1.
+    let n = trigrams.len();
+    let k = n.min(MAX_TRIGRAMS);
+    let picked: Vec<String> = (0..k)
+        .map(|i| if k > 1 { i * (n - 1) / (k - 1) } else { 0 })
+        .filter_map(|i| trigrams.get(i))
+        // Inside an FTS5 string only `"` is special; it doubles.
+        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+        .collect();
+    Some(picked.join(" AND "))
+}
+
+fn collect_conjuncts<'f>(filter: &'f Filter, out: &mut Vec<&'f Filter>) {
+    match filter {
+        Filter::And(left, right) => {
+            collect_conjuncts(left, out);
+            collect_conjuncts(right, out);
+        }
+        other => out.push(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ids::TenantId;
+    use crate::filter::parse;
+    use crate::store::{Position, Sort, SortField, SortKey};
+
+    #[test]
+    fn trigram_queries_come_from_required_substrings_only() {
+        #[rustfmt::skip]
+        let cases = [
+            (r#"clientName co "abc""#, Some(r#""abc""#)),
+            (r#"clientName CO "ABCD""#, Some(r#""abc" AND "bcd""#)),
+            (r#"clientName ew "xyz""#, Some(r#""xyz""#)),
+            (r#"clientName co "a\"b""#, Some(r#""a""b""#)),
+            (r#"clientName co "aaaa""#, Some(r#""aaa""#)),
+            (r#"clientName co "ab""#, None),
+            (r#"clientName sw "abc""#, None),
+            (r#"clientName eq "abc""#, None),
+            (r#"clientId co "abc""#, None),
+            (r#"clientName co "abc" or appType eq "spa""#, None),
+            (r#"not (clientName co "abc")"#, None),
+            (r#"appType eq "spa" and (clientName co "abc" and clientName co "wxyz")"#, Some(r#""wxy" AND "xyz""#)),
+            (r#"clientName co "é😀 x""#, Some(r#""é😀 " AND "😀 x""#)),
+        ];
+        for (input, expected) in cases {
+            let filter = parse(input).unwrap_or_else(|err| panic!("{input}: {err}"));
+            assert_eq!(name_trigram_query(&filter).as_deref(), expected, "{input}");
+        }
+    }
+
+    #[test]
+    fn long_operands_keep_sixteen_spread_trigrams() {
+        let operand: String = ('a'..='z').collect();
+        let filter = parse(&format!("clientName co \"{operand}\"")).unwrap();
+        let query = name_trigram_query(&filter).unwrap_or_default();
+        let trigrams: Vec<&str> = query.split(" AND ").collect();
+        assert_eq!(trigrams.len(), MAX_TRIGRAMS, "{query}");
+        assert_eq!(trigrams.first(), Some(&"\"abc\""));
+        assert_eq!(trigrams.last(), Some(&"\"xyz\""));
+    }
+
+    #[test]
+    fn indexed_conditions_are_top_level_ranges_off_the_sort_column() {
+        let filter = parse(
+            r#"clientName sw "a" and appType ne "spa" and (clientId eq "x" or clientId eq "y") and createdAt gt "2024-01-01T00:00:00Z" and updatedAt le "2024-01-01T00:00:00Z" and clientId pr"#,
+        )
+        .unwrap();
+        let indexes: Vec<&str> = indexed_conjuncts(&filter, SortField::UpdatedAt)
+            .into_iter()
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(indexes, ["clients_by_name", "clients_by_created_at"]);
+        let (sql, args) = candidates_sql(
+            &ListQuery {
+                tenant: &TenantId::from_trusted("t"),
+                filter: Some(&filter),
+                sort: Sort {
+                    field: SortField::UpdatedAt,
+                    descending: false,
+                },
+                limit: 20,
+                position: None,
+                count_total: false,
+            },
+            "clients_by_name",
+            indexed_conjuncts(&filter, SortField::UpdatedAt)[0].1,
+            101,
+        );
+        assert_eq!(
+            sql,
+            "SELECT count(*) FROM (SELECT 1 FROM clients INDEXED BY clients_by_name WHERE tenant_id = $1 AND \
+             ((name_key >= $2 AND name_key < $3)) LIMIT 101)"
+        );
+        assert_eq!(args.len(), 3);
+    }
+
+    #[test]
+    fn budget_balances_walking_against_an_index() {
+        assert_eq!(walk_budget(20, 1_000_000), 4582);
+        assert_eq!(walk_budget(100, 1_000_000), 10_049);
+        assert_eq!(walk_budget(20, 100), 45);
+        assert_eq!(walk_budget(20, 0), 21, "never less than a page");
+        assert_eq!(walk_budget(20, -5), 21);
+    }
+
+    #[test]
+    fn probes_walk_from_the_position_in_its_direction() {
+        let tenant = TenantId::from_trusted("t");
+        let filter = parse(r#"clientName sw "x""#).unwrap();
+        let q = ListQuery {
+            tenant: &tenant,
+            filter: Some(&filter),
+            sort: Sort {
+                field: SortField::CreatedAt,
+                descending: true,
+            },
+            limit: 20,
+            position: Some(Position {
+                forward: false,
+                inclusive: false,
+                key: SortKey::Int(7),
+                client_id: "c".into(),
+            }),
+            count_total: false,
+        };
+        let (sql, args) = hits_sql(&q, Walk::page(&q), 500, 21);
+        assert_eq!(
+            sql,
+            "SELECT count(*) FROM (SELECT 1 FROM (SELECT client_id, app_type, name_key, created_at, updated_at \
+             FROM clients WHERE tenant_id = $1 AND (created_at, client_id) > ($2, $3) \
+             ORDER BY created_at ASC, client_id ASC LIMIT 500) WHERE 1=1 AND \
+             ((name_key >= $4 AND name_key < $5)) LIMIT 21)"
+        );
+        assert_eq!(args.len(), 5);
+        let (sql, args) = window_len_sql(
+            &q,
+            Walk {
+                forward: true,
+                from: None,
+            },
+            500,
+        );
+        assert_eq!(
+            sql,
+            "SELECT count(*) FROM (SELECT 1 FROM clients WHERE tenant_id = $1 \
+             ORDER BY created_at DESC, client_id DESC LIMIT 500)"
+        );
+        assert_eq!(args.len(), 1);
+    }
+}
