@@ -7,7 +7,7 @@ use super::error::ApiError;
 use crate::app::AppState;
 use crate::domain::ids::{ClientId, TenantId};
 use crate::oauth::keys::VerifyError;
-use crate::oauth::token::{ACCESS_TOKEN_TYPE, AccessClaims};
+use crate::oauth::token::AccessClaims;
 use crate::store::StoreError;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, header};
@@ -56,7 +56,7 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Caller, A
     let s = &state.settings;
     let claims: AccessClaims = state
         .keys
-        .verify(token, ACCESS_TOKEN_TYPE, s.issuer(), s.audience())
+        .verify_access_token(token, s.issuer(), s.audience())
         .await
         .map_err(|e| match e {
             VerifyError::Store(StoreError::Unavailable(e)) => ApiError::Unavailable(e.to_string()),

@@ -7,10 +7,19 @@ pub mod tenant;
 use crate::config::{Cli, Command, KeysCommand, LogFormat, TenantCommand};
 use std::process::ExitCode;
 
+/// Target of the ready line `serve` logs once it listens.
+pub const READY_TARGET: &str = "registrar::ready";
+const READY_DIRECTIVE: &str = "registrar::ready=info";
+
 /// Logs go to stderr (stdout belongs to command output such as `tenant create`).
 fn init_logging(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+    let mut filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    // The ready line is part of the CLI contract (`listening on
+    // http://ADDR`), so no RUST_LOG setting may silence it.
+    if let Ok(ready) = READY_DIRECTIVE.parse() {
+        filter = filter.add_directive(ready);
+    }
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -59,6 +59,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await?
         .with_ops(&args.ops());
     tracing::info!(
+        target: super::READY_TARGET,
         backend = store.backend_name(),
         "listening on http://{bound}"
     );

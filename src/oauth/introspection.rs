@@ -11,7 +11,7 @@
 use super::client_auth::authenticate_request;
 use super::error::{OAuthError, no_store};
 use super::params::Params;
-use super::token::{ACCESS_TOKEN_TYPE, AccessClaims};
+use super::token::AccessClaims;
 use crate::app::AppState;
 use crate::domain::ids::{ClientId, TenantId};
 use crate::oauth::keys::VerifyError;
@@ -45,7 +45,7 @@ pub async fn active_claims(
     let s = &state.settings;
     let claims: AccessClaims = match state
         .keys
-        .verify(token, ACCESS_TOKEN_TYPE, s.issuer(), s.audience())
+        .verify_access_token(token, s.issuer(), s.audience())
         .await
     {
         Ok(c) => c,

@@ -8,6 +8,7 @@
 //! with a new key without a restart. [`key_statuses`] is the one place that
 //! decides which key signs and how long a retired one stays published.
 
+use super::token::{ACCESS_TOKEN_TYPE, AccessClaims};
 use crate::domain::time::Timestamp;
 use crate::store::{Store, StoreError, StoredSigningKey};
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
@@ -122,6 +123,9 @@ struct Loaded {
     loaded_at: Instant,
 }
 
+/// Clock skew tolerated on the `exp` of access tokens, in seconds.
+const LEEWAY_SECS: i64 = 5;
+
 /// The key set, shared by every request.
 #[derive(Clone)]
 pub struct KeyRing {
@@ -129,6 +133,8 @@ pub struct KeyRing {
     /// This server's access-token lifetime, recorded on each key it signs with.
     token_ttl: i64,
     inner: Arc<RwLock<Arc<Loaded>>>,
+    /// Access tokens already verified by this process (`oauth::verified`).
+    verified: Arc<super::verified::VerifiedTokens>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -230,6 +236,7 @@ impl KeyRing {
             store,
             token_ttl,
             inner: Arc::new(RwLock::new(Arc::new(loaded))),
+            verified: Arc::default(),
         })
     }
 
@@ -290,6 +297,33 @@ impl KeyRing {
         Ok(jsonwebtoken::encode(&header, claims, &signer.encoding)?)
     }
 
+    /// Verifies one of this server's access tokens, remembering it so that
+    /// later uses skip the signature check (see `oauth::verified`). A
+    /// remembered token is still refused once it expires or its signing key
+    /// is no longer trusted (retired past its retention).
+    pub async fn verify_access_token(
+        &self,
+        token: &str,
+        issuer: &str,
+        audience: &str,
+    ) -> Result<AccessClaims, VerifyError> {
+        let now = Timestamp::now().unix_seconds();
+        if let Some((claims, kid)) = self.verified.get(token, now, LEEWAY_SECS)
+            && claims.iss == issuer
+            && claims.aud == audience
+            && self.current().decoding.contains_key(&kid)
+        {
+            return Ok(claims);
+        }
+        let claims: AccessClaims = self
+            .verify(token, ACCESS_TOKEN_TYPE, issuer, audience)
+            .await?;
+        if let Some(kid) = jsonwebtoken::decode_header(token).ok().and_then(|h| h.kid) {
+            self.verified.insert(token, &claims, kid);
+        }
+        Ok(claims)
+    }
+
     /// Verifies signature, `typ`, `iss`, `aud` and `exp` of a token we issued.
     pub async fn verify<T: DeserializeOwned>(
         &self,
@@ -324,7 +358,7 @@ impl KeyRing {
         v.set_issuer(&[issuer]);
         v.set_audience(&[audience]);
         v.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        v.leeway = 5;
+        v.leeway = LEEWAY_SECS.unsigned_abs();
         jsonwebtoken::decode::<T>(token, key, &v)
             .map(|d| d.claims)
             .map_err(|e| {

@@ -11,6 +11,7 @@ pub mod params;
 pub mod private_key_jwt;
 pub mod revocation;
 pub mod token;
+pub mod verified;
 
 use crate::app::AppState;
 use axum::Router;

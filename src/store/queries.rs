@@ -168,18 +168,29 @@ macro_rules! impl_queries {
             }
 
             pub(crate) async fn find_client(&self, tenant: &TenantId, id: &ClientId) -> Result<Option<ClientRecord>> {
-                let row = sqlx::query(
-                    "SELECT client_id, created_at, updated_at, secret_count, config FROM clients \
-                     WHERE tenant_id = $1 AND client_id = $2",
+                // One statement for the client and its secrets: every statement
+                // is a round trip to a connection (on SQLite, to its worker
+                // thread), and a GET is otherwise two of them.
+                let rows = sqlx::query(
+                    "SELECT c.client_id, c.created_at, c.updated_at, c.secret_count, c.config, \
+                            s.hint AS secret_hint, s.created_at AS secret_created_at, s.created_by AS secret_created_by \
+                     FROM clients c LEFT JOIN client_secrets s ON s.tenant_id = c.tenant_id AND s.client_id = c.client_id \
+                     WHERE c.tenant_id = $1 AND c.client_id = $2 \
+                     ORDER BY s.created_at, s.hint",
                 )
                 .bind(tenant.as_str())
                 .bind(id.as_str())
-                .fetch_optional(&self.read)
+                .fetch_all(&self.read)
                 .await?;
-                let Some(row) = row else { return Ok(None) };
-                let (mut record, count) = decode_client(&row)?;
-                if count > 0 {
-                    record.secrets = secrets_of(&self.read, tenant, id).await?;
+                let Some(first) = rows.first() else { return Ok(None) };
+                let (mut record, _) = decode_client(first)?;
+                for row in &rows {
+                    let Some(hint) = row.try_get::<Option<String>, _>("secret_hint")? else { continue };
+                    record.secrets.push(SecretInfo {
+                        hint,
+                        created_at: Timestamp::from_micros(row.try_get::<Option<i64>, _>("secret_created_at")?.unwrap_or_default()),
+                        created_by: row.try_get::<Option<String>, _>("secret_created_by")?.unwrap_or_default(),
+                    });
                 }
                 Ok(Some(record))
             }

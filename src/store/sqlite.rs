@@ -32,8 +32,13 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
+        // A connection to a local file does not go stale the way a network
+        // connection can, so the ping sqlx would otherwise send before every
+        // acquire (a second round trip to the connection's worker thread for
+        // every statement) buys nothing here.
         let write = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .acquire_timeout(pool.acquire_timeout)
             .connect_with(opts.clone())
             .await
@@ -62,6 +67,7 @@ impl SqliteStore {
         } else {
             SqlitePoolOptions::new()
                 .max_connections(pool.max_connections.max(1))
+                .test_before_acquire(false)
                 .acquire_timeout(pool.acquire_timeout)
                 .connect_with(opts)
                 .await

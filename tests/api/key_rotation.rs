@@ -265,3 +265,49 @@ async fn a_retired_key_is_published_and_trusted_only_while_its_tokens_can_live()
         .collect();
     assert_eq!(left, vec![retired.kid, current.kid, rotated.kid]);
 }
+
+/// The memo of verified tokens (`oauth::verified`) must never outlive the
+/// trust in the key that signed them: once a key is gone from the key set, a
+/// token it signed is refused even though it was verified (and memoised)
+/// before.
+#[tokio::test]
+async fn a_memoised_token_is_refused_once_its_key_is_no_longer_trusted() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("memo.db").display());
+    let store = Store::connect(&url, &PoolSettings::default())
+        .await
+        .unwrap();
+    let ring = KeyRing::load_or_create(store.clone(), 3600).await.unwrap();
+    let now = Timestamp::now().unix_seconds();
+    let token = ring.sign("at+jwt", &claims(now)).unwrap();
+    let old_kid = kid_of(&token);
+    let issuer = "https://issuer.example";
+    for _ in 0..2 {
+        let ok = ring.verify_access_token(&token, issuer, issuer).await;
+        assert!(ok.is_ok(), "first and memoised uses verify: {:?}", ok.err());
+    }
+    // Another issuer or audience is not served from the memo.
+    assert!(
+        ring.verify_access_token(&token, "https://other.example", issuer)
+            .await
+            .is_err()
+    );
+
+    // Replace the key: a new one in, the old one deleted from the store.
+    let fresh = generate_key(Timestamp::now(), Timestamp::now()).unwrap();
+    store.insert_signing_key(&fresh).await.unwrap();
+    let db = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query("DELETE FROM signing_keys WHERE kid = $1")
+        .bind(&old_kid)
+        .execute(&db)
+        .await
+        .unwrap();
+    ring.reload().await.unwrap();
+
+    let refused = ring.verify_access_token(&token, issuer, issuer).await;
+    assert!(
+        matches!(refused, Err(VerifyError::UnknownKey)),
+        "a memoised token of an untrusted key must be refused: {:?}",
+        refused.map(|c| c.jti)
+    );
+}
