@@ -6,6 +6,7 @@
 //! connecting, pragmas, migrations and how a write transaction begins.
 
 mod filter_sql;
+mod group_commit;
 mod list_plan;
 mod list_sql;
 mod postgres;

@@ -135,5 +135,10 @@ async fn check_reachable(
     }
 }
 
-super::queries::impl_queries!(PgStore, sqlx::Postgres, " FOR UPDATE");
+super::queries::impl_queries!(
+    PgStore,
+    sqlx::Postgres,
+    sqlx::Transaction<'static, sqlx::Postgres>,
+    " FOR UPDATE"
+);
 super::token_queries::impl_token_queries!(PgStore);

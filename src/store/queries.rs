@@ -5,12 +5,13 @@
 //! the SQL text is shared; the one difference is passed in: the suffix that
 //! locks a row read inside a write transaction (`FOR UPDATE` on PostgreSQL;
 //! nothing on SQLite, where `BEGIN IMMEDIATE` already holds the write lock).
-//! Each backend must provide `fn begin_write(&self)`, the list planning hooks
+//! Each backend must provide `fn begin_write(&self)` (returning its write
+//! transaction type, passed in as `$Tx`: usable as `&mut *tx`, with `commit`), the list planning hooks
 //! `plan_list` and `probe` (trivial on PostgreSQL, see `list_plan.rs` for
 //! SQLite's), `explain`, and the `read`/`write` pools.
 
 macro_rules! impl_queries {
-    ($Store:ty, $DB:ty, $for_update:literal) => {
+    ($Store:ty, $DB:ty, $Tx:ty, $for_update:literal) => {
         use sqlx::Row as _;
         use $crate::domain::client::ClientConfig;
         use $crate::domain::ids::{ClientId, TenantId};
@@ -23,7 +24,7 @@ macro_rules! impl_queries {
             AuthClient, ClientRecord, ListPage, ListQuery, NewClient, PatchPlan, Result, SecretInfo, SortKey, StoreError,
         };
 
-        type Tx = sqlx::Transaction<'static, $DB>;
+        type Tx = $Tx;
         type Row = <$DB as sqlx::Database>::Row;
         type Query<'q> = sqlx::query::Query<'q, $DB, <$DB as sqlx::Database>::Arguments>;
 

@@ -1,18 +1,23 @@
 //! The SQLite backend: one file, WAL, `synchronous=FULL`, foreign keys on.
 //!
-//! Writes go through a pool of exactly one connection and begin with
-//! `BEGIN IMMEDIATE`, so a write transaction holds SQLite's write lock from its
-//! first statement: no lock upgrade can fail half-way, and other processes on
-//! the same file (such as `registrar tenant create`) wait on `busy_timeout`.
+//! Writes go through a pool of exactly one connection. Concurrent write
+//! transactions are savepoints in one batch transaction that begins with
+//! `BEGIN IMMEDIATE` and ends with one `COMMIT` (group commit, see
+//! `group_commit.rs`): the batch holds SQLite's write lock from its first
+//! statement, so no lock upgrade can fail half-way, and other processes on the
+//! same file (such as `registrar tenant create`) wait on `busy_timeout`.
 //! Reads use a separate pool and never block on writes (WAL).
 
 use super::PoolSettings;
+use super::group_commit::{self, GroupCommit};
 use super::list_plan;
 use anyhow::Context as _;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
+use sqlx::{Connection as _, SqliteConnection};
 use std::str::FromStr;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -21,6 +26,38 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 pub struct SqliteStore {
     read: SqlitePool,
     write: SqlitePool,
+    group: GroupCommit,
+    /// Held by every clone; the checkpoint task ends when the last is dropped.
+    _alive: Arc<()>,
+}
+
+/// How often the WAL is checkpointed into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
+
+/// Copies committed WAL frames into the database file, in the background.
+///
+/// SQLite would otherwise checkpoint inside the commit that crosses 1000 WAL
+/// pages, stalling that commit and every request of its batch for as long
+/// as the copy and its fsync take (hundreds of milliseconds on a large
+/// database). A PASSIVE checkpoint never blocks writers or readers; with
+/// `synchronous=FULL` it syncs the WAL before copying and the database file
+/// after, so durability is unchanged.
+async fn checkpoints(mut conn: SqliteConnection, alive: Weak<()>) {
+    let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if alive.strong_count() == 0 {
+            let _ = conn.close().await;
+            return;
+        }
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&mut conn)
+            .await
+        {
+            tracing::warn!(error = %e, "WAL checkpoint failed; retrying");
+        }
+    }
 }
 
 impl SqliteStore {
@@ -31,7 +68,14 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
+            .busy_timeout(Duration::from_secs(5))
+            // Savepoints (one per request in a group-commit batch) keep the
+            // pages they change in a sub-journal; in memory, not a temporary
+            // file. The database and its WAL are unaffected.
+            .pragma("temp_store", "memory")
+            // Checkpoints run on a connection of their own (`checkpoints`),
+            // never inside a request's commit.
+            .pragma("wal_autocheckpoint", "0");
         // A connection to a local file does not go stale the way a network
         // connection can, so the ping sqlx would otherwise send before every
         // acquire (a second round trip to the connection's worker thread for
@@ -39,6 +83,14 @@ impl SqliteStore {
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .test_before_acquire(false)
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    sqlx::query(group_commit::MARKER_TABLE_SQL)
+                        .execute(conn)
+                        .await
+                        .map(|_| ())
+                })
+            })
             .acquire_timeout(pool.acquire_timeout)
             .connect_with(opts.clone())
             .await
@@ -62,9 +114,14 @@ impl SqliteStore {
         // Every connection to an in-memory database is a database of its own,
         // so there the single writer connection also serves reads.
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        let alive = Arc::new(());
         let read = if in_memory {
             write.clone()
         } else {
+            let conn = SqliteConnection::connect_with(&opts)
+                .await
+                .with_context(|| format!("cannot open SQLite database `{url}`"))?;
+            tokio::spawn(checkpoints(conn, Arc::downgrade(&alive)));
             SqlitePoolOptions::new()
                 .max_connections(pool.max_connections.max(1))
                 .test_before_acquire(false)
@@ -73,7 +130,23 @@ impl SqliteStore {
                 .await
                 .with_context(|| format!("cannot open SQLite database `{url}`"))?
         };
-        Ok(Self { read, write })
+        let group = GroupCommit::start(write.clone());
+        Ok(Self {
+            read,
+            write,
+            group,
+            _alive: alive,
+        })
+    }
+
+    #[cfg(test)]
+    pub(crate) fn read_pool(&self) -> &SqlitePool {
+        &self.read
+    }
+
+    #[cfg(test)]
+    pub(crate) fn group(&self) -> &GroupCommit {
+        &self.group
     }
 
     pub(crate) fn pool_stats(&self) -> Vec<super::PoolStats> {
@@ -83,8 +156,10 @@ impl SqliteStore {
         ]
     }
 
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-        self.write.begin_with("BEGIN IMMEDIATE").await
+    /// A write transaction: a savepoint in the current group-commit batch
+    /// (see `group_commit.rs`).
+    async fn begin_write(&self) -> Result<super::group_commit::WriteTx, sqlx::Error> {
+        self.group.begin().await
     }
 
     /// How to build a list query: the index with the fewest candidates
@@ -178,7 +253,7 @@ impl SqliteStore {
     }
 }
 
-super::queries::impl_queries!(SqliteStore, sqlx::Sqlite, "");
+super::queries::impl_queries!(SqliteStore, sqlx::Sqlite, super::group_commit::WriteTx, "");
 super::token_queries::impl_token_queries!(SqliteStore);
 
 #[cfg(test)]
