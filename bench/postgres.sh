@@ -115,7 +115,7 @@ SECTION="$BENCH_TMP/section.md"
   echo "Command: \`bench/postgres.sh\` (BENCH_DURATION=$BENCH_DURATION BENCH_CONNECTIONS=$BENCH_CONNECTIONS BENCH_THREADS=$BENCH_THREADS BENCH_SEED_CLIENTS=$SEED_CLIENTS)."
   machine_note
   echo "PostgreSQL: $PG_WHERE; the server's pool holds up to 16 connections (the default)."
-  echo "Each backend's tenant holds $SEED_CLIENTS clients before the run; \`list\` is \`GET /api/core/oauth-clients?limit=20\`, \`get\` one client, \`create\` a \`web\` client with its first secret (\`POST\`, a write transaction per request), \`token\` \`client_credentials\` with \`client_secret_basic\`."
+  echo "Each backend's tenant holds $SEED_CLIENTS clients before the run; \`list\` is \`GET /api/core/oauth-clients?limit=20\`, \`get\` one client, \`create\` a \`web\` client with its first secret (\`POST\`, a write transaction per request; on SQLite a savepoint in a group commit), \`token\` \`client_credentials\` with \`client_secret_basic\`."
   echo "GET workloads are compared with the hello world's GET ($(result_field "hello world GET" 2) req/s), the others with its POST of the token form ($(result_field "hello world POST" 2) req/s)."
   echo "Load average when the run began: $LOAD_AT_START (the machine is shared; compare ratios, not absolute figures)."
   echo

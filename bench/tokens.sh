@@ -56,7 +56,7 @@ SECTION="$BENCH_TMP/section.md"
   echo
   ratio_basic=$(ratio "$(result_field client_secret_basic 2)" "$(result_field "hello-world POST" 2)")
   echo "Target: client_secret_basic at least 25% of the hello-world req/s; measured $ratio_basic."
-  echo "\`private_key_jwt\` is bounded by its replay check, not by signature verification: each request commits its \`jti\` durably before the token is issued, and SQLite has one writer, so those commits (each an fsync of the WAL) run one after another."
+  echo "\`private_key_jwt\` is bounded by its replay check, not by signature verification: each request commits its \`jti\` durably before the token is issued, through SQLite's one writer connection (concurrent requests share a group commit, but their statements run one after another)."
 } >"$SECTION"
 
 RESULTS="$BENCH_ROOT/bench/RESULTS.md"
