@@ -181,7 +181,16 @@ pub async fn authenticate(
         .collect();
     let s = &state.settings;
     let token_endpoint = format!("{}{}", s.public_url, super::metadata::TOKEN_PATH);
-    let audiences = [s.issuer(), token_endpoint.as_str(), endpoint];
+    let mut audiences = vec![s.issuer(), token_endpoint.as_str(), endpoint];
+    // An issuer that is a bare origin names the same URL with or without a
+    // final `/` (its path is `/`); libraries that normalise URLs send it.
+    let issuer_root = format!("{}/", s.issuer());
+    if s.issuer()
+        .split_once("://")
+        .is_some_and(|(_, rest)| !rest.contains('/'))
+    {
+        audiences.push(&issuer_root);
+    }
     let claims = verify_with(assertion, &keys, id, &audiences)
         .ok_or_else(|| refuse("signature, aud, iss, sub, exp or nbf", Some(id)))?;
     let now = Timestamp::now();

@@ -124,6 +124,11 @@ async fn client_id_kid_and_typ_may_be_left_out_and_aud_may_be_the_issuer() {
         ),
         ("aud is the issuer", None, rs.assertion(&id, &app.base)),
         (
+            "aud is the issuer as a normalised URL (a bare origin ends in /)",
+            None,
+            rs.assertion(&id, &format!("{}/", app.base)),
+        ),
+        (
             "aud is an array naming the token endpoint",
             None,
             rs.sign_with(&rs.header(), &{
