@@ -41,8 +41,14 @@ impl Settings {
 }
 
 /// Everything a request handler can reach; no globals.
+///
+/// Cloned by every middleware and extractor of every request, so a clone is
+/// one reference count: the fields live behind one `Arc`.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppStateInner>);
+
+/// The fields of [`AppState`], reached through `Deref`.
+pub struct AppStateInner {
     pub store: Store,
     pub keys: KeyRing,
     pub settings: Arc<Settings>,
@@ -63,21 +69,34 @@ impl AppState {
         let cursor_secret = store
             .server_secret("cursor-hmac-sha256", fresh, Timestamp::now())
             .await?;
-        Ok(AppState {
+        Ok(AppState(Arc::new(AppStateInner {
             store,
             keys,
             settings: Arc::new(settings),
             cursor_key: Arc::new(hmac::Key::new(hmac::HMAC_SHA256, &cursor_secret)),
             ops: Arc::new(Ops::new(&OpsConfig::default())),
-        })
+        })))
     }
 
     /// Replaces the operational settings (rate limits, server limits) and
     /// starts from fresh counters.
     #[must_use]
-    pub fn with_ops(mut self, config: &OpsConfig) -> AppState {
-        self.ops = Arc::new(Ops::new(config));
-        self
+    pub fn with_ops(self, config: &OpsConfig) -> AppState {
+        let s = &*self.0;
+        AppState(Arc::new(AppStateInner {
+            store: s.store.clone(),
+            keys: s.keys.clone(),
+            settings: s.settings.clone(),
+            cursor_key: s.cursor_key.clone(),
+            ops: Arc::new(Ops::new(config)),
+        }))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = AppStateInner;
+    fn deref(&self) -> &AppStateInner {
+        &self.0
     }
 }
 
