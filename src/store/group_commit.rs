@@ -45,6 +45,10 @@ pub(crate) const MARKER_TABLE_SQL: &str =
 struct OpenBatch {
     conn: PoolConnection<Sqlite>,
     done: watch::Sender<Outcome>,
+    /// Set when a request was dropped while its savepoint was being
+    /// released: whether that release ran is unknown, so the batch is rolled
+    /// back and all its requests get an error.
+    poisoned: bool,
 }
 
 /// The writer of one SQLite store; cheap to clone.
@@ -70,7 +74,9 @@ impl GroupCommit {
     pub(crate) async fn begin(&self) -> Result<WriteTx, sqlx::Error> {
         let mut slot = self.batch.clone().lock_owned().await;
         if slot.is_none() {
-            *slot = Some(open_batch(&self.pool).await?);
+            open_batch(&self.pool, &mut slot).await.inspect_err(|_| {
+                self.wake.notify_one();
+            })?;
         }
         let Ok(mut batch) = OwnedMutexGuard::try_map(slot, Option::as_mut) else {
             return Err(sqlx::Error::WorkerCrashed);
@@ -84,26 +90,40 @@ impl GroupCommit {
         Ok(WriteTx {
             batch: Some(batch),
             wake: self.wake.clone(),
+            releasing: false,
         })
     }
 }
 
-async fn open_batch(pool: &SqlitePool) -> Result<OpenBatch, sqlx::Error> {
+/// Opens a batch into `slot`. The batch is in the slot from the moment its
+/// transaction began, so a request dropped half-way leaves it to the
+/// committer rather than on a connection back in the pool.
+async fn open_batch(pool: &SqlitePool, slot: &mut Option<OpenBatch>) -> Result<(), sqlx::Error> {
     let mut conn = pool.acquire().await?;
+    // A transaction left open by a request dropped at the wrong moment
+    // (its BEGIN ran, the answer was never read) is ended first.
+    while SqliteTransactionManager::get_transaction_depth(&conn) > 0 {
+        SqliteTransactionManager::rollback(&mut conn).await?;
+    }
     SqliteTransactionManager::begin(
         &mut conn,
         Some(sqlx::SqlSafeStr::into_sql_str("BEGIN IMMEDIATE")),
     )
     .await?;
+    let (done, _) = watch::channel(None);
+    let batch = slot.insert(OpenBatch {
+        conn,
+        done,
+        poisoned: false,
+    });
     if let Err(e) = sqlx::query("INSERT INTO temp.registrar_batch_marker (live) VALUES (1)")
-        .execute(&mut *conn)
+        .execute(&mut *batch.conn)
         .await
     {
-        let _ = SqliteTransactionManager::rollback(&mut conn).await;
+        batch.poisoned = true;
         return Err(e);
     }
-    let (done, _) = watch::channel(None);
-    Ok(OpenBatch { conn, done })
+    Ok(())
 }
 
 /// Commits open batches as requests finish with them.
@@ -115,7 +135,7 @@ async fn committer(batch: Weak<Mutex<Option<OpenBatch>>>, wake: Arc<Notify>) {
         let Some(mut open) = slot.take() else {
             continue;
         };
-        let outcome = finish_batch(&mut open.conn).await;
+        let outcome = finish_batch(&mut open).await;
         if outcome.is_err() {
             // Whatever state the connection is in, it does not go back to
             // the pool: the next batch starts on a fresh one.
@@ -126,7 +146,11 @@ async fn committer(batch: Weak<Mutex<Option<OpenBatch>>>, wake: Arc<Notify>) {
     }
 }
 
-async fn finish_batch(conn: &mut SqliteConnection) -> Result<(), Arc<str>> {
+async fn finish_batch(batch: &mut OpenBatch) -> Result<(), Arc<str>> {
+    if batch.poisoned {
+        return Err("a request of the batch was interrupted while it committed".into());
+    }
+    let conn = &mut *batch.conn;
     let marker = sqlx::query("DELETE FROM temp.registrar_batch_marker")
         .execute(&mut *conn)
         .await
@@ -148,20 +172,21 @@ async fn finish_batch(conn: &mut SqliteConnection) -> Result<(), Arc<str>> {
 pub(crate) struct WriteTx {
     batch: Option<OwnedMappedMutexGuard<Option<OpenBatch>, OpenBatch>>,
     wake: Arc<Notify>,
+    /// True while the savepoint's RELEASE is in flight.
+    releasing: bool,
 }
 
 impl WriteTx {
     /// Releases the savepoint and waits until the batch is committed.
     pub(crate) async fn commit(mut self) -> Result<(), sqlx::Error> {
-        let Some(mut batch) = self.batch.take() else {
+        self.releasing = true;
+        let released = SqliteTransactionManager::commit(&mut self).await;
+        self.releasing = false;
+        // A failed RELEASE leaves the savepoint open: dropping rolls it back.
+        released?;
+        let Some(batch) = self.batch.take() else {
             return Err(sqlx::Error::WorkerCrashed);
         };
-        if let Err(e) = SqliteTransactionManager::commit(&mut batch.conn).await {
-            SqliteTransactionManager::start_rollback(&mut batch.conn);
-            drop(batch);
-            self.wake.notify_one();
-            return Err(e);
-        }
         let mut done = batch.done.subscribe();
         drop(batch);
         self.wake.notify_one();
@@ -185,8 +210,15 @@ fn batch_failed(why: &str) -> sqlx::Error {
 impl Drop for WriteTx {
     fn drop(&mut self) {
         if let Some(mut batch) = self.batch.take() {
-            // Queued on the connection: runs before its next statement.
-            SqliteTransactionManager::start_rollback(&mut batch.conn);
+            if self.releasing {
+                // Dropped while its RELEASE was in flight: whether it ran is
+                // unknown, and a rollback queued now could end the whole
+                // batch transaction instead of this savepoint.
+                batch.poisoned = true;
+            } else {
+                // Queued on the connection: runs before its next statement.
+                SqliteTransactionManager::start_rollback(&mut batch.conn);
+            }
             drop(batch);
             self.wake.notify_one();
         }
@@ -294,6 +326,26 @@ mod tests {
         insert(&mut tx, "zz").await.unwrap();
         tx.commit().await.unwrap();
         assert_eq!(tenants(&store).await.len(), 61);
+    }
+
+    /// A request dropped while its RELEASE was in flight poisons its batch:
+    /// every request of it gets an error, and none of it is kept.
+    #[tokio::test]
+    async fn a_request_dropped_while_releasing_fails_its_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = fresh_store(&dir).await;
+        let mut first = store.group().begin().await.unwrap();
+        insert(&mut first, "first").await.unwrap();
+        first.releasing = true;
+        drop(first);
+        let mut second = store.group().begin().await.unwrap();
+        insert(&mut second, "second").await.unwrap();
+        assert!(second.commit().await.is_err());
+        assert!(tenants(&store).await.is_empty());
+        let mut third = store.group().begin().await.unwrap();
+        insert(&mut third, "third").await.unwrap();
+        third.commit().await.unwrap();
+        assert_eq!(tenants(&store).await, ["third"]);
     }
 
     /// A batch whose transaction SQLite rolled back as a whole (here by a
