@@ -14,7 +14,7 @@ use crate::store::{Store, StoreError, StoredSigningKey};
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -112,7 +112,17 @@ pub fn key_statuses(keys: &[StoredSigningKey], now: Timestamp) -> Vec<KeyStatus>
 struct Signer {
     kid: String,
     activates_at: Timestamp,
-    encoding: EncodingKey,
+    /// Parsed once per key load: parsing a PKCS#8 key costs about as much as
+    /// a signature, and `jsonwebtoken::encode` would do it for every token.
+    pair: EcdsaKeyPair,
+}
+
+/// The JOSE header of the access tokens this server signs.
+#[derive(Serialize)]
+struct JoseHeader<'a> {
+    typ: &'a str,
+    alg: &'static str,
+    kid: &'a str,
 }
 
 struct Loaded {
@@ -207,7 +217,10 @@ async fn fetch(store: &Store, token_ttl: i64) -> anyhow::Result<Loaded> {
             signers.push(Signer {
                 kid: k.kid.clone(),
                 activates_at: k.activates_at,
-                encoding: EncodingKey::from_ec_der(&k.private_key),
+                pair: EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &k.private_key)
+                    .map_err(|_| {
+                        anyhow::anyhow!("stored signing key {} is not a P-256 key", k.kid)
+                    })?,
             });
         }
     }
@@ -291,10 +304,23 @@ impl KeyRing {
             .find(|s| s.activates_at <= now)
             .or_else(|| k.signers.first())
             .ok_or_else(|| anyhow::anyhow!("no signing key is loaded"))?;
-        let mut header = Header::new(Algorithm::ES256);
-        header.typ = Some(typ.to_owned());
-        header.kid = Some(signer.kid.clone());
-        Ok(jsonwebtoken::encode(&header, claims, &signer.encoding)?)
+        // JWS compact serialization (RFC 7515 §7.1) with an ES256 signature,
+        // which is the fixed-width r || s that ECDSA_P256_SHA256_FIXED makes.
+        let header = JoseHeader {
+            typ,
+            alg: "ES256",
+            kid: &signer.kid,
+        };
+        let mut token = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header)?);
+        token.push('.');
+        token.push_str(&URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims)?));
+        let signature = signer
+            .pair
+            .sign(&aws_lc_rs::rand::SystemRandom::new(), token.as_bytes())
+            .map_err(|_| anyhow::anyhow!("ES256 signing failed"))?;
+        token.push('.');
+        token.push_str(&URL_SAFE_NO_PAD.encode(signature.as_ref()));
+        Ok(token)
     }
 
     /// Verifies one of this server's access tokens, remembering it so that
