@@ -460,6 +460,17 @@ pub async fn read(res: reqwest::Response) -> (StatusCode, Value) {
 
 /// Asserts the reference's error body: `errors[0]` with code, title, status,
 /// and a `traceId`.
+/// The address in the ready line (`listening on http://ADDR`), if `line` is it.
+pub fn ready_address(line: &str) -> Option<String> {
+    let i = line.find("listening on http://")?;
+    Some(
+        line[i + "listening on ".len()..]
+            .chars()
+            .take_while(|c| !c.is_whitespace() && *c != '"')
+            .collect(),
+    )
+}
+
 pub fn assert_error(body: &Value, status: StatusCode) {
     let e = &body["errors"][0];
     assert!(e["code"].is_string(), "error code missing in {body}");

@@ -34,11 +34,7 @@ impl Server {
         std::thread::spawn(move || {
             let mut sent = false;
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if !sent && let Some(i) = line.find("listening on http://") {
-                    let addr: String = line[i + "listening on ".len()..]
-                        .chars()
-                        .take_while(|c| !c.is_whitespace() && *c != '"')
-                        .collect();
+                if !sent && let Some(addr) = crate::helpers::ready_address(&line) {
                     let _ = tx.send(addr);
                     sent = true;
                 }

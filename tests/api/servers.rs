@@ -61,11 +61,7 @@ fn spawn(db: &str, extra: &[&str]) -> Starting {
     // Reads stderr to its end, so the server never blocks on a full pipe.
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(i) = line.find("listening on http://") {
-                let addr: String = line[i + "listening on ".len()..]
-                    .chars()
-                    .take_while(|c| !c.is_whitespace() && *c != '"')
-                    .collect();
+            if let Some(addr) = crate::helpers::ready_address(&line) {
                 let _ = tx.send(addr);
             }
             keep.lock().expect("log lock").push(line);
