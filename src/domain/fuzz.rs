@@ -29,19 +29,8 @@ fn cases() -> u32 {
 /// A valid P-384 key, so that generated documents can also pass key checks.
 fn ec_key() -> Value {
     static KEY: OnceLock<Value> = OnceLock::new();
-    KEY.get_or_init(|| {
-        use aws_lc_rs::signature::{ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
-        use base64::Engine;
-        let rng = aws_lc_rs::rand::SystemRandom::new();
-        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P384_SHA384_FIXED_SIGNING, &rng).unwrap();
-        let kp =
-            EcdsaKeyPair::from_pkcs8(&ECDSA_P384_SHA384_FIXED_SIGNING, pkcs8.as_ref()).unwrap();
-        let p = kp.public_key().as_ref();
-        let enc = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        json!({"kty":"EC","use":"sig","alg":"ES384","kid":"k1","crv":"P-384",
-               "x": enc.encode(&p[1..49]), "y": enc.encode(&p[49..97])})
-    })
-    .clone()
+    KEY.get_or_init(|| super::keys::generated_p384_jwk("k1"))
+        .clone()
 }
 
 #[rustfmt::skip]

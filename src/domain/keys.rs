@@ -255,22 +255,27 @@ fn is_p384_point(x: &[u8], y: &[u8]) -> bool {
     .is_ok()
 }
 
+/// A valid ES384 public key as a JWK, freshly generated: for tests.
+#[cfg(test)]
+pub(crate) fn generated_p384_jwk(kid: &str) -> serde_json::Value {
+    use aws_lc_rs::signature::{ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
+    use base64::Engine;
+    let rng = aws_lc_rs::rand::SystemRandom::new();
+    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P384_SHA384_FIXED_SIGNING, &rng).unwrap();
+    let kp = EcdsaKeyPair::from_pkcs8(&ECDSA_P384_SHA384_FIXED_SIGNING, pkcs8.as_ref()).unwrap();
+    let p = kp.public_key().as_ref();
+    let enc = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    serde_json::json!({"kty":"EC","use":"sig","alg":"ES384","kid":kid,"crv":"P-384",
+           "x": enc.encode(&p[1..49]), "y": enc.encode(&p[49..97])})
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
 
     fn ec_key() -> Value {
-        // A valid P-384 public key, generated for this test.
-        use aws_lc_rs::signature::{ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
-        let rng = aws_lc_rs::rand::SystemRandom::new();
-        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P384_SHA384_FIXED_SIGNING, &rng).unwrap();
-        let kp =
-            EcdsaKeyPair::from_pkcs8(&ECDSA_P384_SHA384_FIXED_SIGNING, pkcs8.as_ref()).unwrap();
-        let p = kp.public_key().as_ref();
-        let enc = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        json!({"kty":"EC","use":"sig","alg":"ES384","kid":"ec1","crv":"P-384",
-               "x": enc.encode(&p[1..49]), "y": enc.encode(&p[49..97])})
+        super::generated_p384_jwk("ec1")
     }
 
     #[test]

@@ -5,7 +5,7 @@ use crate::helpers::*;
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 
 const BIN: &str = env!("CARGO_BIN_EXE_registrar");
@@ -38,12 +38,8 @@ fn tenant_create(db: &str, name: &str) -> Value {
 /// Starts `registrar serve` on port 0 and returns it with its base URL, read
 /// from the ready line on stderr.
 pub fn start_server(db: &str, extra: &[&str]) -> (Child, String) {
-    let mut child = Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0", "--database-url", db])
+    let mut child = crate::helpers::serve_command(db)
         .args(extra)
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
         .spawn()
         .expect("spawn registrar serve");
     let stderr = child.stderr.take().unwrap();
@@ -176,11 +172,8 @@ fn bad_database_url_fails_with_a_message() {
 fn the_ready_line_survives_a_quiet_log_filter() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("q.db").display());
-    let mut child = Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0", "--database-url", &db])
+    let mut child = crate::helpers::serve_command(&db)
         .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
         .spawn()
         .expect("spawn registrar serve");
     let stderr = child.stderr.take().unwrap();

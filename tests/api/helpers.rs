@@ -460,6 +460,18 @@ pub async fn read(res: reqwest::Response) -> (StatusCode, Value) {
 
 /// Asserts the reference's error body: `errors[0]` with code, title, status,
 /// and a `traceId`.
+/// `registrar serve` on a free port over `db`, logging at `info` to a piped
+/// stderr (where its ready line appears); add arguments before spawning.
+pub fn serve_command(db: &str) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_registrar"));
+    command
+        .args(["serve", "--listen", "127.0.0.1:0", "--database-url", db])
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    command
+}
+
 /// The address in the ready line (`listening on http://ADDR`), if `line` is it.
 pub fn ready_address(line: &str) -> Option<String> {
     let i = line.find("listening on http://")?;

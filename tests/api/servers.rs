@@ -7,11 +7,10 @@ use crate::helpers::read;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_registrar");
 /// The address clients use (a load balancer's), shared by every instance:
 /// it is the token issuer and audience and the base of every link.
 pub const PUBLIC_URL: &str = "http://registrar.test";
@@ -44,14 +43,10 @@ struct Starting {
 }
 
 fn spawn(db: &str, extra: &[&str]) -> Starting {
-    let mut child = Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0", "--database-url", db])
+    let mut child = crate::helpers::serve_command(db)
         .args(["--public-url", PUBLIC_URL])
         .args(["--rate-limit-tier1", "0", "--rate-limit-tier2", "0"])
         .args(extra)
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
         .spawn()
         .expect("spawn registrar serve");
     let stderr = child.stderr.take().expect("stderr");
