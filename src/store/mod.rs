@@ -12,6 +12,7 @@ mod list_sql;
 mod postgres;
 mod queries;
 mod sqlite;
+mod sqlite_reads;
 mod token_queries;
 
 pub use list_sql::{ListPage, ListQuery, Position, Sort, SortField, SortKey};
@@ -95,12 +96,15 @@ pub enum StoreError {
     Invalid(#[from] ValidationError),
     /// The database could not be reached (pool timeout, I/O): a 503.
     #[error("database unavailable: {0}")]
-    Unavailable(sqlx::Error),
+    Unavailable(DbError),
     #[error("database error: {0}")]
-    Db(sqlx::Error),
+    Db(DbError),
     #[error("corrupt stored data: {0}")]
     Corrupt(String),
 }
+
+/// A database driver's error (sqlx's, or rusqlite's for in-thread reads).
+pub type DbError = Box<dyn std::error::Error + Send + Sync>;
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
@@ -109,11 +113,11 @@ impl From<sqlx::Error> for StoreError {
             | sqlx::Error::PoolClosed
             | sqlx::Error::WorkerCrashed
             | sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_) => StoreError::Unavailable(e),
+            | sqlx::Error::Tls(_) => StoreError::Unavailable(Box::new(e)),
             sqlx::Error::Database(ref d) if is_transient(&d.code().unwrap_or_default()) => {
-                StoreError::Unavailable(e)
+                StoreError::Unavailable(Box::new(e))
             }
-            other => StoreError::Db(other),
+            other => StoreError::Db(Box::new(other)),
         }
     }
 }
@@ -224,6 +228,13 @@ macro_rules! dispatch {
             Store::Postgres(s) => s.$method($($arg),*).await,
         }
     };
+    // A hot read SQLite serves in-thread (`sqlite_reads.rs`).
+    ($self:ident . $method:ident ( $($arg:expr),* ) or in_thread $fast:ident) => {
+        match $self {
+            Store::Sqlite(s) => s.$fast($($arg),*).await,
+            Store::Postgres(s) => s.$method($($arg),*).await,
+        }
+    };
 }
 
 impl Store {
@@ -261,7 +272,7 @@ impl Store {
     }
 
     pub async fn ping(&self) -> Result<()> {
-        dispatch!(self.ping())
+        dispatch!(self.ping() or in_thread ping_in_thread)
     }
 
     pub async fn close(&self) {
@@ -286,7 +297,7 @@ impl Store {
         tenant: &TenantId,
         id: &ClientId,
     ) -> Result<Option<ClientRecord>> {
-        dispatch!(self.find_client(tenant, id))
+        dispatch!(self.find_client(tenant, id) or in_thread find_client_in_thread)
     }
 
     pub async fn list_clients(&self, q: &ListQuery<'_>) -> Result<ListPage> {
@@ -348,7 +359,7 @@ impl Store {
 
     /// Finds a live client by id across tenants, for client authentication.
     pub async fn find_auth_client(&self, id: &ClientId) -> Result<Option<AuthClient>> {
-        dispatch!(self.find_auth_client(id))
+        dispatch!(self.find_auth_client(id) or in_thread find_auth_client_in_thread)
     }
 
     /// Whether the client a token was issued to still exists in its tenant.
@@ -416,7 +427,7 @@ impl Store {
         client: &ClientId,
         jti: &str,
     ) -> Result<bool> {
-        dispatch!(self.is_token_active(tenant, client, jti))
+        dispatch!(self.is_token_active(tenant, client, jti) or in_thread is_token_active_in_thread)
     }
 
     /// Returns the named server secret, creating it from `fresh` if no

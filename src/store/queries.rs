@@ -172,13 +172,7 @@ macro_rules! impl_queries {
                 // One statement for the client and its secrets: every statement
                 // is a round trip to a connection (on SQLite, to its worker
                 // thread), and a GET is otherwise two of them.
-                let rows = sqlx::query(
-                    "SELECT c.client_id, c.created_at, c.updated_at, c.secret_count, c.config, \
-                            s.hint AS secret_hint, s.created_at AS secret_created_at, s.created_by AS secret_created_by \
-                     FROM clients c LEFT JOIN client_secrets s ON s.tenant_id = c.tenant_id AND s.client_id = c.client_id \
-                     WHERE c.tenant_id = $1 AND c.client_id = $2 \
-                     ORDER BY s.created_at, s.hint",
-                )
+                let rows = sqlx::query($crate::store::sqlite_reads::FIND_CLIENT)
                 .bind(tenant.as_str())
                 .bind(id.as_str())
                 .fetch_all(&self.read)
@@ -433,12 +427,7 @@ macro_rules! impl_queries {
             pub(crate) async fn find_auth_client(&self, id: &ClientId) -> Result<Option<AuthClient>> {
                 // One round trip on the token path: a row per secret (the
                 // client's columns repeated), or one row with a NULL hash.
-                let rows = sqlx::query(
-                    "SELECT c.tenant_id, c.config, s.secret_hash FROM client_directory d \
-                     JOIN clients c ON c.tenant_id = d.tenant_id AND c.client_id = d.client_id \
-                     LEFT JOIN client_secrets s ON s.tenant_id = c.tenant_id AND s.client_id = c.client_id \
-                     WHERE d.client_id = $1",
-                )
+                let rows = sqlx::query($crate::store::sqlite_reads::FIND_AUTH_CLIENT)
                 .bind(id.as_str())
                 .fetch_all(&self.read)
                 .await?;

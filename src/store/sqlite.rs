@@ -11,6 +11,9 @@
 use super::PoolSettings;
 use super::group_commit::{self, GroupCommit};
 use super::list_plan;
+use super::sqlite_reads::{Busy, InThreadReads};
+// `ClientId`, `TenantId`, `AuthClient` and `ClientRecord` come into scope
+// through `impl_queries!` at the end of this file.
 use anyhow::Context as _;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -27,6 +30,8 @@ pub struct SqliteStore {
     read: SqlitePool,
     write: SqlitePool,
     group: GroupCommit,
+    /// The hot reads, on the calling thread (absent for in-memory databases).
+    reads: Option<Arc<InThreadReads>>,
     /// Held by every clone; the checkpoint task ends when the last is dropped.
     _alive: Arc<()>,
 }
@@ -115,6 +120,14 @@ impl SqliteStore {
         // so there the single writer connection also serves reads.
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         let alive = Arc::new(());
+        let reads = match opts.get_filename() {
+            _ if in_memory => None,
+            path => {
+                Some(Arc::new(InThreadReads::open(path).with_context(|| {
+                    format!("cannot open SQLite database `{url}`")
+                })?))
+            }
+        };
         let read = if in_memory {
             write.clone()
         } else {
@@ -135,8 +148,53 @@ impl SqliteStore {
             read,
             write,
             group,
+            reads,
             _alive: alive,
         })
+    }
+
+    pub(crate) async fn ping_in_thread(&self) -> super::Result<()> {
+        match self.reads.as_deref().map(InThreadReads::ping) {
+            Some(Ok(answer)) => answer,
+            Some(Err(Busy)) | None => self.ping().await,
+        }
+    }
+
+    pub(crate) async fn find_client_in_thread(
+        &self,
+        tenant: &TenantId,
+        id: &ClientId,
+    ) -> super::Result<Option<ClientRecord>> {
+        match self.reads.as_deref().map(|r| r.find_client(tenant, id)) {
+            Some(Ok(answer)) => answer,
+            Some(Err(Busy)) | None => self.find_client(tenant, id).await,
+        }
+    }
+
+    pub(crate) async fn find_auth_client_in_thread(
+        &self,
+        id: &ClientId,
+    ) -> super::Result<Option<AuthClient>> {
+        match self.reads.as_deref().map(|r| r.find_auth_client(id)) {
+            Some(Ok(answer)) => answer,
+            Some(Err(Busy)) | None => self.find_auth_client(id).await,
+        }
+    }
+
+    pub(crate) async fn is_token_active_in_thread(
+        &self,
+        tenant: &TenantId,
+        client: &ClientId,
+        jti: &str,
+    ) -> super::Result<bool> {
+        match self
+            .reads
+            .as_deref()
+            .map(|r| r.is_token_active(tenant, client, jti))
+        {
+            Some(Ok(answer)) => answer,
+            Some(Err(Busy)) | None => self.is_token_active(tenant, client, jti).await,
+        }
     }
 
     #[cfg(test)]

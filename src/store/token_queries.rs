@@ -170,10 +170,7 @@ macro_rules! impl_token_queries {
                 }
 
                 pub(crate) async fn is_token_active(&self, tenant: &TenantId, client: &ClientId, jti: &str) -> Result<bool> {
-                    let row = sqlx::query(
-                        "SELECT 1 FROM clients c WHERE c.tenant_id = $1 AND c.client_id = $2 AND NOT EXISTS \
-                         (SELECT 1 FROM revoked_tokens r WHERE r.tenant_id = $1 AND r.client_id = $2 AND r.jti = $3)",
-                    )
+                    let row = sqlx::query($crate::store::sqlite_reads::TOKEN_ACTIVE)
                     .bind(tenant.as_str())
                     .bind(client.as_str())
                     .bind(jti)

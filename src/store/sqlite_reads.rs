@@ -1,0 +1,276 @@
+//! In-thread SQLite reads for the hot paths: a bearer token's liveness check,
+//! `GET` of one client, the token endpoint's client lookup, and `/health`.
+//!
+//! sqlx's SQLite driver runs every statement on a worker thread of its own
+//! connection: two thread handoffs per statement, which on these paths cost
+//! more than the statement itself (a point lookup in a B-tree takes a few
+//! microseconds). These reads run instead on the calling thread, through
+//! rusqlite connections to the same file that share sqlx's bundled SQLite
+//! library. In WAL mode a reader never waits for the writer, so the calling
+//! thread is held only for the lookup. Should SQLite still answer "busy"
+//! (WAL recovery after a crash of another process), the read returns
+//! [`Busy`] at once (no busy timeout here) and the caller repeats it through
+//! the sqlx pool, which waits off-thread.
+//!
+//! Writes and every other read keep going through sqlx (`sqlite.rs`,
+//! `queries.rs`), so the write path, its group commit and the migrations are
+//! unchanged. The SQL text of each read here is shared with the sqlx version
+//! through the constants of this module.
+
+use super::{AuthClient, ClientRecord, SecretInfo, StoreError};
+use crate::domain::client::ClientConfig;
+use crate::domain::ids::{ClientId, TenantId};
+use crate::domain::time::Timestamp;
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension as _, params};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// A client and its secrets' metadata: one row per secret, or one row with
+/// NULL secret columns when it has none.
+pub(crate) const FIND_CLIENT: &str = "SELECT c.client_id, c.created_at, c.updated_at, c.secret_count, c.config, \
+            s.hint AS secret_hint, s.created_at AS secret_created_at, s.created_by AS secret_created_by \
+     FROM clients c LEFT JOIN client_secrets s ON s.tenant_id = c.tenant_id AND s.client_id = c.client_id \
+     WHERE c.tenant_id = $1 AND c.client_id = $2 \
+     ORDER BY s.created_at, s.hint";
+
+/// A client found by id alone (token endpoint) with its secret hashes: a
+/// row per secret, or one row with a NULL hash.
+pub(crate) const FIND_AUTH_CLIENT: &str = "SELECT c.tenant_id, c.config, s.secret_hash FROM client_directory d \
+     JOIN clients c ON c.tenant_id = d.tenant_id AND c.client_id = d.client_id \
+     LEFT JOIN client_secrets s ON s.tenant_id = c.tenant_id AND s.client_id = c.client_id \
+     WHERE d.client_id = $1";
+
+/// One row when the client exists and the token id is not revoked.
+pub(crate) const TOKEN_ACTIVE: &str = "SELECT 1 FROM clients c WHERE c.tenant_id = $1 AND c.client_id = $2 AND NOT EXISTS \
+     (SELECT 1 FROM revoked_tokens r WHERE r.tenant_id = $1 AND r.client_id = $2 AND r.jti = $3)";
+
+/// SQLite could not start the read at once; repeat it through the pool.
+#[derive(Debug)]
+pub(crate) struct Busy;
+
+/// Most idle connections kept; more are opened when more threads read at
+/// once (a handful: the runtime's worker threads) and closed afterwards.
+const MAX_IDLE: usize = 16;
+
+/// A small pool of read-only connections, each used by one thread at a time.
+pub(crate) struct InThreadReads {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+type ReadResult<T> = Result<Result<T, StoreError>, Busy>;
+
+impl InThreadReads {
+    /// Opens one connection now, so a bad path fails at start, not later.
+    pub(crate) fn open(path: &Path) -> rusqlite::Result<Self> {
+        let reads = Self {
+            path: path.to_owned(),
+            idle: Mutex::new(Vec::new()),
+        };
+        let first = reads.connect()?;
+        reads.put_back(first);
+        Ok(reads)
+    }
+
+    fn connect(&self) -> rusqlite::Result<Connection> {
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        // A reader that must wait would hold its thread: answer busy at
+        // once instead, and let the caller go through the pool.
+        conn.busy_timeout(std::time::Duration::ZERO)?;
+        conn.pragma_update(None, "query_only", true)?;
+        Ok(conn)
+    }
+
+    fn put_back(&self, conn: Connection) {
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        if idle.len() < MAX_IDLE {
+            idle.push(conn);
+        }
+    }
+
+    /// Runs `f` on an idle connection (or a new one).
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> ReadResult<T> {
+        let taken = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let conn = match taken {
+            Some(c) => c,
+            None => match self.connect() {
+                Ok(c) => c,
+                Err(e) => return classify(e),
+            },
+        };
+        let result = f(&conn);
+        self.put_back(conn);
+        match result {
+            Ok(v) => Ok(Ok(v)),
+            Err(e) => classify(e),
+        }
+    }
+
+    pub(crate) fn ping(&self) -> ReadResult<()> {
+        self.read(|c| c.query_row("SELECT 1", [], |_| Ok(())))
+    }
+
+    pub(crate) fn is_token_active(
+        &self,
+        tenant: &TenantId,
+        client: &ClientId,
+        jti: &str,
+    ) -> ReadResult<bool> {
+        self.read(|c| {
+            c.prepare_cached(TOKEN_ACTIVE)?
+                .query_row(params![tenant.as_str(), client.as_str(), jti], |_| Ok(()))
+                .optional()
+                .map(|row| row.is_some())
+        })
+    }
+
+    pub(crate) fn find_client(
+        &self,
+        tenant: &TenantId,
+        id: &ClientId,
+    ) -> ReadResult<Option<ClientRecord>> {
+        let rows = self.read(|c| {
+            let mut stmt = c.prepare_cached(FIND_CLIENT)?;
+            let mut rows = stmt.query(params![tenant.as_str(), id.as_str()])?;
+            let mut found: Option<(String, i64, i64, String, Vec<SecretInfo>)> = None;
+            while let Some(row) = rows.next()? {
+                let entry = match &mut found {
+                    Some(e) => e,
+                    None => found.insert((
+                        row.get("client_id")?,
+                        row.get("created_at")?,
+                        row.get("updated_at")?,
+                        row.get("config")?,
+                        Vec::new(),
+                    )),
+                };
+                if let Some(hint) = row.get::<_, Option<String>>("secret_hint")? {
+                    entry.4.push(SecretInfo {
+                        hint,
+                        created_at: Timestamp::from_micros(
+                            row.get::<_, Option<i64>>("secret_created_at")?
+                                .unwrap_or_default(),
+                        ),
+                        created_by: row
+                            .get::<_, Option<String>>("secret_created_by")?
+                            .unwrap_or_default(),
+                    });
+                }
+            }
+            Ok(found)
+        })?;
+        Ok(rows.and_then(|found| {
+            let Some((client_id, created_at, updated_at, config, secrets)) = found else {
+                return Ok(None);
+            };
+            Ok(Some(ClientRecord {
+                client_id: ClientId::from_trusted(client_id),
+                config: decode_config(&config)?,
+                created_at: Timestamp::from_micros(created_at),
+                updated_at: Timestamp::from_micros(updated_at),
+                secrets,
+            }))
+        }))
+    }
+
+    pub(crate) fn find_auth_client(&self, id: &ClientId) -> ReadResult<Option<AuthClient>> {
+        let rows = self.read(|c| {
+            let mut stmt = c.prepare_cached(FIND_AUTH_CLIENT)?;
+            let mut rows = stmt.query(params![id.as_str()])?;
+            let mut found: Option<(String, String, Vec<Vec<u8>>)> = None;
+            while let Some(row) = rows.next()? {
+                let entry = match &mut found {
+                    Some(e) => e,
+                    None => found.insert((row.get("tenant_id")?, row.get("config")?, Vec::new())),
+                };
+                if let Some(hash) = row.get::<_, Option<Vec<u8>>>("secret_hash")? {
+                    entry.2.push(hash);
+                }
+            }
+            Ok(found)
+        })?;
+        Ok(rows.and_then(|found| {
+            let Some((tenant_id, config, secret_hashes)) = found else {
+                return Ok(None);
+            };
+            Ok(Some(AuthClient {
+                tenant_id: TenantId::from_trusted(tenant_id),
+                client_id: id.clone(),
+                config: decode_config(&config)?,
+                secret_hashes,
+            }))
+        }))
+    }
+}
+
+fn decode_config(json: &str) -> Result<ClientConfig, StoreError> {
+    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("client config: {e}")))
+}
+
+/// Busy and locked mean "not now": the caller repeats the read through the
+/// pool. Anything else is the read's answer.
+fn classify<T>(e: rusqlite::Error) -> ReadResult<T> {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Err(Busy),
+        Some(ErrorCode::CannotOpen | ErrorCode::SystemIoFailure | ErrorCode::OutOfMemory) => {
+            Ok(Err(StoreError::Unavailable(Box::new(e))))
+        }
+        _ => Ok(Err(StoreError::Db(Box::new(e)))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch() -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.db");
+        let c = Connection::open(&path).unwrap();
+        c.execute_batch(
+            "PRAGMA journal_mode=WAL; CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1);",
+        )
+        .unwrap();
+        (dir, path)
+    }
+
+    #[test]
+    fn connections_are_read_only_and_reused() {
+        let (_dir, path) = scratch();
+        let reads = InThreadReads::open(&path).unwrap();
+        let wrote = reads.read(|c| c.execute("INSERT INTO t VALUES (2)", []));
+        assert!(
+            matches!(wrote, Ok(Err(StoreError::Db(_)))),
+            "query_only refuses writes"
+        );
+        assert!(matches!(reads.ping(), Ok(Ok(()))));
+        assert_eq!(
+            reads.idle.lock().unwrap().len(),
+            1,
+            "one connection, reused"
+        );
+    }
+
+    #[test]
+    fn a_held_exclusive_lock_answers_busy_at_once() {
+        let (_dir, path) = scratch();
+        let reads = InThreadReads::open(&path).unwrap();
+        // Leaving WAL mode needs the exclusive lock; holding it in another
+        // connection makes every reader busy.
+        let blocker = Connection::open(&path).unwrap();
+        blocker
+            .execute_batch(
+                "PRAGMA journal_mode=DELETE; PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE;",
+            )
+            .unwrap();
+        let start = std::time::Instant::now();
+        assert!(matches!(reads.ping(), Err(Busy)));
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(1),
+            "no waiting"
+        );
+    }
+}
