@@ -10,6 +10,7 @@ set -euo pipefail
 BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 REGISTRAR_BIN="$BENCH_ROOT/target/release/registrar"
 HELLO_BIN="$BENCH_ROOT/target/release/examples/hello"
+FLOORS_BIN="$BENCH_ROOT/target/release/examples/floors"
 BENCH_DURATION=${BENCH_DURATION:-10s}
 BENCH_CONNECTIONS=${BENCH_CONNECTIONS:-32}
 BENCH_THREADS=${BENCH_THREADS:-1}
@@ -24,7 +25,7 @@ need jq jq
 need curl curl
 
 build_release() {
-  (cd "$BENCH_ROOT" && cargo build --release --bin registrar --example hello)
+  (cd "$BENCH_ROOT" && cargo build --release --bin registrar --example hello --example floors)
 }
 
 # wait_ready LOGFILE PID -> prints the base URL from the `listening on http://ADDR` line.

@@ -137,7 +137,16 @@ PEAK_MIB=$(awk -v k="$PEAK_KIB" 'BEGIN { printf "%.1f", k / 1024 }')
 stop_pid "$REG_PID"; REG_PID=
 echo "bench: peak RSS ${PEAK_MIB} MiB" >&2
 
-# 5. Targets.
+# 5. Floors: what the two targets must fit around, measured without HTTP on
+# the server's CPU (examples/floors.rs): the two in-thread SQLite reads of an
+# authenticated GET, and the clients per second the store alone creates
+# (32 concurrent writers, group commit) on the same database.
+FLOORS=$(taskset -c "$SERVER_CPU" "$FLOORS_BIN" store "$DB" "$TENANT" "$ONE" 5)
+READS_US=$(jq -r .get_reads_us <<<"$FLOORS")
+STORE_CREATES=$(jq -r .store_creates_per_s <<<"$FLOORS")
+echo "bench: floors: GET reads ${READS_US} us, store alone ${STORE_CREATES} creates/s" >&2
+
+# 6. Targets.
 HELLO=$(result_field "hello world" 2)
 GET=$(result_field "GET client" 2)
 CREATE=$(result_field "create client" 2)
@@ -162,6 +171,10 @@ SECTION="$BENCH_TMP/section.md"
   echo "| GET client vs hello world | $(ratio "$GET" "$HELLO") | at least 50% | $GET_OK |"
   echo "| write+fsync rate of the disk | $FSYNC_RATE/s | | |"
   echo "| create client vs fsync rate | $(ratio "$CREATE" "$FSYNC_RATE") | at least 50% | $CREATE_OK |"
+  echo "| hello world: time per request | $(awk -v r="$HELLO" 'BEGIN { printf "%.1f", 1e6 / r }') µs | | |"
+  echo "| GET at 50%: time per request allowed | $(awk -v r="$HELLO" 'BEGIN { printf "%.1f", 2e6 / r }') µs | | |"
+  echo "| floor: the two SQLite reads of a GET alone | $READS_US µs | | |"
+  echo "| floor: the store alone creating (no HTTP) | $STORE_CREATES/s = $(ratio "$STORE_CREATES" "$FSYNC_RATE") of the fsync rate | | |"
   echo "| peak RSS (whole run) | $PEAK_MIB MiB | under 64 MiB | $RSS_OK |"
   echo "| start to ready (median of 5) | $READY_MS ms | under 200 ms | $READY_OK |"
   echo

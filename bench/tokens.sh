@@ -43,6 +43,10 @@ BENCH_BODY="$BODY" run_wrk "client_secret_basic" -s "$BENCH_ROOT/bench/post.lua"
 "$SIGNER" sign "$BENCH_TMP" "$KEY_ID" "$REG_URL/oauth/token" "$BENCH_ASSERTIONS"
 run_wrk "private_key_jwt (RS256)" -s "$BENCH_ROOT/bench/assertions.lua" "$REG_URL/oauth/token" -- "$BENCH_TMP/assertions.txt" "$BENCH_THREADS"
 
+# Floor: one ES256 signature (every token carries one), on the server's CPU.
+SIGN_US=$(taskset -c "$SERVER_CPU" "$FLOORS_BIN" sign | jq -r .es256_sign_us)
+echo "bench: floor: ES256 signature ${SIGN_US} us" >&2
+
 SECTION="$BENCH_TMP/section.md"
 {
   echo "## Token service"
@@ -56,6 +60,11 @@ SECTION="$BENCH_TMP/section.md"
   echo
   ratio_basic=$(ratio "$(result_field client_secret_basic 2)" "$(result_field "hello-world POST" 2)")
   echo "Target: client_secret_basic at least 25% of the hello-world req/s; measured $ratio_basic."
+  hello_us=$(awk -v r="$(result_field "hello-world POST" 2)" 'BEGIN { printf "%.1f", 1e6 / r }')
+  allowed_us=$(awk -v h="$hello_us" 'BEGIN { printf "%.1f", 4 * h }')
+  basic_us=$(awk -v r="$(result_field client_secret_basic 2)" 'BEGIN { printf "%.1f", 1e6 / r }')
+  echo "Time per request on the server's CPU: hello-world POST $hello_us µs; client_secret_basic $basic_us µs; allowed at 25%: $allowed_us µs."
+  echo "Floor (examples/floors.rs, same CPU): one ES256 signature, which every access token carries, takes $SIGN_US µs by itself."
   echo "\`private_key_jwt\` is bounded by its replay check, not by signature verification: each request commits its \`jti\` durably before the token is issued, through SQLite's one writer connection (concurrent requests share a group commit, but their statements run one after another)."
 } >"$SECTION"
 

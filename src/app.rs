@@ -3,7 +3,7 @@
 
 use crate::api;
 use crate::api::error::{ApiError, RequestId, finalize_errors};
-use crate::domain::ids::random_alnum;
+use crate::domain::ids::request_id as new_request_id;
 use crate::domain::time::Timestamp;
 use crate::oauth;
 use crate::oauth::keys::KeyRing;
@@ -119,7 +119,7 @@ async fn health(State(state): State<AppState>) -> Response {
 /// Gives every request a fresh id: in the request's extensions (for the
 /// error body's `traceId` and the log line) and in the `x-request-id` header.
 async fn request_id(mut req: Request, next: Next) -> Response {
-    let id = random_alnum(32);
+    let id = new_request_id();
     req.extensions_mut().insert(RequestId(id.clone()));
     let mut res = next.run(req).await;
     if let Ok(v) = HeaderValue::from_str(&id) {
