@@ -121,7 +121,12 @@ async fn store(url: &str, tenant: &str, client: &str, seconds: u64) -> anyhow::R
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["sign"] => sign(),
         ["store", url, tenant, client, seconds] => {
             let seconds: u64 = seconds.parse()?;

@@ -167,7 +167,7 @@ async fn access_log(State(state): State<AppState>, req: Request, next: Next) -> 
         .metrics
         .record(api, route, &method, res.status(), took);
     tracing::info!(
-        target: "registrar::access",
+        target: ops::log_output::ACCESS_TARGET,
         method = %method,
         route = %route,
         status = res.status().as_u16(),

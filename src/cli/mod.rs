@@ -23,7 +23,7 @@ fn init_logging(format: LogFormat) {
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(crate::ops::log_output::LogOutput)
         .with_ansi(ansi);
     let _ = match format {
         LogFormat::Text => builder.try_init(),
@@ -65,6 +65,7 @@ pub fn run(cli: Cli) -> ExitCode {
             }
         }
     };
+    crate::ops::log_output::flush();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

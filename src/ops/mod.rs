@@ -6,6 +6,7 @@
 //! suite) never share counters or limits.
 
 pub mod limits;
+pub mod log_output;
 pub mod metrics;
 pub mod openapi;
 pub mod rate_limit;
