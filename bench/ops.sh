@@ -104,6 +104,11 @@ start_registrar "$DB"
 TOKEN=$(token "$REG_URL" "$ADMIN_ID" "$ADMIN_SECRET")
 ONE="bench$(printf '%027d' $((BENCH_CLIENTS / 2)))"
 AUTH="Authorization: Bearer $TOKEN"
+# Two yardsticks of the per-request cost every route shares: /health (the
+# middleware and one in-thread SQLite read) and a management request refused
+# with 401 (the middleware, the error body, no store, no signature check).
+run_wrk "GET /health" "$REG_URL/health"
+run_wrk "refused bearer (401)" "$REG_URL/api/core/oauth-clients/$ONE"
 run_wrk "GET client" -H "$AUTH" "$REG_URL/api/core/oauth-clients/$ONE"
 run_wrk "list page (20 of $STORED)" -H "$AUTH" "$REG_URL/api/core/oauth-clients?limit=20"
 
