@@ -4,10 +4,12 @@
 #
 #   bash bench/ops.sh            # writes the "## Operations" section of bench/RESULTS.md
 #
-# Measures req/s, p50 and p99 (wrk) for: hello world, GET client, list page,
-# create client, create secret, token issuance; the disk's write+fsync rate
-# on the database's file system; peak RSS of the server; and start-to-ready
-# time (median of 5 starts). Then checks the targets:
+# Measures req/s, p50 and p99 (wrk) for: hello world, GET /health, a request
+# refused with 401, GET client, list page, create client, create secret,
+# token issuance; the disk's write+fsync rate on the database's file system;
+# peak RSS of the server; start-to-ready time (median of 5 starts); and the
+# floors of examples/floors.rs (the reads of a GET, the store alone creating).
+# Then checks the targets:
 #   GET >= 50% of hello-world req/s; create >= 50% of the fsync rate;
 #   RSS < 64 MiB with 1,000,000 clients stored; start to ready < 200 ms.
 # Environment: BENCH_CLIENTS (default 1000000), plus bench/lib.sh's
