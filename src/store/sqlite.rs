@@ -65,6 +65,37 @@ async fn checkpoints(mut conn: SqliteConnection, alive: Weak<()>) {
     }
 }
 
+/// How long opening a database may keep meeting "busy" before it fails.
+const OPEN_BUSY_FOR: Duration = Duration::from_secs(5);
+
+/// Runs `attempt` again while SQLite answers busy or locked, for up to
+/// [`OPEN_BUSY_FOR`].
+///
+/// Processes opening a new file together (several `serve`s, or `serve` and
+/// `tenant create`) race to switch it to WAL. A connection that meets the
+/// switch half-way gets "database is locked" from its opening pragmas at once,
+/// without SQLite's busy handler (measured: about 1 start in 100 with three
+/// processes on a fresh file). Waiting a moment and opening again finds the
+/// file in WAL mode.
+async fn retry_while_busy<T, F, Fut>(mut attempt: F) -> Result<T, sqlx::Error>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, sqlx::Error>>,
+{
+    let start = std::time::Instant::now();
+    loop {
+        match attempt().await {
+            Err(sqlx::Error::Database(e))
+                if super::is_transient(&e.code().unwrap_or_default())
+                    && start.elapsed() < OPEN_BUSY_FOR =>
+            {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 impl SqliteStore {
     pub async fn connect(url: &str, pool: &PoolSettings) -> anyhow::Result<Self> {
         let opts = SqliteConnectOptions::from_str(url)
@@ -85,21 +116,23 @@ impl SqliteStore {
         // connection can, so the ping sqlx would otherwise send before every
         // acquire (a second round trip to the connection's worker thread for
         // every statement) buys nothing here.
-        let write = SqlitePoolOptions::new()
-            .max_connections(1)
-            .test_before_acquire(false)
-            .after_connect(|conn, _| {
-                Box::pin(async move {
-                    sqlx::query(group_commit::MARKER_TABLE_SQL)
-                        .execute(conn)
-                        .await
-                        .map(|_| ())
+        let write = retry_while_busy(|| {
+            SqlitePoolOptions::new()
+                .max_connections(1)
+                .test_before_acquire(false)
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        sqlx::query(group_commit::MARKER_TABLE_SQL)
+                            .execute(conn)
+                            .await
+                            .map(|_| ())
+                    })
                 })
-            })
-            .acquire_timeout(pool.acquire_timeout)
-            .connect_with(opts.clone())
-            .await
-            .with_context(|| format!("cannot open SQLite database `{url}`"))?;
+                .acquire_timeout(pool.acquire_timeout)
+                .connect_with(opts.clone())
+        })
+        .await
+        .with_context(|| format!("cannot open SQLite database `{url}`"))?;
         // SQLite's migrator takes no lock, so processes starting together on
         // a new file (two `serve`s, or `serve` and `tenant create`) would each
         // apply migration 1 and all but one fail. Running it inside one
@@ -131,17 +164,19 @@ impl SqliteStore {
         let read = if in_memory {
             write.clone()
         } else {
-            let conn = SqliteConnection::connect_with(&opts)
+            let conn = retry_while_busy(|| SqliteConnection::connect_with(&opts))
                 .await
                 .with_context(|| format!("cannot open SQLite database `{url}`"))?;
             tokio::spawn(checkpoints(conn, Arc::downgrade(&alive)));
-            SqlitePoolOptions::new()
-                .max_connections(pool.max_connections.max(1))
-                .test_before_acquire(false)
-                .acquire_timeout(pool.acquire_timeout)
-                .connect_with(opts)
-                .await
-                .with_context(|| format!("cannot open SQLite database `{url}`"))?
+            retry_while_busy(|| {
+                SqlitePoolOptions::new()
+                    .max_connections(pool.max_connections.max(1))
+                    .test_before_acquire(false)
+                    .acquire_timeout(pool.acquire_timeout)
+                    .connect_with(opts.clone())
+            })
+            .await
+            .with_context(|| format!("cannot open SQLite database `{url}`"))?
         };
         let group = GroupCommit::start(write.clone());
         Ok(Self {
@@ -339,6 +374,38 @@ mod tests {
             .unwrap();
         }
         tx.commit().await.unwrap();
+    }
+
+    #[test]
+    fn opening_waits_out_a_file_another_connection_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("busy.db");
+        let blocker = rusqlite::Connection::open(&path).unwrap();
+        blocker
+            .execute_batch("CREATE TABLE t (x INTEGER); BEGIN EXCLUSIVE;")
+            .unwrap();
+        let releaser = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(200));
+            blocker.execute_batch("COMMIT").unwrap();
+        });
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        // No busy timeout of its own: every attempt while the lock is held
+        // fails at once, as the opening pragmas do in the race.
+        let opts = SqliteConnectOptions::new()
+            .filename(&path)
+            .busy_timeout(Duration::ZERO)
+            .journal_mode(SqliteJournalMode::Wal);
+        let mut attempts = 0;
+        let opened = runtime.block_on(retry_while_busy(|| {
+            attempts += 1;
+            SqliteConnection::connect_with(&opts)
+        }));
+        releaser.join().unwrap();
+        assert!(opened.is_ok(), "{:?}", opened.err());
+        assert!(attempts > 1, "the first attempt met the lock");
     }
 
     #[test]
