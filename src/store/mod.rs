@@ -103,6 +103,12 @@ pub enum StoreError {
     Corrupt(String),
 }
 
+/// A client's stored configuration (the `config` column), as every read of
+/// a client decodes it.
+pub(crate) fn decode_config(json: &str) -> Result<ClientConfig> {
+    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("client config: {e}")))
+}
+
 /// A database driver's error (sqlx's, or rusqlite's for in-thread reads).
 pub type DbError = Box<dyn std::error::Error + Send + Sync>;
 

@@ -13,7 +13,6 @@
 macro_rules! impl_queries {
     ($Store:ty, $DB:ty, $Tx:ty, $for_update:literal) => {
         use sqlx::Row as _;
-        use $crate::domain::client::ClientConfig;
         use $crate::domain::ids::{ClientId, TenantId};
         use $crate::domain::secret::{MAX_SECRETS, NewSecret};
         use $crate::domain::time::Timestamp;
@@ -40,9 +39,7 @@ macro_rules! impl_queries {
 
         /// A client row without its secrets, plus its secret count.
         fn decode_client(row: &Row) -> Result<(ClientRecord, i64)> {
-            let config: String = row.try_get("config")?;
-            let config: ClientConfig =
-                serde_json::from_str(&config).map_err(|e| StoreError::Corrupt(format!("client config: {e}")))?;
+            let config = $crate::store::decode_config(&row.try_get::<String, _>("config")?)?;
             let record = ClientRecord {
                 client_id: ClientId::from_trusted(row.try_get::<String, _>("client_id")?),
                 config,
@@ -433,9 +430,7 @@ macro_rules! impl_queries {
                 .await?;
                 let Some(first) = rows.first() else { return Ok(None) };
                 let tenant_id = TenantId::from_trusted(first.try_get::<String, _>("tenant_id")?);
-                let config: String = first.try_get("config")?;
-                let config: ClientConfig =
-                    serde_json::from_str(&config).map_err(|e| StoreError::Corrupt(format!("client config: {e}")))?;
+                let config = $crate::store::decode_config(&first.try_get::<String, _>("config")?)?;
                 let mut hashes = Vec::with_capacity(rows.len());
                 for r in &rows {
                     if let Some(h) = r.try_get::<Option<Vec<u8>>, _>("secret_hash")? {

@@ -188,11 +188,25 @@ impl SqliteStore {
         })
     }
 
-    pub(crate) async fn ping_in_thread(&self) -> super::Result<()> {
-        match self.reads.as_deref().map(InThreadReads::ping) {
+    /// `read` on the calling thread (`sqlite_reads.rs`); through the pool
+    /// (`pool`) for an in-memory database or when SQLite answers busy.
+    async fn in_thread_or_pool<T, Fut>(
+        &self,
+        read: impl FnOnce(&InThreadReads) -> Result<super::Result<T>, Busy>,
+        pool: impl FnOnce() -> Fut,
+    ) -> super::Result<T>
+    where
+        Fut: std::future::Future<Output = super::Result<T>>,
+    {
+        match self.reads.as_deref().map(read) {
             Some(Ok(answer)) => answer,
-            Some(Err(Busy)) | None => self.ping().await,
+            Some(Err(Busy)) | None => pool().await,
         }
+    }
+
+    pub(crate) async fn ping_in_thread(&self) -> super::Result<()> {
+        self.in_thread_or_pool(InThreadReads::ping, || self.ping())
+            .await
     }
 
     pub(crate) async fn find_client_in_thread(
@@ -200,20 +214,19 @@ impl SqliteStore {
         tenant: &TenantId,
         id: &ClientId,
     ) -> super::Result<Option<ClientRecord>> {
-        match self.reads.as_deref().map(|r| r.find_client(tenant, id)) {
-            Some(Ok(answer)) => answer,
-            Some(Err(Busy)) | None => self.find_client(tenant, id).await,
-        }
+        self.in_thread_or_pool(
+            |r| r.find_client(tenant, id),
+            || self.find_client(tenant, id),
+        )
+        .await
     }
 
     pub(crate) async fn find_auth_client_in_thread(
         &self,
         id: &ClientId,
     ) -> super::Result<Option<AuthClient>> {
-        match self.reads.as_deref().map(|r| r.find_auth_client(id)) {
-            Some(Ok(answer)) => answer,
-            Some(Err(Busy)) | None => self.find_auth_client(id).await,
-        }
+        self.in_thread_or_pool(|r| r.find_auth_client(id), || self.find_auth_client(id))
+            .await
     }
 
     pub(crate) async fn is_token_active_in_thread(
@@ -222,14 +235,11 @@ impl SqliteStore {
         client: &ClientId,
         jti: &str,
     ) -> super::Result<bool> {
-        match self
-            .reads
-            .as_deref()
-            .map(|r| r.is_token_active(tenant, client, jti))
-        {
-            Some(Ok(answer)) => answer,
-            Some(Err(Busy)) | None => self.is_token_active(tenant, client, jti).await,
-        }
+        self.in_thread_or_pool(
+            |r| r.is_token_active(tenant, client, jti),
+            || self.is_token_active(tenant, client, jti),
+        )
+        .await
     }
 
     #[cfg(test)]

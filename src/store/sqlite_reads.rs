@@ -17,8 +17,7 @@
 //! unchanged. The SQL text of each read here is shared with the sqlx version
 //! through the constants of this module.
 
-use super::{AuthClient, ClientRecord, SecretInfo, StoreError};
-use crate::domain::client::ClientConfig;
+use super::{AuthClient, ClientRecord, SecretInfo, StoreError, decode_config};
 use crate::domain::ids::{ClientId, TenantId};
 use crate::domain::time::Timestamp;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension as _, params};
@@ -204,10 +203,6 @@ impl InThreadReads {
             }))
         }))
     }
-}
-
-fn decode_config(json: &str) -> Result<ClientConfig, StoreError> {
-    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("client config: {e}")))
 }
 
 /// Busy and locked mean "not now": the caller repeats the read through the
