@@ -14,11 +14,12 @@
 //! Prints one JSON object on stdout.
 
 use registrar::domain::client::ClientConfig;
+use registrar::domain::client_record::NewClient;
 use registrar::domain::ids::{ClientId, TenantId};
 use registrar::domain::secret::NewSecret;
 use registrar::domain::time::Timestamp;
 use registrar::domain::validate::{Mode, parse_config};
-use registrar::store::{NewClient, PoolSettings, Store};
+use registrar::store::{PoolSettings, Store};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};

@@ -6,8 +6,8 @@ use crate::api::error::{ApiError, RequestId, finalize_errors};
 use crate::domain::ids::request_id as new_request_id;
 use crate::domain::time::Timestamp;
 use crate::oauth;
-use crate::oauth::keys::KeyRing;
 use crate::ops::{self, Ops, OpsConfig};
+use crate::signing::KeyRing;
 use crate::store::Store;
 use aws_lc_rs::hmac;
 use axum::Router;
@@ -214,7 +214,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    // Picks up rotated signing keys without a restart (oauth::keys).
+    // Picks up rotated signing keys without a restart (signing::key_ring).
     let refresher = tokio::spawn(state.keys.clone().refresh_periodically());
     let pruner = ops::rate_limit::spawn_pruner(&state.ops);
     let ops = state.ops.clone();

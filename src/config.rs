@@ -32,7 +32,7 @@ pub enum KeysCommand {
     Rotate {
         /// Seconds until the new key signs. The default lets every instance
         /// sharing the database learn the key first; 0 suits a single instance.
-        #[arg(long, default_value_t = crate::oauth::keys::DEFAULT_ACTIVATION_DELAY_SECS, value_parser = clap::value_parser!(i64).range(0..=86_400))]
+        #[arg(long, default_value_t = crate::domain::signing_keys::DEFAULT_ACTIVATION_DELAY_SECS, value_parser = clap::value_parser!(i64).range(0..=86_400))]
         activate_in: i64,
         #[command(flatten)]
         db: DbArgs,

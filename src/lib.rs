@@ -9,4 +9,5 @@ pub mod domain;
 pub mod filter;
 pub mod oauth;
 pub mod ops;
+pub mod signing;
 pub mod store;

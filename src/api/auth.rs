@@ -6,8 +6,7 @@
 use super::error::ApiError;
 use crate::app::AppState;
 use crate::domain::ids::{ClientId, TenantId};
-use crate::oauth::keys::VerifyError;
-use crate::oauth::token::AccessClaims;
+use crate::signing::{AccessClaims, VerifyError};
 use crate::store::StoreError;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, header};

@@ -5,12 +5,12 @@ use super::body::{Accept, read_json};
 use super::error::ApiError;
 use super::wire::{ClientResponse, PatchSecret};
 use crate::app::AppState;
+use crate::domain::client_record::{ClientRecord, NewClient};
 use crate::domain::ids::ClientId;
 use crate::domain::patch::{apply, parse_patch};
-use crate::domain::secret::NewSecret;
+use crate::domain::patch_plan::{plan_patch, secret_to_draw};
 use crate::domain::time::Timestamp;
 use crate::domain::validate::{Mode, parse_config};
-use crate::store::{ClientRecord, NewClient, PatchPlan};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -32,7 +32,8 @@ pub async fn create_client(
     let config = parse_config(&body, Mode::Create)?;
     let client_id = ClientId::generate();
     let now = Timestamp::now();
-    let secret = config.supports_secrets().then(|| NewSecret::generate(&[]));
+    let secret = secret_to_draw(None, &config);
+    let first_secret = secret.as_ref().map(|s| (s, caller.subject.as_str()));
     state
         .store
         .insert_client(
@@ -41,24 +42,11 @@ pub async fn create_client(
                 client_id: &client_id,
                 config: &config,
                 now,
-                first_secret: secret.as_ref().map(|s| (s, caller.subject.as_str())),
+                first_secret,
             },
         )
         .await?;
-    let record = ClientRecord {
-        client_id: client_id.clone(),
-        config,
-        created_at: now,
-        updated_at: now,
-        secrets: secret
-            .iter()
-            .map(|s| crate::store::SecretInfo {
-                hint: s.hint.clone(),
-                created_at: now,
-                created_by: caller.subject.clone(),
-            })
-            .collect(),
-    };
+    let record = ClientRecord::created(client_id.clone(), config, now, first_secret);
     let mut wire = ClientResponse::new(&record);
     wire.client_secret = secret.as_ref().map(|s| s.plain.as_str());
     let mut res = (StatusCode::CREATED, Json(&wire)).into_response();
@@ -80,21 +68,6 @@ pub async fn get_client(
         .await?
         .ok_or(ApiError::ClientNotFound)?;
     Ok(Json(ClientResponse::new(&record)).into_response())
-}
-
-/// Decides what a patch does to secrets, given the client before and after:
-/// gaining `client_secret` with no secret yet generates one (the 202 case);
-/// losing it drops the stored secrets, which could no longer be used.
-fn plan_patch(current: &ClientRecord, next: crate::domain::client::ClientConfig) -> PatchPlan {
-    let had = current.config.supports_secrets();
-    let has = next.supports_secrets();
-    let taken: Vec<String> = current.secrets.iter().map(|s| s.hint.clone()).collect();
-    PatchPlan {
-        new_secret: (!had && has && current.secrets.is_empty())
-            .then(|| NewSecret::generate(&taken)),
-        drop_secrets: had && !has,
-        config: next,
-    }
 }
 
 pub async fn patch_client(

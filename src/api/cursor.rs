@@ -8,7 +8,7 @@
 //! store, shared by every instance.
 
 use super::error::ApiError;
-use crate::store::{Position, SortKey};
+use crate::domain::list_query::{Position, SortKey};
 use aws_lc_rs::hmac;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

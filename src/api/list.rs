@@ -5,8 +5,9 @@ use super::cursor::{self, Binding};
 use super::error::ApiError;
 use super::wire::{ClientResponse, Link, Links, ListResponse};
 use crate::app::AppState;
+use crate::domain::client_record::ClientRecord;
+use crate::domain::list_query::{ListQuery, Position, Sort, SortField, SortKey};
 use crate::filter;
-use crate::store::{ListQuery, Position, Sort, SortField, SortKey};
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
@@ -199,7 +200,7 @@ pub async fn list_clients(
 
     // Cursors point at the page's edge rows; an empty page (everything beyond
     // the cursor was deleted) points back at the cursor's own position.
-    let edge = |item: Option<&crate::store::ClientRecord>, forward: bool| -> Option<Position> {
+    let edge = |item: Option<&ClientRecord>, forward: bool| -> Option<Position> {
         match (item, &position) {
             (Some(r), _) => Some(Position {
                 forward,

@@ -1,8 +1,8 @@
 //! Wire types of the management API: the JSON the reference defines.
 
 use crate::domain::client::ClientConfig;
+use crate::domain::client_record::{ClientRecord, SecretInfo};
 use crate::domain::time::Timestamp;
-use crate::store::{ClientRecord, SecretInfo};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]

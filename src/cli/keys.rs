@@ -1,10 +1,11 @@
 //! `registrar keys rotate` and `registrar keys list`: the access-token
-//! signing keys kept in the store (see `oauth::keys` for the rules).
+//! signing keys kept in the store (see `domain::signing_keys` for the rules).
 
 use crate::config::DbArgs;
+use crate::domain::signing_keys::{KeyStatus, StoredSigningKey, key_statuses};
 use crate::domain::time::Timestamp;
-use crate::oauth::keys::{KeyStatus, generate_key, key_statuses};
-use crate::store::{Store, StoredSigningKey};
+use crate::signing::generate_key;
+use crate::store::Store;
 use serde::Serialize;
 
 /// One key as `keys list` shows it; never the private key.

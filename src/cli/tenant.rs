@@ -2,11 +2,12 @@
 
 use crate::api::auth::{SCOPE_READ, SCOPE_WRITE};
 use crate::config::DbArgs;
+use crate::domain::client_record::NewClient;
 use crate::domain::ids::{ClientId, TenantId};
-use crate::domain::secret::NewSecret;
+use crate::domain::patch_plan::secret_to_draw;
 use crate::domain::time::Timestamp;
 use crate::domain::validate::{Mode, parse_config};
-use crate::store::{NewClient, Store};
+use crate::store::Store;
 use serde::Serialize;
 use serde_json::json;
 
@@ -47,7 +48,8 @@ pub async fn provision(store: &Store, name: &str) -> anyhow::Result<NewTenant> {
     )?;
     let tenant = TenantId::generate();
     let client_id = ClientId::generate();
-    let secret = NewSecret::generate(&[]);
+    let secret = secret_to_draw(None, &config)
+        .ok_or_else(|| anyhow::anyhow!("the admin client must get a secret"))?;
     let admin = NewClient {
         client_id: &client_id,
         config: &config,

@@ -29,7 +29,7 @@ fn cases() -> u32 {
 /// A valid P-384 key, so that generated documents can also pass key checks.
 fn ec_key() -> Value {
     static KEY: OnceLock<Value> = OnceLock::new();
-    KEY.get_or_init(|| super::keys::generated_p384_jwk("k1"))
+    KEY.get_or_init(|| super::public_keys::generated_p384_jwk("k1"))
         .clone()
 }
 

@@ -4,12 +4,16 @@
 //! types, and the store persists them.
 
 pub mod client;
+pub mod client_record;
 #[cfg(test)]
 mod fuzz;
 pub mod ids;
-pub mod keys;
+pub mod list_query;
 pub mod patch;
+pub mod patch_plan;
+pub mod public_keys;
 pub mod secret;
+pub mod signing_keys;
 pub mod time;
 pub mod uris;
 pub mod validate;

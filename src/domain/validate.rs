@@ -6,7 +6,7 @@ use super::ValidationError;
 use super::client::{
     AppType, AuthMethod, ClientConfig, ConnectionConfig, ConsentMethod, GrantType,
 };
-use super::keys::parse_public_keys;
+use super::public_keys::parse_public_keys;
 use super::uris::{check_origin, check_redirect_uri, check_web_url};
 use serde_json::{Map, Value};
 use std::collections::HashSet;

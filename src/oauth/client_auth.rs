@@ -8,9 +8,9 @@ use super::params::Params;
 use super::private_key_jwt::{self, ASSERTION_TYPE};
 use crate::app::AppState;
 use crate::domain::client::{AppType, AuthMethod};
+use crate::domain::client_record::AuthClient;
 use crate::domain::ids::ClientId;
 use crate::domain::secret::matches_any;
-use crate::store::AuthClient;
 use axum::http::{HeaderMap, header};
 use base64::Engine;
 

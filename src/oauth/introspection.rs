@@ -11,10 +11,9 @@
 use super::client_auth::authenticate_request;
 use super::error::{OAuthError, no_store};
 use super::params::Params;
-use super::token::AccessClaims;
 use crate::app::AppState;
 use crate::domain::ids::{ClientId, TenantId};
-use crate::oauth::keys::VerifyError;
+use crate::signing::{AccessClaims, VerifyError};
 use crate::store::StoreError;
 use axum::Json;
 use axum::body::Body;

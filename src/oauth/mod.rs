@@ -5,13 +5,11 @@
 pub mod client_auth;
 pub mod error;
 pub mod introspection;
-pub mod keys;
 pub mod metadata;
 pub mod params;
 pub mod private_key_jwt;
 pub mod revocation;
 pub mod token;
-pub mod verified;
 
 use crate::app::AppState;
 use axum::Router;

@@ -12,10 +12,10 @@
 use super::error::OAuthError;
 use crate::app::AppState;
 use crate::domain::client::{AppType, AuthMethod, PublicKey};
+use crate::domain::client_record::AuthClient;
 use crate::domain::ids::ClientId;
-use crate::domain::keys::b64url_decode;
+use crate::domain::public_keys::b64url_decode;
 use crate::domain::time::Timestamp;
-use crate::store::AuthClient;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 use std::str::FromStr;

@@ -8,29 +8,13 @@ use crate::app::AppState;
 use crate::domain::client::GrantType;
 use crate::domain::ids::random_alnum;
 use crate::domain::time::Timestamp;
+use crate::signing::{ACCESS_TOKEN_TYPE, AccessClaims};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-
-/// JOSE `typ` of access tokens (RFC 9068 §2.1).
-pub const ACCESS_TOKEN_TYPE: &str = "at+jwt";
-
-/// Claims of an access token (RFC 9068 §2.2, plus `tenant_id`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct AccessClaims {
-    pub iss: String,
-    pub sub: String,
-    pub aud: String,
-    pub exp: i64,
-    pub iat: i64,
-    pub jti: String,
-    pub client_id: String,
-    pub scope: String,
-    pub tenant_id: String,
-}
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct TokenResponse {

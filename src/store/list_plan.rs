@@ -25,7 +25,8 @@
 //! nothing cannot tell how far it would have to go.
 
 use super::filter_sql::{SqlArg, push_filter_sql};
-use super::list_sql::{ListQuery, NameSearch, SortField, Walk, push_keyset, push_order};
+use super::list_sql::{NameSearch, Walk, push_keyset, push_order};
+use crate::domain::list_query::{ListQuery, SortField};
 use crate::filter::{Attr, CompareOp, Filter, Operand};
 use std::collections::HashSet;
 
@@ -214,8 +215,8 @@ fn collect_conjuncts<'f>(filter: &'f Filter, out: &mut Vec<&'f Filter>) {
 mod tests {
     use super::*;
     use crate::domain::ids::TenantId;
+    use crate::domain::list_query::{Position, Sort, SortField, SortKey};
     use crate::filter::parse;
-    use crate::store::{Position, Sort, SortField, SortKey};
 
     #[test]
     fn trigram_queries_come_from_required_substrings_only() {

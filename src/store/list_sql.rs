@@ -5,99 +5,20 @@
 //! or to the trigram index over names. PostgreSQL always gets the default
 //! plan: plain SQL, and its planner chooses.
 
-use super::ClientRecord;
 use super::filter_sql::{SqlArg, push_filter_sql};
 use crate::domain::ids::TenantId;
-use crate::filter::Filter;
+use crate::domain::list_query::{ListQuery, Sort, SortField, SortKey};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SortField {
-    ClientId,
-    ClientName,
-    AppType,
-    CreatedAt,
-    UpdatedAt,
-}
-
-impl SortField {
-    pub const ALL: [SortField; 5] = [
-        SortField::ClientId,
-        SortField::ClientName,
-        SortField::AppType,
-        SortField::CreatedAt,
-        SortField::UpdatedAt,
-    ];
-
-    pub fn wire_name(self) -> &'static str {
-        match self {
-            SortField::ClientId => "clientId",
-            SortField::ClientName => "clientName",
-            SortField::AppType => "appType",
-            SortField::CreatedAt => "createdAt",
-            SortField::UpdatedAt => "updatedAt",
-        }
+/// The column a sort field orders by (every one has an index ending in
+/// `client_id`).
+pub(super) fn sort_column(field: SortField) -> &'static str {
+    match field {
+        SortField::ClientId => "client_id",
+        SortField::ClientName => "name_key",
+        SortField::AppType => "app_type",
+        SortField::CreatedAt => "created_at",
+        SortField::UpdatedAt => "updated_at",
     }
-    pub(super) fn column(self) -> &'static str {
-        match self {
-            SortField::ClientId => "client_id",
-            SortField::ClientName => "name_key",
-            SortField::AppType => "app_type",
-            SortField::CreatedAt => "created_at",
-            SortField::UpdatedAt => "updated_at",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Sort {
-    pub field: SortField,
-    pub descending: bool,
-}
-
-/// The value of the sort column at a cursor position.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SortKey {
-    Text(String),
-    Int(i64),
-}
-
-impl SortKey {
-    pub fn of(record: &ClientRecord, field: SortField) -> SortKey {
-        match field {
-            SortField::ClientId => SortKey::Text(record.client_id.as_str().to_owned()),
-            SortField::ClientName => SortKey::Text(record.config.name_key()),
-            SortField::AppType => SortKey::Text(record.config.app_type.as_str().to_owned()),
-            SortField::CreatedAt => SortKey::Int(record.created_at.micros()),
-            SortField::UpdatedAt => SortKey::Int(record.updated_at.micros()),
-        }
-    }
-}
-
-/// Where a page starts: strictly after (or before) the row with this sort key
-/// and client id, in the query's order; `inclusive` also takes that row.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Position {
-    pub forward: bool,
-    pub inclusive: bool,
-    pub key: SortKey,
-    pub client_id: String,
-}
-
-pub struct ListQuery<'a> {
-    pub tenant: &'a TenantId,
-    pub filter: Option<&'a Filter>,
-    pub sort: Sort,
-    pub limit: u32,
-    pub position: Option<Position>,
-    pub count_total: bool,
-}
-
-/// One page, in the query's order, and whether rows exist beyond each end.
-pub struct ListPage {
-    pub items: Vec<ClientRecord>,
-    pub has_before: bool,
-    pub has_after: bool,
-    pub total: Option<i64>,
 }
 
 pub(super) const CLIENT_COLUMNS: &str = "client_id, created_at, updated_at, secret_count, config";
@@ -224,7 +145,7 @@ pub(super) fn push_keyset(sql: &mut String, args: &mut Vec<SqlArg>, sort: Sort, 
         (false, false) => "<",
         (false, true) => "<=",
     };
-    let col = sort.field.column();
+    let col = sort_column(sort.field);
     let n = args.len();
     if sort.field == SortField::ClientId {
         sql.push_str(&format!(" AND client_id {op} ${}", n + 1));
@@ -251,7 +172,7 @@ pub(super) fn push_order(sql: &mut String, sort: Sort, forward: bool) {
     } else {
         sql.push_str(&format!(
             " ORDER BY {} {dir}, client_id {dir}",
-            sort.field.column()
+            sort_column(sort.field)
         ));
     }
 }

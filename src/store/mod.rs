@@ -15,72 +15,15 @@ mod sqlite;
 mod sqlite_reads;
 mod token_queries;
 
-pub use list_sql::{ListPage, ListQuery, Position, Sort, SortField, SortKey};
-
 use crate::domain::ValidationError;
 use crate::domain::client::ClientConfig;
+use crate::domain::client_record::{AuthClient, ClientRecord, NewClient, SecretInfo};
 use crate::domain::ids::{ClientId, TenantId};
-use crate::domain::secret::NewSecret;
+use crate::domain::list_query::{ListPage, ListQuery};
+use crate::domain::patch_plan::PatchPlan;
+use crate::domain::signing_keys::StoredSigningKey;
 use crate::domain::time::Timestamp;
 use std::time::Duration;
-
-/// A stored client with its secrets' public metadata.
-#[derive(Debug, Clone)]
-pub struct ClientRecord {
-    pub client_id: ClientId,
-    pub config: ClientConfig,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
-    pub secrets: Vec<SecretInfo>,
-}
-
-/// What may be shown of a secret: never its value or hash.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SecretInfo {
-    pub hint: String,
-    pub created_at: Timestamp,
-    pub created_by: String,
-}
-
-/// A client and its secret hashes, as the token endpoint needs them.
-#[derive(Debug, Clone)]
-pub struct AuthClient {
-    pub tenant_id: TenantId,
-    pub client_id: ClientId,
-    pub config: ClientConfig,
-    pub secret_hashes: Vec<Vec<u8>>,
-}
-
-/// A new client to insert, with its first secret if it gets one.
-pub struct NewClient<'a> {
-    pub client_id: &'a ClientId,
-    pub config: &'a ClientConfig,
-    pub now: Timestamp,
-    pub first_secret: Option<(&'a NewSecret, &'a str)>,
-}
-
-/// What a patch decided, given the client as it was.
-pub struct PatchPlan {
-    pub config: ClientConfig,
-    /// A secret to add in the same transaction (the 202 case).
-    pub new_secret: Option<NewSecret>,
-    /// Drop every stored secret (the client no longer allows `client_secret`).
-    pub drop_secrets: bool,
-}
-
-/// A signing key as stored.
-#[derive(Debug, Clone)]
-pub struct StoredSigningKey {
-    pub kid: String,
-    pub algorithm: String,
-    pub private_key: Vec<u8>,
-    pub public_jwk: String,
-    pub created_at: Timestamp,
-    /// When the key starts signing; it is published in the JWKS before that.
-    pub activates_at: Timestamp,
-    /// Longest access-token lifetime (seconds) used while the key could sign.
-    pub max_token_ttl: i64,
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

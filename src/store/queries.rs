@@ -19,9 +19,10 @@ macro_rules! impl_queries {
         use $crate::store::filter_sql::SqlArg;
         use $crate::store::list_sql::{self, Access, Plan, Walk};
         use $crate::store::list_plan::Probe;
-        use $crate::store::{
-            AuthClient, ClientRecord, ListPage, ListQuery, NewClient, PatchPlan, Result, SecretInfo, SortKey, StoreError,
-        };
+        use $crate::domain::client_record::{AuthClient, ClientRecord, NewClient, SecretInfo};
+        use $crate::domain::list_query::{ListPage, ListQuery, SortKey};
+        use $crate::domain::patch_plan::PatchPlan;
+        use $crate::store::{Result, StoreError};
 
         type Tx = $Tx;
         type Row = <$DB as sqlx::Database>::Row;

@@ -363,8 +363,8 @@ super::token_queries::impl_token_queries!(SqliteStore);
 mod tests {
     use super::*;
     use crate::domain::ids::TenantId;
+    use crate::domain::list_query::{ListQuery, Sort, SortField};
     use crate::store::list_sql::Access;
-    use crate::store::{ListQuery, Sort, SortField};
 
     /// Inserts `n` clients named `prefix0`, `prefix1`, … straight into the
     /// table, as a bulk load would; the triggers index their names.

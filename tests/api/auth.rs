@@ -2,8 +2,8 @@
 
 use crate::helpers::*;
 use registrar::domain::time::Timestamp;
-use registrar::oauth::keys::KeyRing;
-use registrar::oauth::token::AccessClaims;
+use registrar::signing::AccessClaims;
+use registrar::signing::KeyRing;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 

@@ -7,8 +7,8 @@ use crate::keypairs::ClientKey;
 use crate::private_key_jwt::{key_client, post_assertion, second_instance};
 use jsonwebtoken::Algorithm;
 use registrar::domain::time::Timestamp;
-use registrar::oauth::keys::KeyRing;
-use registrar::oauth::token::AccessClaims;
+use registrar::signing::AccessClaims;
+use registrar::signing::KeyRing;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

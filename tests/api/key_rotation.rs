@@ -8,8 +8,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use registrar::cli::keys::rotate_in;
 use registrar::domain::time::Timestamp;
-use registrar::oauth::keys::{KeyRing, VerifyError, generate_key};
-use registrar::oauth::token::AccessClaims;
+use registrar::signing::AccessClaims;
+use registrar::signing::{KeyRing, VerifyError, generate_key};
 use registrar::store::{PoolSettings, Store};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -210,7 +210,7 @@ async fn a_retired_key_is_published_and_trusted_only_while_its_tokens_can_live()
     let token = ring.sign("at+jwt", &claims(now.unix_seconds())).unwrap();
     assert_eq!(kid_of(&token), current.kid);
     // A token of the retired key still verifies; one of the expired key does not.
-    let sign_with = |k: &registrar::store::StoredSigningKey| {
+    let sign_with = |k: &registrar::domain::signing_keys::StoredSigningKey| {
         let mut h = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
         h.typ = Some("at+jwt".into());
         h.kid = Some(k.kid.clone());

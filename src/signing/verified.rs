@@ -7,9 +7,9 @@
 //! and claims are fixed. What can change is still checked on every use: the
 //! token's expiry (here), whether its signing key is still trusted
 //! (`KeyRing::verify_access_token`), and whether it was revoked or its client
-//! deleted (the store query of `api::auth`, never cached).
+//! deleted (the store query of `oauth::access_token`, never cached).
 
-use super::token::AccessClaims;
+use super::claims::AccessClaims;
 use std::collections::HashMap;
 use std::sync::Mutex;
 

@@ -1,16 +1,18 @@
-//! The server's access-token signing keys: ES256 keys kept in the store, so
-//! every instance signs and verifies with the same set.
+//! The key ring: the server's ES256 access-token signing keys, kept in the
+//! store so every instance signs and verifies with the same set.
 //!
-//! Rotation (`registrar keys rotate`) adds a key that is published in the JWKS
-//! at once and signs from its `activates_at` on; the key it replaces stays
-//! published until every token it can have signed has expired. Each running
-//! server re-reads the keys every [`REFRESH_INTERVAL`], so it starts signing
-//! with a new key without a restart. [`key_statuses`] is the one place that
-//! decides which key signs and how long a retired one stays published.
+//! Each running server re-reads the keys every [`REFRESH_INTERVAL`], so it
+//! starts signing with a rotated key without a restart. Which key signs and
+//! how long a retired one stays published is the policy of
+//! `domain::signing_keys`, applied here on every load.
 
-use super::token::{ACCESS_TOKEN_TYPE, AccessClaims};
+use super::claims::{ACCESS_TOKEN_TYPE, AccessClaims};
+use super::verified::VerifiedTokens;
+use crate::domain::signing_keys::{
+    ALGORITHM, MAX_VIEW_AGE, REFRESH_INTERVAL, StoredSigningKey, key_statuses,
+};
 use crate::domain::time::Timestamp;
-use crate::store::{Store, StoreError, StoredSigningKey};
+use crate::store::{Store, StoreError};
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -21,93 +23,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-pub const ALGORITHM: &str = "ES256";
-/// How often a running server re-reads the keys from the store.
-pub const REFRESH_INTERVAL: Duration = Duration::from_secs(5);
-/// A server whose view of the keys is older than this (its refreshes keep
-/// failing) refuses to sign: otherwise it could go on signing with a retired
-/// key past the moment that key's publication period is computed from.
-pub const MAX_VIEW_AGE: Duration = Duration::from_secs(60);
-/// Default delay between `keys rotate` and the new key signing. It exceeds
-/// [`REFRESH_INTERVAL`] (plus clock skew), so every instance publishes and
-/// verifies the key before any instance signs with it.
-pub const DEFAULT_ACTIVATION_DELAY_SECS: i64 = 10;
 /// Unknown `kid`s make us re-read the store at once (another instance may know
 /// a key we do not yet), but at most this often, so garbage tokens cannot
 /// hammer the database.
 const RELOAD_ON_UNKNOWN_KID: Duration = Duration::from_secs(5);
-/// Added to a retired key's publication period: covers the verification
-/// leeway on `exp` and clock differences between instances.
-const RETENTION_MARGIN_SECS: i64 = 60;
-
-/// Where a key stands at a given instant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyStatus {
-    /// Published; signs from its `activates_at`.
-    Pending,
-    /// Published; signs new tokens.
-    Signing,
-    /// Published but no longer signs; tokens it signed may still be valid.
-    Retired { published_until: Timestamp },
-    /// Every token it signed has expired: no longer published or trusted.
-    Expired,
-}
-
-impl KeyStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            KeyStatus::Pending => "pending",
-            KeyStatus::Signing => "signing",
-            KeyStatus::Retired { .. } => "retired",
-            KeyStatus::Expired => "expired",
-        }
-    }
-    fn is_published(self) -> bool {
-        self != KeyStatus::Expired
-    }
-    /// Signing now or later: an instance raises its `max_token_ttl` first.
-    fn may_sign(self) -> bool {
-        matches!(self, KeyStatus::Signing | KeyStatus::Pending)
-    }
-}
-
-/// The status of each key at `now`; `keys` in the store's order
-/// (`activates_at`, `created_at`, `kid`).
-///
-/// The signer is the last key already active (the first key if none is).
-/// A key before it stopped signing when its successor activated; instances
-/// that had not yet seen the successor may sign with it for up to
-/// [`MAX_VIEW_AGE`] more, and each token lives at most `max_token_ttl`, so it
-/// stays published until the sum of those (plus a margin) has passed.
-pub fn key_statuses(keys: &[StoredSigningKey], now: Timestamp) -> Vec<KeyStatus> {
-    let signer = keys
-        .iter()
-        .rposition(|k| k.activates_at <= now)
-        .unwrap_or(0);
-    let view_age = i64::try_from(MAX_VIEW_AGE.as_secs()).unwrap_or(i64::MAX);
-    keys.iter()
-        .enumerate()
-        .map(|(i, k)| {
-            if i == signer {
-                return KeyStatus::Signing;
-            }
-            if i > signer {
-                return KeyStatus::Pending;
-            }
-            let retired_at = keys[i + 1].activates_at;
-            let published_until = retired_at.plus_seconds(
-                view_age
-                    .saturating_add(k.max_token_ttl)
-                    .saturating_add(RETENTION_MARGIN_SECS),
-            );
-            if now < published_until {
-                KeyStatus::Retired { published_until }
-            } else {
-                KeyStatus::Expired
-            }
-        })
-        .collect()
-}
 
 struct Signer {
     kid: String,
@@ -143,8 +62,8 @@ pub struct KeyRing {
     /// This server's access-token lifetime, recorded on each key it signs with.
     token_ttl: i64,
     inner: Arc<RwLock<Arc<Loaded>>>,
-    /// Access tokens already verified by this process (`oauth::verified`).
-    verified: Arc<super::verified::VerifiedTokens>,
+    /// Access tokens already verified by this process (`signing::verified`).
+    verified: Arc<VerifiedTokens>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -324,7 +243,7 @@ impl KeyRing {
     }
 
     /// Verifies one of this server's access tokens, remembering it so that
-    /// later uses skip the signature check (see `oauth::verified`). A
+    /// later uses skip the signature check (see `signing::verified`). A
     /// remembered token is still refused once it expires or its signing key
     /// is no longer trusted (retired past its retention).
     pub async fn verify_access_token(
@@ -400,66 +319,5 @@ impl KeyRing {
                     .to_owned(),
                 )
             })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const HOUR: i64 = 3600;
-
-    fn key(kid: &str, activates: i64, ttl: i64) -> StoredSigningKey {
-        StoredSigningKey {
-            kid: kid.into(),
-            algorithm: ALGORITHM.into(),
-            private_key: Vec::new(),
-            public_jwk: String::new(),
-            created_at: Timestamp::from_micros(0),
-            activates_at: at(activates),
-            max_token_ttl: ttl,
-        }
-    }
-
-    fn at(secs: i64) -> Timestamp {
-        Timestamp::from_micros(secs * 1_000_000)
-    }
-
-    #[test]
-    fn the_last_active_key_signs_and_later_ones_are_pending() {
-        let keys = [key("a", 0, HOUR), key("b", 100, 0), key("c", 200, 0)];
-        assert_eq!(
-            key_statuses(&keys, at(150)),
-            vec![
-                KeyStatus::Retired {
-                    published_until: at(100 + 60 + HOUR + 60)
-                },
-                KeyStatus::Signing,
-                KeyStatus::Pending
-            ]
-        );
-        // Before any key is active (clock trouble), the first one signs.
-        assert_eq!(key_statuses(&keys, at(-5))[0], KeyStatus::Signing);
-    }
-
-    #[test]
-    fn a_retired_key_stays_published_until_its_longest_token_can_have_expired() {
-        let keys = [key("old", 0, 6 * HOUR), key("new", 1000, 0)];
-        // Retired at 1000; instances may sign with it for MAX_VIEW_AGE more;
-        // its tokens live 6 h; plus the margin.
-        let until = 1000 + 60 + 6 * HOUR + 60;
-        assert_eq!(
-            key_statuses(&keys, at(until - 1))[0],
-            KeyStatus::Retired {
-                published_until: at(until)
-            }
-        );
-        assert_eq!(key_statuses(&keys, at(until))[0], KeyStatus::Expired);
-        // A longer TTL recorded by any instance keeps it published longer.
-        let keys = [key("old", 0, 24 * HOUR), key("new", 1000, 0)];
-        assert!(matches!(
-            key_statuses(&keys, at(until))[0],
-            KeyStatus::Retired { .. }
-        ));
     }
 }

@@ -1,0 +1,70 @@
+//! A stored client as the rest of the program sees it: its configuration,
+//! timestamps and the public metadata of its secrets; and the shapes in which
+//! a new client goes into the store and a client comes out for authentication.
+
+use super::client::ClientConfig;
+use super::ids::{ClientId, TenantId};
+use super::secret::NewSecret;
+use super::time::Timestamp;
+
+/// A stored client with its secrets' public metadata.
+#[derive(Debug, Clone)]
+pub struct ClientRecord {
+    pub client_id: ClientId,
+    pub config: ClientConfig,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub secrets: Vec<SecretInfo>,
+}
+
+/// What may be shown of a secret: never its value or hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretInfo {
+    pub hint: String,
+    pub created_at: Timestamp,
+    pub created_by: String,
+}
+
+/// A client and its secret hashes, as client authentication needs them.
+#[derive(Debug, Clone)]
+pub struct AuthClient {
+    pub tenant_id: TenantId,
+    pub client_id: ClientId,
+    pub config: ClientConfig,
+    pub secret_hashes: Vec<Vec<u8>>,
+}
+
+/// A new client to insert, with its first secret if it gets one.
+pub struct NewClient<'a> {
+    pub client_id: &'a ClientId,
+    pub config: &'a ClientConfig,
+    pub now: Timestamp,
+    /// The secret drawn by [`super::patch_plan::secret_to_draw`], and who
+    /// created it (`createdBy`).
+    pub first_secret: Option<(&'a NewSecret, &'a str)>,
+}
+
+impl ClientRecord {
+    /// The record of a client just created with `first_secret`.
+    pub fn created(
+        client_id: ClientId,
+        config: ClientConfig,
+        now: Timestamp,
+        first_secret: Option<(&NewSecret, &str)>,
+    ) -> ClientRecord {
+        ClientRecord {
+            client_id,
+            config,
+            created_at: now,
+            updated_at: now,
+            secrets: first_secret
+                .map(|(s, by)| SecretInfo {
+                    hint: s.hint.clone(),
+                    created_at: now,
+                    created_by: by.to_owned(),
+                })
+                .into_iter()
+                .collect(),
+        }
+    }
+}
