@@ -1,30 +1,20 @@
-//! Bearer-token authentication and scope checks for everything under `/api/`.
+//! Bearer-token authentication, scope checks and rate limits for everything
+//! under `/api/`.
 //!
 //! It runs before routing, so an unauthenticated caller learns nothing, not
-//! even which routes or methods exist (contract §3).
+//! even which routes or methods exist (contract §3). The token is checked by
+//! `oauth::access_token`, the one check every endpoint shares; the request is
+//! then counted against its caller's tier (GET and HEAD Tier 1, the rest
+//! Tier 2) and answered 429 over the limit.
 
-use super::error::ApiError;
-use crate::app::AppState;
-use crate::domain::ids::{ClientId, TenantId};
-use crate::signing::{AccessClaims, VerifyError};
-use crate::store::StoreError;
+use crate::domain::scopes::missing_scope;
+use crate::http::{ApiError, Caller};
+use crate::oauth::access_token::{self, Refused};
+use crate::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-
-pub const SCOPE_READ: &str = "oauth-clients:read";
-pub const SCOPE_WRITE: &str = "oauth-clients:write";
-
-/// Who is calling: taken from a verified access token.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    pub tenant: TenantId,
-    /// The token's `sub`: the id of the client the token was issued to.
-    pub subject: String,
-    pub scopes: Vec<String>,
-    pub jti: String,
-}
 
 /// The token of an `Authorization: Bearer …` header (RFC 6750 §2.1).
 fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
@@ -52,42 +42,24 @@ fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
 
 async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Caller, ApiError> {
     let token = bearer(headers)?;
-    let s = &state.settings;
-    let claims: AccessClaims = state
-        .keys
-        .verify_access_token(token, s.issuer(), s.audience())
+    let live = access_token::check(state, token)
         .await
         .map_err(|e| match e {
-            VerifyError::Store(StoreError::Unavailable(e)) => ApiError::Unavailable(e.to_string()),
-            other => ApiError::Unauthorized(other.to_string()),
+            Refused::Store(e) => ApiError::from(e),
+            refused => ApiError::Unauthorized(refused.to_string()),
         })?;
-    let tenant = TenantId::from_trusted(claims.tenant_id);
-    let client = ClientId::from_trusted(claims.client_id);
-    // Checked on every request, never cached, in one query: a revoked token
-    // and a deleted client's tokens stop working at once, on every instance.
-    if !state
-        .store
-        .is_token_active(&tenant, &client, &claims.jti)
-        .await?
-    {
-        return Err(ApiError::Unauthorized(
-            "the token was revoked or its client no longer exists".into(),
-        ));
-    }
+    let scopes = live.scopes();
     Ok(Caller {
-        tenant,
-        subject: claims.sub,
-        scopes: claims
-            .scope
-            .split(' ')
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect(),
-        jti: claims.jti,
+        tenant: live.tenant,
+        client: live.client,
+        subject: live.claims.sub,
+        scopes,
+        jti: live.claims.jti,
     })
 }
 
-/// Middleware: authenticates `/api/` requests and checks their scope.
+/// Middleware: authenticates `/api/` requests, checks their scope and counts
+/// them against the caller's rate limit.
 pub async fn require_token(
     State(state): State<AppState>,
     mut req: Request,
@@ -101,12 +73,16 @@ pub async fn require_token(
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };
-    // Reading needs either scope (write includes read); everything else needs write.
     let reading = matches!(*req.method(), Method::GET | Method::HEAD);
-    let has = |s: &str| caller.scopes.iter().any(|c| c == s);
-    let allowed = has(SCOPE_WRITE) || (reading && has(SCOPE_READ));
-    if !allowed {
-        return ApiError::Forbidden(if reading { SCOPE_READ } else { SCOPE_WRITE }).into_response();
+    if let Some(scope) = missing_scope(reading, &caller.scopes) {
+        return ApiError::Forbidden(scope).into_response();
+    }
+    if let Err(limited) = state.ops.rate_limits.check_caller(req.method(), &caller) {
+        return ApiError::RateLimited {
+            retry_after_secs: limited.retry_after_secs(),
+            per_minute: limited.per_minute,
+        }
+        .into_response();
     }
     req.extensions_mut().insert(caller);
     next.run(req).await

@@ -1,16 +1,16 @@
 //! Handlers for one client: create, get, patch, delete.
 
-use super::auth::Caller;
-use super::body::{Accept, read_json};
-use super::error::ApiError;
 use super::wire::{ClientResponse, PatchSecret};
-use crate::app::AppState;
 use crate::domain::client_record::{ClientRecord, NewClient};
 use crate::domain::ids::ClientId;
 use crate::domain::patch::{apply, parse_patch};
 use crate::domain::patch_plan::{plan_patch, secret_to_draw};
 use crate::domain::time::Timestamp;
 use crate::domain::validate::{Mode, parse_config};
+use crate::http::ApiError;
+use crate::http::Caller;
+use crate::http::body::{Accept, read_json};
+use crate::state::AppState;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, State};

@@ -7,8 +7,8 @@
 //! query or tenant fails verification. The key is a server secret kept in the
 //! store, shared by every instance.
 
-use super::error::ApiError;
 use crate::domain::list_query::{Position, SortKey};
+use crate::http::ApiError;
 use aws_lc_rs::hmac;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

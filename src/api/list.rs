@@ -1,13 +1,13 @@
 //! `GET /api/core/oauth-clients`: filter, sort, keyset pages, links.
 
-use super::auth::Caller;
 use super::cursor::{self, Binding};
-use super::error::ApiError;
 use super::wire::{ClientResponse, Link, Links, ListResponse};
-use crate::app::AppState;
 use crate::domain::client_record::ClientRecord;
 use crate::domain::list_query::{ListQuery, Position, Sort, SortField, SortKey};
 use crate::filter;
+use crate::http::ApiError;
+use crate::http::Caller;
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};

@@ -2,15 +2,13 @@
 //! handlers, wire types, errors and authentication.
 
 pub mod auth;
-pub mod body;
 pub mod clients;
 pub mod cursor;
-pub mod error;
 pub mod list;
 pub mod secrets;
 pub mod wire;
 
-use crate::app::AppState;
+use crate::state::AppState;
 use axum::Router;
 use axum::routing::{delete, get, post};
 

@@ -1,11 +1,11 @@
 //! Handlers for a client's secrets: create one, delete one by hint.
 
-use super::auth::Caller;
 use super::clients::parse_id;
-use super::error::ApiError;
 use super::wire::SecretCreated;
-use crate::app::AppState;
 use crate::domain::time::Timestamp;
+use crate::http::ApiError;
+use crate::http::Caller;
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

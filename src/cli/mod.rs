@@ -49,7 +49,8 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => {
             init_logging(args.log_format);
-            runtime.block_on(serve::serve(args))
+            crate::ops::log_output::set_json(args.log_format == LogFormat::Json);
+            runtime.block_on(serve::run(args))
         }
         Command::Tenant(TenantCommand::Create { name, db }) => {
             init_logging(LogFormat::Text);

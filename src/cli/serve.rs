@@ -1,7 +1,8 @@
 //! `registrar serve`.
 
-use crate::app::{self, AppState, Settings};
+use crate::app;
 use crate::config::ServeArgs;
+use crate::state::{AppState, Settings};
 use crate::store::Store;
 use anyhow::Context as _;
 use tokio::net::TcpListener;
@@ -43,7 +44,7 @@ fn public_url(given: Option<&str>, bound: std::net::SocketAddr) -> anyhow::Resul
     }
 }
 
-pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let store = Store::connect(&args.db.database_url, &args.db.pool()).await?;
     let listener = TcpListener::bind(&args.listen)
         .await

@@ -1,10 +1,10 @@
 //! `registrar tenant create NAME`.
 
-use crate::api::auth::{SCOPE_READ, SCOPE_WRITE};
 use crate::config::DbArgs;
 use crate::domain::client_record::NewClient;
 use crate::domain::ids::{ClientId, TenantId};
 use crate::domain::patch_plan::secret_to_draw;
+use crate::domain::scopes::{CLIENTS_READ, CLIENTS_WRITE};
 use crate::domain::time::Timestamp;
 use crate::domain::validate::{Mode, parse_config};
 use crate::store::Store;
@@ -42,7 +42,7 @@ pub async fn provision(store: &Store, name: &str) -> anyhow::Result<NewTenant> {
             "description": "Administrator client created by `registrar tenant create`.",
             "allowedAuthMethods": ["client_secret"],
             "allowedGrantTypes": ["client_credentials"],
-            "allowedScopes": [SCOPE_READ, SCOPE_WRITE],
+            "allowedScopes": [CLIENTS_READ, CLIENTS_WRITE],
         }),
         Mode::Create,
     )?;

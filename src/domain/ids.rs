@@ -3,7 +3,7 @@
 use std::fmt;
 
 /// Lowercase letters and digits: the alphabet of client ids, tenant ids and secrets.
-const ALPHABET: &[u8; 36] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+pub const ALPHABET: &[u8; 36] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 
 /// Returns `len` characters drawn uniformly from `[a-z0-9]` by the system CSPRNG.
 ///
@@ -21,60 +21,6 @@ pub fn random_alnum(len: usize) -> String {
         }
     }
     out
-}
-
-/// A request id (the error body's `traceId`, the `x-request-id` header, the
-/// log line's `request_id`): 32 characters of `[a-z0-9]`.
-///
-/// Not a credential, so it needs no call to the system CSPRNG per request
-/// (about 2 µs, 2% of an authenticated GET): a per-process counter goes
-/// through a bijective mix keyed by 128 random bits drawn once. The first 13
-/// characters encode all 64 bits of a bijection of the counter, so ids never
-/// repeat within a process; the random key makes ids of different processes
-/// (instances, restarts) practically distinct.
-pub fn request_id() -> String {
-    use std::sync::OnceLock;
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static KEY: OnceLock<[u64; 2]> = OnceLock::new();
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let key = KEY.get_or_init(|| {
-        let mut b = [0u8; 16];
-        // Should the system RNG fail, the clock still separates processes.
-        if aws_lc_rs::rand::fill(&mut b).is_err() {
-            let t = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos());
-            b = (t ^ u128::from(std::process::id())).to_le_bytes();
-        }
-        let (lo, hi) = b.split_at(8);
-        [
-            u64::from_le_bytes(lo.try_into().unwrap_or_default()),
-            u64::from_le_bytes(hi.try_into().unwrap_or_default()),
-        ]
-    });
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let a = mix(n ^ key[0]);
-    let b = mix(n.wrapping_add(key[1]));
-    let mut out = String::with_capacity(32);
-    push_base36(&mut out, a, 13);
-    push_base36(&mut out, b, 13);
-    push_base36(&mut out, mix(a ^ b), 6);
-    out
-}
-
-/// SplitMix64's finalizer: a bijection of `u64` that spreads every input bit.
-fn mix(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
-/// The `digits` lowest base-36 digits of `v` (13 hold all of a `u64`).
-fn push_base36(out: &mut String, mut v: u64, digits: usize) {
-    for _ in 0..digits {
-        out.push(char::from(ALPHABET[(v % 36) as usize]));
-        v /= 36;
-    }
 }
 
 /// Length of a client id.
@@ -136,28 +82,6 @@ impl fmt::Display for ClientId {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn request_ids_are_32_alnum_characters_and_never_repeat() {
-        let mut seen = std::collections::HashSet::new();
-        for _ in 0..100_000 {
-            let id = request_id();
-            assert_eq!(id.len(), 32);
-            assert!(id.bytes().all(|b| ALPHABET.contains(&b)), "{id}");
-            // The first 13 characters alone are unique (a bijection of the counter).
-            assert!(seen.insert(id[..13].to_owned()), "repeated: {id}");
-        }
-    }
-
-    #[test]
-    fn base36_of_thirteen_digits_keeps_every_bit() {
-        let mut a = String::new();
-        let mut b = String::new();
-        push_base36(&mut a, u64::MAX, 13);
-        push_base36(&mut b, u64::MAX - 1, 13);
-        assert_ne!(a, b);
-        assert_ne!(mix(1), mix(2));
-    }
 
     #[test]
     fn random_alnum_has_requested_length_and_alphabet() {

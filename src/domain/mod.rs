@@ -12,6 +12,7 @@ pub mod list_query;
 pub mod patch;
 pub mod patch_plan;
 pub mod public_keys;
+pub mod scopes;
 pub mod secret;
 pub mod signing_keys;
 pub mod time;

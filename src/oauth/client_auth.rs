@@ -3,14 +3,14 @@
 //! in `private_key_jwt.rs`). The token, introspection and revocation
 //! endpoints all authenticate through [`authenticate_request`].
 
-use super::error::OAuthError;
 use super::params::Params;
 use super::private_key_jwt::{self, ASSERTION_TYPE};
-use crate::app::AppState;
 use crate::domain::client::{AppType, AuthMethod};
 use crate::domain::client_record::AuthClient;
 use crate::domain::ids::ClientId;
 use crate::domain::secret::matches_any;
+use crate::http::OAuthError;
+use crate::state::AppState;
 use axum::http::{HeaderMap, header};
 use base64::Engine;
 

@@ -8,21 +8,19 @@
 //! else (expired, revoked, unknown, forged, deleted client, other tenant)
 //! is the same `{"active": false}`.
 
+use super::access_token::{self, Refused};
 use super::client_auth::authenticate_request;
-use super::error::{OAuthError, no_store};
 use super::params::Params;
-use crate::app::AppState;
-use crate::domain::ids::{ClientId, TenantId};
-use crate::signing::{AccessClaims, VerifyError};
-use crate::store::StoreError;
+use crate::http::paths::INTROSPECTION_PATH;
+use crate::http::{OAuthError, no_store};
+use crate::signing::AccessClaims;
+use crate::state::AppState;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
-
-pub const INTROSPECTION_PATH: &str = "/oauth/introspect";
 
 pub async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
     match run(&state, &headers, body).await {
@@ -35,29 +33,17 @@ pub async fn introspect(State(state): State<AppState>, headers: HeaderMap, body:
     }
 }
 
-/// Verifies one of our access tokens and checks, in one store query, that it
-/// is still usable. `None` for any token that is not active.
+/// The claims of `token` if it is an active access token (the one check of
+/// `access_token`); `None` for any token that is not.
 pub async fn active_claims(
     state: &AppState,
     token: &str,
-) -> Result<Option<AccessClaims>, StoreError> {
-    let s = &state.settings;
-    let claims: AccessClaims = match state
-        .keys
-        .verify_access_token(token, s.issuer(), s.audience())
-        .await
-    {
-        Ok(c) => c,
-        Err(VerifyError::Store(e)) => return Err(e),
-        Err(_) => return Ok(None),
-    };
-    let tenant = TenantId::from_trusted(claims.tenant_id.clone());
-    let client = ClientId::from_trusted(claims.client_id.clone());
-    let active = state
-        .store
-        .is_token_active(&tenant, &client, &claims.jti)
-        .await?;
-    Ok(active.then_some(claims))
+) -> Result<Option<AccessClaims>, OAuthError> {
+    match access_token::check(state, token).await {
+        Ok(live) => Ok(Some(live.claims)),
+        Err(Refused::Store(e)) => Err(e.into()),
+        Err(Refused::Invalid(_) | Refused::NotLive) => Ok(None),
+    }
 }
 
 async fn run(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Value, OAuthError> {

@@ -1,17 +1,14 @@
 //! RFC 8414 authorization-server metadata and the JWKS it points to. The
 //! metadata lists exactly what is implemented, nothing more.
 
-use super::introspection::INTROSPECTION_PATH;
 use super::private_key_jwt::ALGORITHMS;
-use super::revocation::REVOCATION_PATH;
-use crate::app::AppState;
+use crate::domain::scopes::{CLIENTS_READ, CLIENTS_WRITE};
+use crate::http::paths::{INTROSPECTION_PATH, JWKS_PATH, REVOCATION_PATH, TOKEN_PATH};
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
-
-pub const JWKS_PATH: &str = "/oauth/jwks";
-pub const TOKEN_PATH: &str = "/oauth/token";
 
 /// Client authentication methods of the token, introspection and revocation
 /// endpoints (all three authenticate clients the same way).
@@ -38,7 +35,7 @@ pub async fn metadata(State(state): State<AppState>) -> Response {
         "revocation_endpoint": format!("{base}{REVOCATION_PATH}"),
         "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
         "revocation_endpoint_auth_signing_alg_values_supported": ALGORITHMS,
-        "scopes_supported": [crate::api::auth::SCOPE_READ, crate::api::auth::SCOPE_WRITE],
+        "scopes_supported": [CLIENTS_READ, CLIENTS_WRITE],
         "service_documentation": format!("{base}/openapi.json"),
     }))
     .into_response()

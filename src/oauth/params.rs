@@ -1,6 +1,6 @@
 //! Parameters of a token-service request, from a form-encoded or JSON body.
 
-use super::error::OAuthError;
+use crate::http::OAuthError;
 use axum::body::Body;
 use axum::http::{HeaderMap, header};
 use std::collections::HashMap;

@@ -9,13 +9,13 @@
 //! registered key's `alg`, never the header's. Every failure is the same
 //! `invalid_client`; the reason is only logged (never the assertion).
 
-use super::error::OAuthError;
-use crate::app::AppState;
 use crate::domain::client::{AppType, AuthMethod, PublicKey};
 use crate::domain::client_record::AuthClient;
 use crate::domain::ids::ClientId;
 use crate::domain::public_keys::b64url_decode;
 use crate::domain::time::Timestamp;
+use crate::http::OAuthError;
+use crate::state::AppState;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 use std::str::FromStr;
@@ -180,7 +180,7 @@ pub async fn authenticate(
         .filter(|k| k.alg == seen.alg && seen.kid.as_ref().is_none_or(|kid| *kid == k.kid))
         .collect();
     let s = &state.settings;
-    let token_endpoint = format!("{}{}", s.public_url, super::metadata::TOKEN_PATH);
+    let token_endpoint = format!("{}{}", s.public_url, crate::http::paths::TOKEN_PATH);
     let mut audiences = vec![s.issuer(), token_endpoint.as_str(), endpoint];
     // An issuer that is a bare origin names the same URL with or without a
     // final `/` (its path is `/`); libraries that normalise URLs send it.

@@ -8,17 +8,16 @@
 //! that are not its own (notably nothing across tenants).
 
 use super::client_auth::authenticate_request;
-use super::error::{OAuthError, no_store};
 use super::introspection::active_claims;
 use super::params::Params;
-use crate::app::AppState;
 use crate::domain::time::Timestamp;
+use crate::http::paths::REVOCATION_PATH;
+use crate::http::{OAuthError, no_store};
+use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-
-pub const REVOCATION_PATH: &str = "/oauth/revoke";
 
 /// A revocation is kept until the token's `exp` plus this margin, which
 /// covers the leeway with which access tokens are verified.

@@ -2,13 +2,14 @@
 //! access tokens.
 
 use super::client_auth::authenticate_request;
-use super::error::{OAuthError, no_store};
 use super::params::Params;
-use crate::app::AppState;
 use crate::domain::client::GrantType;
 use crate::domain::ids::random_alnum;
 use crate::domain::time::Timestamp;
+use crate::http::paths::TOKEN_PATH;
+use crate::http::{OAuthError, no_store};
 use crate::signing::{ACCESS_TOKEN_TYPE, AccessClaims};
+use crate::state::AppState;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
@@ -59,13 +60,13 @@ async fn issue(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Resp
     let grant = p
         .get("grant_type")
         .ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;
-    let client = authenticate_request(state, headers, &p, super::metadata::TOKEN_PATH).await?;
+    let client = authenticate_request(state, headers, &p, TOKEN_PATH).await?;
     // Counted per authenticated client, so nobody else can spend its allowance.
     state
         .ops
         .rate_limits
         .check_token_client(client.client_id.as_str())
-        .map_err(OAuthError::rate_limited)?;
+        .map_err(|l| OAuthError::rate_limited(l.retry_after_secs(), l.per_minute))?;
     if grant != GrantType::ClientCredentials.as_str() {
         return Err(OAuthError::unsupported_grant_type(
             "only client_credentials is supported",

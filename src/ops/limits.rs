@@ -2,19 +2,16 @@
 //! request time (body sizes are checked where bodies are read, in
 //! `api::body` and `oauth::params`; connections in `ops::server`).
 //!
-//! Limits the application enforces answer with the usual error body: the
-//! reference's on most routes, an RFC 6749 body on `/oauth/…`. The HTTP layer
+//! The request pipeline (`pipeline.rs`) applies them. Limits the
+//! application enforces answer with the usual error body: the reference's on
+//! most routes, an RFC 6749 body on `/oauth/…`. The HTTP layer
 //! keeps larger hard caps of its own ([`HTTP_MAX_HEADER_BYTES`],
 //! [`HTTP_MAX_HEADERS`]) beyond which it answers a bare 431 before the request
 //! reaches the application.
 
-use super::metrics::Api;
-use crate::api::error::error_response;
-use crate::app::AppState;
-use axum::Json;
-use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
+use crate::http::paths::ApiKind;
+use crate::http::{ApiError, OAuthError};
+use axum::http::Request;
 use axum::response::{IntoResponse, Response};
 use std::time::Duration;
 
@@ -52,81 +49,60 @@ impl Default for ServerLimits {
     }
 }
 
-/// An error of this module, shaped for the API the request was for.
-fn refuse(
-    path: &str,
-    status: StatusCode,
-    title: &str,
-    oauth_code: &str,
-    detail: String,
-) -> Response {
-    if matches!(Api::of_path(path), Api::Token | Api::OAuth) {
-        let mut res = (
-            status,
-            Json(serde_json::json!({"error": oauth_code, "error_description": detail})),
-        )
-            .into_response();
-        crate::oauth::error::no_store(&mut res);
-        return res;
-    }
-    error_response(
-        status,
-        &format!("HTTP-{}", status.as_u16()),
-        title,
-        Some(detail),
-    )
+/// A request refused by a limit, before it reaches the application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// 414.
+    UriTooLong,
+    /// 431.
+    HeadersTooLarge,
 }
 
-/// Middleware, outside authentication: checks the size of the request
-/// target and headers, then bounds the time the rest of the stack may take.
-pub async fn enforce(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let path = req.uri().path().to_owned();
+impl Refusal {
+    /// The error response, in the shape of the API the request was for.
+    pub fn into_response(self, api: ApiKind) -> Response {
+        match (self, api.is_oauth()) {
+            (Refusal::UriTooLong, true) => OAuthError::uri_too_long(MAX_URI_BYTES).into_response(),
+            (Refusal::UriTooLong, false) => ApiError::UriTooLong(MAX_URI_BYTES).into_response(),
+            (Refusal::HeadersTooLarge, true) => {
+                OAuthError::headers_too_large(MAX_HEADERS, MAX_HEADER_BYTES).into_response()
+            }
+            (Refusal::HeadersTooLarge, false) => ApiError::HeadersTooLarge {
+                fields: MAX_HEADERS,
+                bytes: MAX_HEADER_BYTES,
+            }
+            .into_response(),
+        }
+    }
+}
+
+/// Checks the size of the request target and headers.
+pub fn check<B>(req: &Request<B>) -> Result<(), Refusal> {
     let uri_len = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
     if uri_len > MAX_URI_BYTES {
-        return refuse(
-            &path,
-            StatusCode::URI_TOO_LONG,
-            "URI too long.",
-            "invalid_request",
-            format!("uri: the path and query must be at most {MAX_URI_BYTES} bytes"),
-        );
+        return Err(Refusal::UriTooLong);
     }
     let headers = req.headers();
+    if headers.len() > MAX_HEADERS {
+        return Err(Refusal::HeadersTooLarge);
+    }
     // Name, value and the `: ` and CRLF around them, as on the wire.
     let header_bytes: usize = headers
         .iter()
         .map(|(n, v)| n.as_str().len() + v.len() + 4)
         .sum();
-    if headers.len() > MAX_HEADERS || header_bytes > MAX_HEADER_BYTES {
-        return refuse(
-            &path,
-            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            "Request header fields too large.",
-            "invalid_request",
-            format!(
-                "headers: at most {MAX_HEADERS} fields and {MAX_HEADER_BYTES} bytes are accepted"
-            ),
-        );
+    if header_bytes > MAX_HEADER_BYTES {
+        return Err(Refusal::HeadersTooLarge);
     }
-    let limit = state.ops.limits.request_timeout;
-    if let Ok(res) = tokio::time::timeout(limit, next.run(req)).await {
-        return res;
+    Ok(())
+}
+
+/// The 503 of a request that did not complete within `limit`.
+pub fn timed_out(api: ApiKind, limit: Duration) -> Response {
+    let secs = limit.as_secs_f64();
+    if api.is_oauth() {
+        OAuthError::timeout(secs).into_response()
+    } else {
+        ApiError::Timeout(secs).into_response()
     }
-    tracing::warn!(
-        timeout_s = limit.as_secs_f64(),
-        "request not completed in time"
-    );
-    let mut res = refuse(
-        &path,
-        StatusCode::SERVICE_UNAVAILABLE,
-        "Service unavailable.",
-        "temporarily_unavailable",
-        format!(
-            "request: not completed within {} s; it may or may not have taken effect, so read before retrying a write",
-            limit.as_secs_f64()
-        ),
-    );
-    res.headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-    res
 }

@@ -18,7 +18,7 @@ use std::time::Duration;
 use tracing::Metadata;
 use tracing_subscriber::fmt::MakeWriter;
 
-/// Target of the one line per request (`app::access_log`).
+/// Target of the one line per request (`ops::access_line`).
 pub const ACCESS_TARGET: &str = "registrar::access";
 /// Longest time an access line waits in memory.
 pub const FLUSH_EVERY: Duration = Duration::from_millis(50);
@@ -29,6 +29,52 @@ static BUFFER: Mutex<Vec<u8>> = Mutex::new(Vec::new());
 static FLUSHER: Once = Once::new();
 /// Set when the flusher thread could not start.
 static NO_FLUSHER: AtomicBool = AtomicBool::new(false);
+
+/// Whether log lines are JSON objects (`--log-format json`) rather than text.
+static JSON: AtomicBool = AtomicBool::new(false);
+
+/// Sets the format of the lines `ops::access_line` writes itself.
+pub fn set_json(json: bool) {
+    JSON.store(json, Ordering::Relaxed);
+}
+
+pub fn is_json() -> bool {
+    JSON.load(Ordering::Relaxed)
+}
+
+/// Appends one finished access line to the buffer, as the subscriber's
+/// access lines are (the pipeline formats them without the subscriber).
+pub fn push_access_line(line: &[u8]) {
+    start_flusher();
+    if NO_FLUSHER.load(Ordering::Relaxed) {
+        let mut buf = BUFFER.lock().unwrap_or_else(|p| p.into_inner());
+        write_out(&mut buf);
+        let _ = std::io::stderr().write_all(line);
+        return;
+    }
+    let mut buf = BUFFER.lock().unwrap_or_else(|p| p.into_inner());
+    buf.extend_from_slice(line);
+    if buf.len() >= MAX_BUFFERED {
+        write_out(&mut buf);
+    }
+}
+
+fn start_flusher() {
+    FLUSHER.call_once(|| {
+        let spawned = std::thread::Builder::new()
+            .name("log-flush".into())
+            .spawn(|| {
+                loop {
+                    std::thread::sleep(FLUSH_EVERY);
+                    flush();
+                }
+            });
+        if spawned.is_err() {
+            // No flusher thread: write access lines at once instead.
+            NO_FLUSHER.store(true, Ordering::Relaxed);
+        }
+    });
+}
 
 /// Writes every buffered access line to stderr now.
 pub fn flush() {
@@ -84,20 +130,7 @@ impl<'a> MakeWriter<'a> for LogOutput {
     fn make_writer_for(&'a self, meta: &Metadata<'_>) -> LineWriter {
         let buffered = meta.target() == ACCESS_TARGET;
         if buffered {
-            FLUSHER.call_once(|| {
-                let spawned = std::thread::Builder::new()
-                    .name("log-flush".into())
-                    .spawn(|| {
-                        loop {
-                            std::thread::sleep(FLUSH_EVERY);
-                            flush();
-                        }
-                    });
-                if spawned.is_err() {
-                    // No flusher thread: write access lines at once instead.
-                    NO_FLUSHER.store(true, Ordering::Relaxed);
-                }
-            });
+            start_flusher();
         }
         LineWriter {
             buffered: buffered && !NO_FLUSHER.load(Ordering::Relaxed),

@@ -1,23 +1,32 @@
-//! Operations: rate limits, metrics, request and connection limits, the
-//! server loop, and the API description (`/openapi.json`, `/docs`).
+//! Operations: the per-request pipeline, rate limits, metrics, request and
+//! connection limits, logs, the accept loop, and the operational routes
+//! (`/health`, `/metrics`, `/openapi.json`, `/docs`).
 //!
-//! Everything here is per process and lives in [`Ops`], which `AppState`
-//! holds; nothing is global, so several servers in one process (the test
-//! suite) never share counters or limits.
+//! Everything here is per process and lives in [`Ops`], which the application
+//! state holds; nothing is global, so several servers in one process (the
+//! test suite) never share counters or limits. The routes read [`OpsState`],
+//! a view axum derives from the application state, so this layer never
+//! imports it.
 
+pub mod access_line;
+pub mod health;
 pub mod limits;
 pub mod log_output;
 pub mod metrics;
+mod metrics_text;
 pub mod openapi;
+pub mod pipeline;
 pub mod rate_limit;
 pub mod server;
 
-use crate::app::AppState;
+use crate::store::Store;
 use axum::Router;
+use axum::extract::FromRef;
 use axum::routing::get;
 use limits::ServerLimits;
 use metrics::Metrics;
 use rate_limit::RateLimits;
+use std::sync::Arc;
 
 /// Operational settings of a server.
 #[derive(Debug, Clone, Default)]
@@ -48,10 +57,44 @@ impl Ops {
     }
 }
 
-/// `/metrics`, `/openapi.json` and the browsable `/docs`; none needs a token.
-pub fn router() -> Router<AppState> {
+/// What the operational routes read of the application state.
+#[derive(Clone)]
+pub struct OpsState(Arc<OpsView>);
+
+pub struct OpsView {
+    pub ops: Arc<Ops>,
+    pub store: Store,
+    /// The server's `--public-url`, without a trailing slash.
+    pub public_url: Box<str>,
+}
+
+impl OpsState {
+    pub fn new(ops: Arc<Ops>, store: Store, public_url: &str) -> OpsState {
+        OpsState(Arc::new(OpsView {
+            ops,
+            store,
+            public_url: public_url.into(),
+        }))
+    }
+}
+
+impl std::ops::Deref for OpsState {
+    type Target = OpsView;
+    fn deref(&self) -> &OpsView {
+        &self.0
+    }
+}
+
+/// `/health`, `/metrics`, `/openapi.json` and the browsable `/docs`; none
+/// needs a token.
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    OpsState: FromRef<S>,
+{
     Router::new()
-        .route("/metrics", get(metrics::metrics))
+        .route("/health", get(health::health))
+        .route("/metrics", get(metrics_text::metrics))
         .route(openapi::SPEC_PATH, get(openapi::spec))
         .route(openapi::DOCS_PATH, get(openapi::docs_redirect))
         .route("/docs/", get(openapi::docs_index))

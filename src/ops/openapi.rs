@@ -7,7 +7,7 @@
 //! its paths and methods with the router's, and a schemathesis run in CI
 //! checks the server against it.
 
-use crate::app::AppState;
+use super::OpsState;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -32,9 +32,9 @@ fn spec_value() -> &'static Value {
 
 /// `GET /openapi.json`: the description, its `servers` naming this server's
 /// public URL so "try it out" calls go to the right place.
-pub async fn spec(State(state): State<AppState>) -> Response {
+pub async fn spec(State(state): State<OpsState>) -> Response {
     let mut doc = spec_value().clone();
-    doc["servers"] = serde_json::json!([{ "url": state.settings.public_url }]);
+    doc["servers"] = serde_json::json!([{ "url": &*state.public_url }]);
     axum::Json(doc).into_response()
 }
 
@@ -70,12 +70,11 @@ fn swagger_file(file: &str) -> Response {
             }
             res
         }
-        // `finalize_errors` writes the 404 body.
+        // The finishing step writes the 404 body.
         Ok(None) => StatusCode::NOT_FOUND.into_response(),
         Err(e) => {
             tracing::error!(error = %e, "cannot serve Swagger UI file");
-            crate::api::error::ApiError::Internal(anyhow::anyhow!("swagger ui: {e}"))
-                .into_response()
+            crate::http::ApiError::Internal(anyhow::anyhow!("swagger ui: {e}")).into_response()
         }
     }
 }

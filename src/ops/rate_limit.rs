@@ -10,13 +10,8 @@
 //! periodic task (see [`RateLimits::prune`]), so memory stays bounded by the
 //! callers active in the last minute.
 
-use crate::api::auth::Caller;
-use crate::api::error::error_response;
-use crate::app::AppState;
-use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
-use axum::response::Response;
+use crate::http::Caller;
+use axum::http::Method;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -156,34 +151,6 @@ impl RateLimits {
             .map(|g| g.prune_at(now))
             .sum()
     }
-}
-
-/// Middleware, inside authentication: counts every authenticated management
-/// request against its caller's tier, and answers 429 over the limit.
-pub async fn limit_management(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if let Some(caller) = req.extensions().get::<Caller>()
-        && let Err(limited) = state.ops.rate_limits.check_caller(req.method(), caller)
-    {
-        return too_many_requests(limited);
-    }
-    next.run(req).await
-}
-
-/// The 429 of the management API; `finalize_errors` writes its body.
-pub fn too_many_requests(limited: Limited) -> Response {
-    let secs = limited.retry_after_secs();
-    let mut res = error_response(
-        StatusCode::TOO_MANY_REQUESTS,
-        "HTTP-429",
-        "API rate limit reached.",
-        Some(format!(
-            "Authorization: this caller may make {} such requests per minute; retry after {secs} s",
-            limited.per_minute
-        )),
-    );
-    res.headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-    res
 }
 
 /// Prunes every limit's stale keys each [`PRUNE_INTERVAL`] until the

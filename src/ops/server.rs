@@ -9,6 +9,7 @@
 
 use super::Ops;
 use super::limits::{HTTP_MAX_HEADER_BYTES, HTTP_MAX_HEADERS};
+use super::pipeline::Pipeline;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
@@ -23,11 +24,14 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 use tower::ServiceExt as _;
 
+/// The application as the accept loop serves it.
+pub type App = Pipeline<Router>;
+
 /// Serves `app` on `listener` until `shutdown` resolves, then finishes the
 /// requests in flight.
-pub async fn serve(
+pub async fn run(
     listener: TcpListener,
-    app: Router,
+    app: App,
     ops: Arc<Ops>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
@@ -96,7 +100,7 @@ async fn accept_error(e: &std::io::Error) {
 }
 
 struct Connection {
-    app: Router,
+    app: App,
     ops: Arc<Ops>,
     signal: watch::Sender<()>,
     close_rx: watch::Receiver<()>,

@@ -12,9 +12,9 @@
 
 #![allow(dead_code)]
 
-use registrar::app::{AppState, Settings};
 use registrar::cli::tenant::provision;
 use registrar::ops::OpsConfig;
+use registrar::state::{AppState, Settings};
 use registrar::store::{PoolSettings, Store};
 use reqwest::StatusCode;
 use serde_json::{Value, json};

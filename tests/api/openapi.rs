@@ -3,7 +3,7 @@
 //! with a browsable page that needs no token and no internet.
 
 use crate::helpers::*;
-use registrar::app::{AppState, Settings};
+use registrar::state::{AppState, Settings};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};

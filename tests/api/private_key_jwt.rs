@@ -8,7 +8,7 @@ use crate::keypairs::{ASSERTION_TYPE, ClientKey, claims};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use registrar::app::{AppState, Settings};
+use registrar::state::{AppState, Settings};
 use registrar::store::{PoolSettings, Store};
 use reqwest::StatusCode;
 use serde_json::{Value, json};

@@ -353,7 +353,7 @@ async fn metadata_has_every_required_rfc8414_field() {
 
 #[tokio::test]
 async fn public_url_sets_issuer_and_links() {
-    let app = TestApp::spawn_with(registrar::app::Settings {
+    let app = TestApp::spawn_with(registrar::state::Settings {
         public_url: "https://registrar.example.com".into(),
         token_ttl: 60,
     })

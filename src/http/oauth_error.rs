@@ -1,5 +1,9 @@
-//! Errors of the token service, in the form of RFC 6749 §5.2.
+//! `OAuthError`, the errors of the authorization server's endpoints
+//! (`/oauth/…`), in the form of RFC 6749 §5.2: `{"error","error_description"}`.
+//! Every such response carries the [`OAuthBody`] marker, so the finishing
+//! step keeps its body as it is.
 
+use super::no_store;
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -60,16 +64,44 @@ impl OAuthError {
         )
     }
     /// The client is over its token-request rate limit (429, `Retry-After`).
-    pub fn rate_limited(limited: crate::ops::rate_limit::Limited) -> Self {
-        let secs = limited.retry_after_secs();
+    pub fn rate_limited(retry_after_secs: u64, per_minute: u32) -> Self {
         Self {
-            retry_after: Some(secs),
+            retry_after: Some(retry_after_secs),
             ..Self::new(
                 "temporarily_unavailable",
                 StatusCode::TOO_MANY_REQUESTS,
                 format!(
-                    "rate limit reached: {} token requests per minute per client; retry after {secs} s",
-                    limited.per_minute
+                    "rate limit reached: {per_minute} token requests per minute per client; retry after {retry_after_secs} s"
+                ),
+            )
+        }
+    }
+    /// 414: the request target is longer than `max` bytes.
+    pub fn uri_too_long(max: usize) -> Self {
+        Self::new(
+            "invalid_request",
+            StatusCode::URI_TOO_LONG,
+            format!("uri: the path and query must be at most {max} bytes"),
+        )
+    }
+    /// 431: more header fields or bytes than accepted.
+    pub fn headers_too_large(fields: usize, bytes: usize) -> Self {
+        Self::new(
+            "invalid_request",
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            format!("headers: at most {fields} fields and {bytes} bytes are accepted"),
+        )
+    }
+    /// 503: the request did not complete within `secs` seconds.
+    pub fn timeout(secs: f64) -> Self {
+        tracing::warn!(timeout_s = secs, "request not completed in time");
+        Self {
+            retry_after: Some(1),
+            ..Self::new(
+                "temporarily_unavailable",
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!(
+                    "request: not completed within {secs} s; it may or may not have taken effect, so read before retrying a write"
                 ),
             )
         }
@@ -92,12 +124,9 @@ impl From<crate::store::StoreError> for OAuthError {
     }
 }
 
-pub fn no_store(res: &mut Response) {
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    res.headers_mut()
-        .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-}
+/// Marks a response whose body is an RFC 6749 error body.
+#[derive(Debug, Clone, Copy)]
+pub struct OAuthBody;
 
 impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
@@ -107,6 +136,7 @@ impl IntoResponse for OAuthError {
         )
             .into_response();
         no_store(&mut res);
+        res.extensions_mut().insert(OAuthBody);
         if let Some(secs) = self.retry_after {
             res.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));

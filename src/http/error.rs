@@ -1,0 +1,325 @@
+//! `ApiError`, the one table of the management API's errors: every error
+//! response that is not an OAuth one (RFC 6749, `oauth_error.rs`) is a value
+//! of it, the limits' 414, 431, 429 and request-timeout 503 included, and the
+//! framework's own 404 and 405 once `finish` has classified them.
+//!
+//! `IntoResponse` only records *what* went wrong (an [`ErrorInfo`] extension)
+//! with the status and headers; `finish::finish_response`, which knows the
+//! request id, writes the reference's body
+//! `{"errors":[{"code","title","detail","status"}],"traceId"}`.
+
+use crate::domain::ValidationError;
+use crate::store::StoreError;
+use axum::body::Body;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use std::borrow::Cow;
+
+/// Stable error codes of the management API (documented in docs/errors.md).
+pub mod codes {
+    pub const INVALID_BODY: &str = "OAUTH-CLIENTS-1";
+    pub const INVALID_FIELD: &str = "OAUTH-CLIENTS-2";
+    pub const INVALID_PARAMETER: &str = "OAUTH-CLIENTS-3";
+    pub const INVALID_FILTER: &str = "OAUTH-CLIENTS-4";
+    pub const INVALID_CURSOR: &str = "OAUTH-CLIENTS-5";
+    pub const INVALID_PATCH: &str = "OAUTH-CLIENTS-6";
+    pub const CONFIRM_DELETE: &str = "OAUTH-CLIENTS-7";
+    pub const SECRETS_NOT_SUPPORTED: &str = "OAUTH-CLIENTS-8";
+    pub const SECRET_LIMIT: &str = "OAUTH-CLIENTS-9";
+    pub const CLIENT_NOT_FOUND: &str = "OAUTH-CLIENTS-10";
+    pub const SECRET_NOT_FOUND: &str = "OAUTH-CLIENTS-11";
+    pub const INVALID_TOKEN: &str = "OAUTH-CLIENTS-12";
+    pub const INSUFFICIENT_SCOPE: &str = "OAUTH-CLIENTS-13";
+}
+
+/// What went wrong, carried from [`ApiError`] to the body `finish` writes.
+#[derive(Debug, Clone)]
+pub struct ErrorInfo {
+    pub code: Cow<'static, str>,
+    pub title: Cow<'static, str>,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the body is not JSON, or not of the expected JSON shape.
+    #[error("invalid request body: {0}")]
+    InvalidBody(String),
+    /// 400: a field broke a validation rule; the detail names the field.
+    #[error("{0}")]
+    InvalidField(ValidationError),
+    /// 400: a query parameter is malformed or out of range.
+    #[error("invalid parameter {param}: {message}")]
+    InvalidParameter {
+        param: &'static str,
+        message: String,
+    },
+    /// 400: the `filter` parameter does not parse.
+    #[error("invalid filter: {0}")]
+    InvalidFilter(String),
+    /// 400: the `next`/`prev` cursor is malformed, altered or from another query.
+    #[error("invalid cursor: {0}")]
+    InvalidCursor(String),
+    /// 400: the JSON Patch document is not acceptable.
+    #[error("invalid patch: {0}")]
+    InvalidPatch(ValidationError),
+    /// 400: `qlik-confirm-delete` is missing or does not equal the id.
+    #[error("confirmation header mismatch")]
+    ConfirmDelete,
+    /// 400: the client is not a `web` client allowing `client_secret`.
+    #[error("client secrets not supported")]
+    SecretsNotSupported,
+    /// 401: no, malformed, invalid, expired or revoked bearer token.
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    /// 403: the token lacks the scope the operation needs.
+    #[error("insufficient scope, needs {0}")]
+    Forbidden(&'static str),
+    /// 404: no such client in the caller's tenant.
+    #[error("client not found")]
+    ClientNotFound,
+    /// 404: no secret with that hint.
+    #[error("secret not found")]
+    SecretNotFound,
+    /// 409: the client already has 5 secrets.
+    #[error("secret limit reached")]
+    SecretLimit,
+    /// 413: the body exceeds the size limit.
+    #[error("payload too large")]
+    PayloadTooLarge(usize),
+    /// 415: the body's media type is not accepted.
+    #[error("unsupported media type")]
+    UnsupportedMediaType(&'static str),
+    /// 404 or 405 made by the router itself (unknown route, wrong method),
+    /// or another bare error status: `HTTP-<status>`.
+    #[error("{status} on {method} {path}")]
+    Route {
+        status: StatusCode,
+        method: String,
+        path: String,
+    },
+    /// 414: the request target is longer than the limit (bytes).
+    #[error("URI too long")]
+    UriTooLong(usize),
+    /// 431: more header fields or bytes than the limits.
+    #[error("request header fields too large")]
+    HeadersTooLarge { fields: usize, bytes: usize },
+    /// 429: the caller is over its rate limit.
+    #[error("rate limited")]
+    RateLimited {
+        retry_after_secs: u64,
+        per_minute: u32,
+    },
+    /// 503: the request did not complete within the request timeout (seconds).
+    #[error("request timed out")]
+    Timeout(f64),
+    /// 503: the store cannot be reached right now.
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    /// 500: anything else; the cause is logged, never sent.
+    #[error("internal error: {0:#}")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<ValidationError> for ApiError {
+    fn from(e: ValidationError) -> Self {
+        ApiError::InvalidField(e)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => ApiError::ClientNotFound,
+            StoreError::SecretNotFound => ApiError::SecretNotFound,
+            StoreError::SecretsNotSupported => ApiError::SecretsNotSupported,
+            StoreError::SecretLimit => ApiError::SecretLimit,
+            StoreError::Invalid(v) => ApiError::InvalidField(v),
+            StoreError::Unavailable(e) => ApiError::Unavailable(e.to_string()),
+            other => ApiError::Internal(anyhow::Error::new(other)),
+        }
+    }
+}
+
+/// Title and detail of a status the router made on its own.
+fn route_parts(status: StatusCode, method: &str, path: &str) -> (&'static str, Option<String>) {
+    match status.as_u16() {
+        404 => ("Not found.", Some(format!("path: no resource at {path}"))),
+        405 => (
+            "Method not allowed.",
+            Some(format!("method: {method} is not allowed on {path}")),
+        ),
+        413 => ("Payload too large.", Some("body: too large".to_owned())),
+        415 => (
+            "Unsupported media type.",
+            Some("Content-Type: not accepted".to_owned()),
+        ),
+        400 => ("Bad request.", None),
+        429 => ("API rate limit reached.", None),
+        503 => ("Service unavailable.", None),
+        500 => ("Internal server error.", None),
+        _ => (status.canonical_reason().unwrap_or("Error."), None),
+    }
+}
+
+/// One row of the table: status, code, title, detail.
+type Row = (StatusCode, Cow<'static, str>, &'static str, Option<String>);
+
+impl ApiError {
+    /// The row of the error table for this error.
+    fn parts(&self) -> Row {
+        use ApiError::*;
+        use codes::*;
+        let row = |status, code: &'static str, title, detail| {
+            (status, Cow::Borrowed(code), title, detail)
+        };
+        match self {
+            InvalidBody(m) => row(StatusCode::BAD_REQUEST, INVALID_BODY, "Invalid request body.", Some(m.clone())),
+            InvalidField(v) => row(StatusCode::BAD_REQUEST, INVALID_FIELD, "Invalid field value.", Some(v.to_string())),
+            InvalidParameter { param, message } => {
+                row(StatusCode::BAD_REQUEST, INVALID_PARAMETER, "Invalid query parameter.", Some(format!("{param}: {message}")))
+            }
+            InvalidFilter(m) => row(StatusCode::BAD_REQUEST, INVALID_FILTER, "Invalid filter.", Some(format!("filter: {m}"))),
+            InvalidCursor(m) => row(StatusCode::BAD_REQUEST, INVALID_CURSOR, "Invalid cursor.", Some(m.clone())),
+            InvalidPatch(v) => row(StatusCode::BAD_REQUEST, INVALID_PATCH, "Invalid patch document.", Some(v.to_string())),
+            ConfirmDelete => row(
+                StatusCode::BAD_REQUEST,
+                CONFIRM_DELETE,
+                "Deletion not confirmed.",
+                Some("qlik-confirm-delete: header must equal the id of the client to delete".into()),
+            ),
+            SecretsNotSupported => row(
+                StatusCode::BAD_REQUEST,
+                SECRETS_NOT_SUPPORTED,
+                "Client secrets not supported.",
+                Some("id: client secrets exist only for web clients with client_secret in allowedAuthMethods".into()),
+            ),
+            Unauthorized(m) => row(StatusCode::UNAUTHORIZED, INVALID_TOKEN, "Unauthorized.", Some(format!("Authorization: {m}"))),
+            Forbidden(scope) => row(
+                StatusCode::FORBIDDEN,
+                INSUFFICIENT_SCOPE,
+                "Forbidden.",
+                Some(format!("Authorization: the access token lacks the scope {scope}")),
+            ),
+            ClientNotFound => row(StatusCode::NOT_FOUND, CLIENT_NOT_FOUND, "OAuth client not found.", Some("id: no such client".into())),
+            SecretNotFound => {
+                row(StatusCode::NOT_FOUND, SECRET_NOT_FOUND, "Client secret not found.", Some("hint: no secret with this hint".into()))
+            }
+            SecretLimit => row(
+                StatusCode::CONFLICT,
+                SECRET_LIMIT,
+                "The maximum number of client secrets is 5.",
+                Some("id: delete a secret before creating another".into()),
+            ),
+            PayloadTooLarge(limit) => {
+                row(StatusCode::PAYLOAD_TOO_LARGE, "HTTP-413", "Payload too large.", Some(format!("body: must be at most {limit} bytes")))
+            }
+            UnsupportedMediaType(expected) => row(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "HTTP-415",
+                "Unsupported media type.",
+                Some(format!("Content-Type: must be {expected}")),
+            ),
+            Route { status, method, path } => {
+                let (title, detail) = route_parts(*status, method, path);
+                (*status, Cow::Owned(format!("HTTP-{}", status.as_u16())), title, detail)
+            }
+            UriTooLong(max) => row(
+                StatusCode::URI_TOO_LONG,
+                "HTTP-414",
+                "URI too long.",
+                Some(format!("uri: the path and query must be at most {max} bytes")),
+            ),
+            HeadersTooLarge { fields, bytes } => row(
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "HTTP-431",
+                "Request header fields too large.",
+                Some(format!("headers: at most {fields} fields and {bytes} bytes are accepted")),
+            ),
+            RateLimited { retry_after_secs, per_minute } => row(
+                StatusCode::TOO_MANY_REQUESTS,
+                "HTTP-429",
+                "API rate limit reached.",
+                Some(format!(
+                    "Authorization: this caller may make {per_minute} such requests per minute; retry after {retry_after_secs} s"
+                )),
+            ),
+            Timeout(secs) => row(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "HTTP-503",
+                "Service unavailable.",
+                Some(format!(
+                    "request: not completed within {secs} s; it may or may not have taken effect, so read before retrying a write"
+                )),
+            ),
+            Unavailable(_) => row(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "HTTP-503",
+                "Service unavailable.",
+                Some("the database is unreachable; try again later".into()),
+            ),
+            Internal(_) => row(StatusCode::INTERNAL_SERVER_ERROR, "HTTP-500", "Internal server error.", None),
+        }
+    }
+
+    /// The status and what the body will say.
+    pub fn info(&self) -> (StatusCode, ErrorInfo) {
+        let (status, code, title, detail) = self.parts();
+        let title = Cow::Borrowed(title);
+        (
+            status,
+            ErrorInfo {
+                code,
+                title,
+                detail,
+            },
+        )
+    }
+
+    /// The headers that go with the error: the RFC 6750 challenges of 401
+    /// and 403, and `Retry-After` on 429 and 503.
+    fn headers(&self, res: &mut Response) {
+        let value = match self {
+            ApiError::Unauthorized(m) => HeaderValue::from_str(&format!(
+                "Bearer realm=\"registrar\", error=\"invalid_token\", error_description=\"{}\"",
+                m.replace('"', "'")
+            ))
+            .ok()
+            .map(|v| (header::WWW_AUTHENTICATE, v)),
+            ApiError::Forbidden(scope) => HeaderValue::from_str(&format!(
+                "Bearer realm=\"registrar\", error=\"insufficient_scope\", scope=\"{scope}\""
+            ))
+            .ok()
+            .map(|v| (header::WWW_AUTHENTICATE, v)),
+            ApiError::RateLimited {
+                retry_after_secs, ..
+            } => Some((header::RETRY_AFTER, HeaderValue::from(*retry_after_secs))),
+            ApiError::Unavailable(_) | ApiError::Timeout(_) => {
+                Some((header::RETRY_AFTER, HeaderValue::from_static("1")))
+            }
+            _ => None,
+        };
+        if let Some((name, value)) = value {
+            res.headers_mut().insert(name, value);
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match &self {
+            ApiError::Internal(e) => tracing::error!(error = %format!("{e:#}"), "internal error"),
+            ApiError::Unavailable(e) => tracing::warn!(error = %e, "store unavailable"),
+            ApiError::Timeout(secs) => {
+                tracing::warn!(timeout_s = secs, "request not completed in time")
+            }
+            _ => {}
+        }
+        let (status, info) = self.info();
+        let mut res = Response::new(Body::empty());
+        *res.status_mut() = status;
+        res.extensions_mut().insert(info);
+        self.headers(&mut res);
+        res
+    }
+}

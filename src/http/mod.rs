@@ -1,0 +1,29 @@
+//! What every HTTP-facing layer shares: the error table ([`ApiError`] for the
+//! management API and everything else, [`OAuthError`] for `/oauth/…`), the
+//! step that writes error bodies, request ids, the authenticated [`Caller`],
+//! JSON body reading, the endpoints' paths, and `no_store`.
+
+pub mod body;
+pub mod caller;
+pub mod error;
+pub mod finish;
+pub mod oauth_error;
+pub mod paths;
+pub mod request_id;
+
+pub use caller::Caller;
+pub use error::ApiError;
+pub use oauth_error::OAuthError;
+pub use request_id::RequestId;
+
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
+
+/// `Cache-Control: no-store` and `Pragma: no-cache`: for responses that carry
+/// a credential (RFC 6749 §5.1).
+pub fn no_store(res: &mut Response) {
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res.headers_mut()
+        .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+}

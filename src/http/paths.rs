@@ -1,0 +1,41 @@
+//! The paths of the authorization server's endpoints, and which API a request
+//! is for, decided from its path before routing (so that requests refused
+//! before a handler runs still get the error body of their API).
+
+pub const TOKEN_PATH: &str = "/oauth/token";
+pub const JWKS_PATH: &str = "/oauth/jwks";
+pub const INTROSPECTION_PATH: &str = "/oauth/introspect";
+pub const REVOCATION_PATH: &str = "/oauth/revoke";
+pub const METADATA_PATH: &str = "/.well-known/oauth-authorization-server";
+
+/// Which API a request is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiKind {
+    /// `/api/…`: bearer-token authenticated, the reference's error body.
+    Management,
+    /// `POST /oauth/token`.
+    Token,
+    /// Other `/oauth/…` routes: RFC 6749 error bodies.
+    OAuth,
+    /// Everything else.
+    Other,
+}
+
+impl ApiKind {
+    pub fn of_path(path: &str) -> ApiKind {
+        if path == "/api" || path.starts_with("/api/") {
+            ApiKind::Management
+        } else if path == TOKEN_PATH {
+            ApiKind::Token
+        } else if path.starts_with("/oauth/") {
+            ApiKind::OAuth
+        } else {
+            ApiKind::Other
+        }
+    }
+
+    /// Whether errors of this API are RFC 6749 bodies.
+    pub fn is_oauth(self) -> bool {
+        matches!(self, ApiKind::Token | ApiKind::OAuth)
+    }
+}

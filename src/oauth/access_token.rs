@@ -1,0 +1,76 @@
+//! The one check of an access token presented to this server: its signature
+//! and claims (`signing::KeyRing`, with the memo of tokens already verified),
+//! then, in the store, whether it is still live: its client exists in its
+//! tenant and the token was not revoked. Never cached: a revocation or a
+//! deletion takes effect at once, on every instance.
+//!
+//! The management API (`api::auth`), introspection and revocation all call
+//! [`check`]; they differ only in how they answer a refusal.
+
+use crate::domain::ids::{ClientId, TenantId};
+use crate::signing::{AccessClaims, VerifyError};
+use crate::state::AppState;
+use crate::store::StoreError;
+
+/// A verified, live access token.
+#[derive(Debug, Clone)]
+pub struct LiveToken {
+    pub tenant: TenantId,
+    pub client: ClientId,
+    pub claims: AccessClaims,
+}
+
+impl LiveToken {
+    /// The token's scopes.
+    pub fn scopes(&self) -> Vec<String> {
+        self.claims
+            .scope
+            .split(' ')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+/// Why a token was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum Refused {
+    /// Not a token of this server, or expired, or badly signed: the reason is
+    /// for the log.
+    #[error("{0}")]
+    Invalid(String),
+    /// Verified, but revoked or its client is gone.
+    #[error("the token was revoked or its client no longer exists")]
+    NotLive,
+    /// The store could not answer; the token may be fine.
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+/// Verifies `token` and checks in the store that it is still live.
+pub async fn check(state: &AppState, token: &str) -> Result<LiveToken, Refused> {
+    let s = &state.settings;
+    let claims: AccessClaims = state
+        .keys
+        .verify_access_token(token, s.issuer(), s.audience())
+        .await
+        .map_err(|e| match e {
+            VerifyError::Store(e) => Refused::Store(e),
+            other => Refused::Invalid(other.to_string()),
+        })?;
+    let tenant = TenantId::from_trusted(claims.tenant_id.clone());
+    let client = ClientId::from_trusted(claims.client_id.clone());
+    let live = state
+        .store
+        .is_token_active(&tenant, &client, &claims.jti)
+        .await
+        .map_err(Refused::Store)?;
+    if !live {
+        return Err(Refused::NotLive);
+    }
+    Ok(LiveToken {
+        tenant,
+        client,
+        claims,
+    })
+}
