@@ -21,7 +21,7 @@ pub(super) const INSERT_CLIENT: &str = "INSERT INTO clients (tenant_id, client_i
 
 /// A client and its secrets' metadata: one row per secret, or one row with
 /// NULL secret columns when it has none.
-pub(crate) const FIND_CLIENT: &str = "SELECT c.client_id, c.created_at, c.updated_at, c.secret_count, c.config, \
+pub(super) const FIND_CLIENT: &str = "SELECT c.client_id, c.created_at, c.updated_at, c.secret_count, c.config, \
             s.hint AS secret_hint, s.created_at AS secret_created_at, s.created_by AS secret_created_by \
      FROM clients c LEFT JOIN client_secrets s ON s.tenant_id = c.tenant_id AND s.client_id = c.client_id \
      WHERE c.tenant_id = $1 AND c.client_id = $2 \
@@ -29,7 +29,7 @@ pub(crate) const FIND_CLIENT: &str = "SELECT c.client_id, c.created_at, c.update
 
 /// A client found by id alone (token endpoint) with its secret hashes: a
 /// row per secret, or one row with a NULL hash.
-pub(crate) const FIND_AUTH_CLIENT: &str = "SELECT c.tenant_id, c.config, s.secret_hash FROM client_directory d \
+pub(super) const FIND_AUTH_CLIENT: &str = "SELECT c.tenant_id, c.config, s.secret_hash FROM client_directory d \
      JOIN clients c ON c.tenant_id = d.tenant_id AND c.client_id = d.client_id \
      LEFT JOIN client_secrets s ON s.tenant_id = c.tenant_id AND s.client_id = c.client_id \
      WHERE d.client_id = $1";

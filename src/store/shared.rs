@@ -3,11 +3,14 @@
 //! gives one backend's store type every statement of the resource files.
 //!
 //! The statements' `async` bodies stay in small per-resource macros
-//! (`impl_client_writes!` in `clients.rs`, and so on) rather than generic functions:
-//! a generic `async fn` over `sqlx::Executor` needs a higher-ranked bound per
-//! bound type, repeated on every function, and its future's `Send` proof runs
-//! into the compiler's higher-ranked lifetime errors. The SQL text of every
-//! statement is a named constant outside the macros.
+//! (`impl_client_writes!` in `clients.rs`, and so on) rather than generic
+//! functions: a generic `async fn` over `sqlx::Executor` needs a higher-ranked
+//! bound (`for<'a> &'a str: Encode<'a, DB>`, …) per bound or decoded type on
+//! every function, since Rust does not carry a trait's where-clauses to its
+//! users, and proving such a future `Send`, as axum requires, is a known
+//! source of rustc's higher-ranked lifetime errors. The SQL text of every
+//! statement is a named constant outside the macros, and rustfmt formats the
+//! macro bodies.
 
 use super::filter_sql::SqlArg;
 use super::{Result, StoreError, decode_config};

@@ -47,7 +47,7 @@ pub(super) const PRUNE_REVOKED_TOKENS: &str =
     "DELETE FROM revoked_tokens WHERE tenant_id = $1 AND expires_at < $2";
 
 /// One row when the client exists and the token id is not revoked.
-pub(crate) const TOKEN_ACTIVE: &str = "SELECT 1 FROM clients c WHERE c.tenant_id = $1 AND c.client_id = $2 AND NOT EXISTS \
+pub(super) const TOKEN_ACTIVE: &str = "SELECT 1 FROM clients c WHERE c.tenant_id = $1 AND c.client_id = $2 AND NOT EXISTS \
      (SELECT 1 FROM revoked_tokens r WHERE r.tenant_id = $1 AND r.client_id = $2 AND r.jti = $3)";
 
 /// A row of [`SIGNING_KEYS`].
