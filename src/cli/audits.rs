@@ -25,16 +25,33 @@ pub struct AuditsArgs {
 #[derive(Debug, Subcommand)]
 pub enum AuditsCommand {
     /// List events, newest first (one page, or every page with --all).
-    #[command(after_help = "Examples:\n  registrar audits ls --filter 'actor.sub eq \"CLIENT_ID\"'\n  registrar audits ls --all --output json")]
+    #[command(
+        after_help = "Examples:\n  registrar audits ls --filter 'actor.sub eq \"CLIENT_ID\"'\n  registrar audits ls --all --output json"
+    )]
     Ls(ListArgs),
 }
 
 const COLUMNS: [Column; 5] = [
-    Column { header: "TIME", pointer: "/time" },
-    Column { header: "TYPE", pointer: "/type" },
-    Column { header: "SUBJECT", pointer: "/subject" },
-    Column { header: "ACTOR", pointer: "/actor/sub" },
-    Column { header: "TRACE", pointer: "/traceid" },
+    Column {
+        header: "TIME",
+        pointer: "/time",
+    },
+    Column {
+        header: "TYPE",
+        pointer: "/type",
+    },
+    Column {
+        header: "SUBJECT",
+        pointer: "/subject",
+    },
+    Column {
+        header: "ACTOR",
+        pointer: "/actor/sub",
+    },
+    Column {
+        header: "TRACE",
+        pointer: "/traceid",
+    },
 ];
 
 pub async fn run(args: AuditsArgs) -> Result<(), Error> {

@@ -47,7 +47,9 @@ pub struct ClientsArgs {
 #[derive(Debug, Subcommand)]
 pub enum ClientsCommand {
     /// List clients (one page, or every page with --all).
-    #[command(after_help = "Examples:\n  registrar clients ls --filter 'appType eq \"web\"' --limit 50\n  registrar clients ls --all --output json")]
+    #[command(
+        after_help = "Examples:\n  registrar clients ls --filter 'appType eq \"web\"' --limit 50\n  registrar clients ls --all --output json"
+    )]
     Ls(ListArgs),
     /// Show one client.
     #[command(after_help = "Example:\n  registrar clients get $ID --output json")]
@@ -63,10 +65,15 @@ pub enum ClientsCommand {
         edits: EditArgs,
     },
     /// Delete a client (asks first on a terminal; --yes otherwise).
-    #[command(after_help = "Examples:\n  registrar clients rm $ID\n  registrar clients rm $ID --yes")]
+    #[command(
+        after_help = "Examples:\n  registrar clients rm $ID\n  registrar clients rm $ID --yes"
+    )]
     Rm(RmArgs),
-    /// Add or delete a client's secrets.
-    #[command(subcommand)]
+    /// List, add or delete a client's secrets.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  registrar clients secrets ls $ID\n  registrar clients secrets add $ID\n  registrar clients secrets rm $ID abcde"
+    )]
     Secrets(SecretsCommand),
     /// Revoke every access and refresh token issued to a client so far.
     #[command(after_help = "Example:\n  registrar clients revoke-tokens $ID")]
@@ -79,7 +86,9 @@ pub enum SecretsCommand {
     #[command(after_help = "Example:\n  registrar clients secrets ls $ID")]
     Ls { id: String },
     /// Add a secret (at most 5); it is shown once.
-    #[command(after_help = "Example:\n  registrar clients secrets add $ID --output json | jq -r .clientSecret")]
+    #[command(
+        after_help = "Example:\n  registrar clients secrets add $ID --output json | jq -r .clientSecret"
+    )]
     Add { id: String },
     /// Delete a secret by its hint (its last 5 characters).
     #[command(after_help = "Example:\n  registrar clients secrets rm $ID abcde")]
@@ -137,23 +146,75 @@ pub struct CreateArgs {
 
 /// The fields `patch` can change.
 pub const FIELDS: [Field; 10] = [
-    Field { names: &["clientName", "name"], path: "/clientName", kind: Kind::Scalar },
-    Field { names: &["description"], path: "/description", kind: Kind::Scalar },
-    Field { names: &["logoUri", "logo-uri"], path: "/logoUri", kind: Kind::Scalar },
-    Field { names: &["clientUri", "client-uri"], path: "/clientUri", kind: Kind::Scalar },
-    Field { names: &["consentMethod", "consent-method"], path: "/connectionConfig/consentMethod", kind: Kind::Scalar },
-    Field { names: &["redirectUris", "redirect-uri"], path: "/redirectUris", kind: Kind::List },
-    Field { names: &["allowedOrigins", "allowed-origin"], path: "/allowedOrigins", kind: Kind::List },
-    Field { names: &["allowedScopes", "scope"], path: "/allowedScopes", kind: Kind::List },
-    Field { names: &["allowedGrantTypes", "grant-type"], path: "/allowedGrantTypes", kind: Kind::List },
-    Field { names: &["allowedAuthMethods", "auth-method"], path: "/allowedAuthMethods", kind: Kind::List },
+    Field {
+        names: &["clientName", "name"],
+        path: "/clientName",
+        kind: Kind::Scalar,
+    },
+    Field {
+        names: &["description"],
+        path: "/description",
+        kind: Kind::Scalar,
+    },
+    Field {
+        names: &["logoUri", "logo-uri"],
+        path: "/logoUri",
+        kind: Kind::Scalar,
+    },
+    Field {
+        names: &["clientUri", "client-uri"],
+        path: "/clientUri",
+        kind: Kind::Scalar,
+    },
+    Field {
+        names: &["consentMethod", "consent-method"],
+        path: "/connectionConfig/consentMethod",
+        kind: Kind::Scalar,
+    },
+    Field {
+        names: &["redirectUris", "redirect-uri"],
+        path: "/redirectUris",
+        kind: Kind::List,
+    },
+    Field {
+        names: &["allowedOrigins", "allowed-origin"],
+        path: "/allowedOrigins",
+        kind: Kind::List,
+    },
+    Field {
+        names: &["allowedScopes", "scope"],
+        path: "/allowedScopes",
+        kind: Kind::List,
+    },
+    Field {
+        names: &["allowedGrantTypes", "grant-type"],
+        path: "/allowedGrantTypes",
+        kind: Kind::List,
+    },
+    Field {
+        names: &["allowedAuthMethods", "auth-method"],
+        path: "/allowedAuthMethods",
+        kind: Kind::List,
+    },
 ];
 
 const COLUMNS: [Column; 4] = [
-    Column { header: "CLIENT ID", pointer: "/clientId" },
-    Column { header: "NAME", pointer: "/clientName" },
-    Column { header: "TYPE", pointer: "/appType" },
-    Column { header: "CREATED", pointer: "/createdAt" },
+    Column {
+        header: "CLIENT ID",
+        pointer: "/clientId",
+    },
+    Column {
+        header: "NAME",
+        pointer: "/clientName",
+    },
+    Column {
+        header: "TYPE",
+        pointer: "/appType",
+    },
+    Column {
+        header: "CREATED",
+        pointer: "/createdAt",
+    },
 ];
 
 pub async fn run(args: ClientsArgs) -> Result<(), Error> {
@@ -169,11 +230,14 @@ pub async fn run(args: ClientsArgs) -> Result<(), Error> {
             output::print_with_secret(format, &created, "clientSecret");
             Ok(())
         }
-        ClientsCommand::Patch { id, edits } => crud::patch(s, &CLIENTS, &FIELDS, &id, &edits, vec![], format).await,
+        ClientsCommand::Patch { id, edits } => {
+            crud::patch(s, &CLIENTS, &FIELDS, &id, &edits, vec![], format).await
+        }
         ClientsCommand::Rm(rm) => crud::remove(s, &CLIENTS, "clientName", &rm).await,
         ClientsCommand::Secrets(cmd) => secrets(s, cmd, format).await,
         ClientsCommand::RevokeTokens { id } => {
-            s.item_call(&CLIENTS, Method::POST, &id, &["actions", "revoke-tokens"]).await?;
+            s.item_call(&CLIENTS, Method::POST, &id, &["actions", "revoke-tokens"])
+                .await?;
             output::note(&format!("revoked every token issued to client {id} so far"));
             Ok(())
         }
@@ -192,11 +256,15 @@ async fn secrets(s: &mut Session, cmd: SecretsCommand, format: OutputFormat) -> 
             }
         }
         SecretsCommand::Add { id } => {
-            let body = s.item_call(&CLIENTS, Method::POST, &id, &["client-secrets"]).await?.json()?;
+            let body = s
+                .item_call(&CLIENTS, Method::POST, &id, &["client-secrets"])
+                .await?
+                .json()?;
             output::print_with_secret(format, &body, "clientSecret");
         }
         SecretsCommand::Rm { id, hint } => {
-            s.item_call(&CLIENTS, Method::DELETE, &id, &["client-secrets", &hint]).await?;
+            s.item_call(&CLIENTS, Method::DELETE, &id, &["client-secrets", &hint])
+                .await?;
             output::note(&format!("deleted secret {hint} of client {id}"));
         }
     }
@@ -204,9 +272,18 @@ async fn secrets(s: &mut Session, cmd: SecretsCommand, format: OutputFormat) -> 
 }
 
 const SECRET_COLUMNS: [Column; 3] = [
-    Column { header: "HINT", pointer: "/hint" },
-    Column { header: "CREATED", pointer: "/createdAt" },
-    Column { header: "CREATED BY", pointer: "/createdBy" },
+    Column {
+        header: "HINT",
+        pointer: "/hint",
+    },
+    Column {
+        header: "CREATED",
+        pointer: "/createdAt",
+    },
+    Column {
+        header: "CREATED BY",
+        pointer: "/createdBy",
+    },
 ];
 
 /// The create body: the file's JSON, or the fields given as flags.
@@ -214,7 +291,9 @@ fn create_body(a: &CreateArgs) -> Result<Value, Error> {
     if let Some(source) = &a.from_file {
         let body = input::read_json(source)?;
         if !body.is_object() {
-            return Err(Error::usage("--from-file needs a JSON object (the create request body)"));
+            return Err(Error::usage(
+                "--from-file needs a JSON object (the create request body)",
+            ));
         }
         return Ok(body);
     }

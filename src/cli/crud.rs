@@ -77,7 +77,9 @@ pub async fn list(
         eprint!("\r\x1b[K");
     }
     match format {
-        OutputFormat::Json if !stream => output::out(&format!("{}\n", output::pretty(&Value::Array(items)))),
+        OutputFormat::Json if !stream => {
+            output::out(&format!("{}\n", output::pretty(&Value::Array(items))))
+        }
         OutputFormat::Json => {}
         OutputFormat::Table => output::out(&output::list_table(columns, &items)),
     }
@@ -91,7 +93,12 @@ pub async fn list(
 }
 
 /// `get ID`.
-pub async fn get(session: &mut Session, resource: &Resource, id: &str, format: OutputFormat) -> Result<(), Error> {
+pub async fn get(
+    session: &mut Session,
+    resource: &Resource,
+    id: &str,
+    format: OutputFormat,
+) -> Result<(), Error> {
     let item = session.get_item(resource, id).await?;
     output::print_object(format, &item);
     Ok(())
@@ -111,7 +118,9 @@ pub async fn patch(
     let ops = if let Some(source) = &edits.json_patch {
         let doc = input::read_json(source)?;
         if !doc.is_array() {
-            return Err(Error::usage("--json-patch needs a JSON array of operations (RFC 6902)"));
+            return Err(Error::usage(
+                "--json-patch needs a JSON array of operations (RFC 6902)",
+            ));
         }
         doc
     } else if edits.is_empty() && !extra.is_empty() {
@@ -136,7 +145,12 @@ pub async fn patch(
 }
 
 /// `rm ID`: asks first on a terminal unless `--yes`.
-pub async fn remove(session: &mut Session, resource: &Resource, label_field: &str, args: &RmArgs) -> Result<(), Error> {
+pub async fn remove(
+    session: &mut Session,
+    resource: &Resource,
+    label_field: &str,
+    args: &RmArgs,
+) -> Result<(), Error> {
     if !args.yes {
         if !std::io::stdin().is_terminal() {
             return Err(Error::usage(format!(
@@ -150,7 +164,10 @@ pub async fn remove(session: &mut Session, resource: &Resource, label_field: &st
             .map(|v| format!(" ({})", output::cell(v)))
             .unwrap_or_default();
         if !input::confirm_delete(resource.noun, &args.id, &label)? {
-            return Err(Error::other(format!("not deleted: {} {} is unchanged", resource.noun, args.id)));
+            return Err(Error::other(format!(
+                "not deleted: {} {} is unchanged",
+                resource.noun, args.id
+            )));
         }
     }
     session.delete_item(resource, &args.id).await?;

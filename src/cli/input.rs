@@ -11,10 +11,16 @@ use std::path::Path;
 /// terminal, else the first line of stdin. Never echoed, never logged.
 pub fn read_secret(file: Option<&Path>, what: &str) -> Result<String, Error> {
     let raw = match file {
-        Some(path) => std::fs::read_to_string(path)
-            .map_err(|e| Error::other(format!("cannot read the {what} from {}: {e}", path.display())))?,
-        None if std::io::stdin().is_terminal() => rpassword::prompt_password(format!("{what}: "))
-            .map_err(|e| Error::other(format!("cannot read the {what}: {e}")))?,
+        Some(path) => std::fs::read_to_string(path).map_err(|e| {
+            Error::other(format!(
+                "cannot read the {what} from {}: {e}",
+                path.display()
+            ))
+        })?,
+        None if std::io::stdin().is_terminal() => {
+            rpassword::prompt_password(format!("{what}: "))
+                .map_err(|e| Error::other(format!("cannot read the {what}: {e}")))?
+        }
         None => {
             let mut line = String::new();
             std::io::stdin()
@@ -42,7 +48,8 @@ pub fn read_json(source: &str) -> Result<Value, Error> {
             .map_err(|e| Error::other(format!("cannot read stdin: {e}")))?;
         (text, "stdin".to_owned())
     } else {
-        let text = std::fs::read_to_string(source).map_err(|e| Error::other(format!("cannot read {source}: {e}")))?;
+        let text = std::fs::read_to_string(source)
+            .map_err(|e| Error::other(format!("cannot read {source}: {e}")))?;
         (text, source.to_owned())
     };
     serde_json::from_str(&text).map_err(|e| {
@@ -61,10 +68,14 @@ pub fn read_public_keys(path: &str) -> Result<Vec<Value>, Error> {
         Value::Array(keys) => Ok(keys),
         Value::Object(mut o) if o.contains_key("keys") => match o.remove("keys") {
             Some(Value::Array(keys)) => Ok(keys),
-            _ => Err(Error::usage(format!("{path}: `keys` must be an array of JWKs"))),
+            _ => Err(Error::usage(format!(
+                "{path}: `keys` must be an array of JWKs"
+            ))),
         },
         v @ Value::Object(_) => Ok(vec![v]),
-        _ => Err(Error::usage(format!("{path}: expected a JWK, an array of JWKs or a JWK Set"))),
+        _ => Err(Error::usage(format!(
+            "{path}: expected a JWK, an array of JWKs or a JWK Set"
+        ))),
     }
 }
 

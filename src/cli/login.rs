@@ -21,10 +21,11 @@ on a random port; register http://127.0.0.1/callback on the client).
 
 Profiles live in profiles.json in $REGISTRAR_CONFIG_DIR, else
 $XDG_CONFIG_HOME/registrar, else ~/.config/registrar; the file is created
-with mode 0600 in a directory of mode 0700. With a client secret the SECRET
-ITSELF IS STORED in that file, so that new tokens can be obtained without
-asking again; with --private-key only the key's path is stored; after a
-browser sign-in, the refresh token. Tokens are renewed when they expire.";
+with mode 0600 in a directory of mode 0700.
+With a client secret, THE SECRET ITSELF IS STORED in that file, so that new
+tokens can be obtained without asking again; with --private-key only the
+key's path is stored; after a browser sign-in, the refresh token.
+Tokens are renewed when they expire.";
 
 pub const LOGIN_EXAMPLES: &str = "\
 Examples:
@@ -86,13 +87,18 @@ pub struct LogoutArgs {
 
 /// The server's base URL: http or https, no credentials, query or fragment.
 pub fn server_url(given: &str) -> Result<String, Error> {
-    let url = url::Url::parse(given.trim())
-        .map_err(|_| Error::usage(format!("--server `{given}` is not an absolute URL such as https://auth.example.com")))?;
+    let url = url::Url::parse(given.trim()).map_err(|_| {
+        Error::usage(format!(
+            "--server `{given}` is not an absolute URL such as https://auth.example.com"
+        ))
+    })?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(Error::usage("--server must be an http:// or https:// URL"));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::usage("--server must not carry credentials; use --client-id and a secret"));
+        return Err(Error::usage(
+            "--server must not carry credentials; use --client-id and a secret",
+        ));
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(Error::usage("--server must not have a query or fragment"));
@@ -101,15 +107,23 @@ pub fn server_url(given: &str) -> Result<String, Error> {
 }
 
 fn is_loopback(server: &str) -> bool {
-    url::Url::parse(server).ok().and_then(|u| u.host_str().map(str::to_owned)).is_some_and(|h| {
-        h == "localhost" || h == "[::1]" || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
-    })
+    url::Url::parse(server)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .is_some_and(|h| {
+            h == "localhost"
+                || h == "[::1]"
+                || h.parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        })
 }
 
 pub async fn login(args: LoginArgs) -> Result<(), Error> {
     let server = server_url(&args.server)?;
     if server.starts_with("http://") && !is_loopback(&server) {
-        output::note("warning: --server is plain http: credentials and tokens cross the network unencrypted");
+        output::note(
+            "warning: --server is plain http: credentials and tokens cross the network unencrypted",
+        );
     }
     let store = ProfileStore::from_env()?;
     let client = http::client()?;
@@ -142,7 +156,10 @@ pub async fn login(args: LoginArgs) -> Result<(), Error> {
             profile.auth = AuthMethod::PrivateKeyJwt;
             profile.private_key_file = Some(std::path::absolute(path)?);
         } else {
-            profile.client_secret = Some(input::read_secret(args.client_secret_file.as_deref(), "client secret")?);
+            profile.client_secret = Some(input::read_secret(
+                args.client_secret_file.as_deref(),
+                "client secret",
+            )?);
         }
         let grant = obtain(&client, &profile).await?;
         apply_grant(&mut profile, &grant);
@@ -163,7 +180,10 @@ pub async fn login(args: LoginArgs) -> Result<(), Error> {
 fn rfc3339(unix: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(unix)
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_else(|| unix.to_string())
 }
 
@@ -185,7 +205,9 @@ pub async fn logout(args: LogoutArgs) -> Result<(), Error> {
     store.update(|f| {
         f.profiles.remove(&name);
     })?;
-    output::note(&format!("Logged out: profile `{name}` and its tokens and credentials are removed."));
+    output::note(&format!(
+        "Logged out: profile `{name}` and its tokens and credentials are removed."
+    ));
     Ok(())
 }
 
@@ -221,10 +243,25 @@ mod tests {
 
     #[test]
     fn server_urls_are_checked_and_normalised() {
-        assert_eq!(server_url("https://auth.example.com/").unwrap(), "https://auth.example.com");
-        assert_eq!(server_url("http://127.0.0.1:8080").unwrap(), "http://127.0.0.1:8080");
-        assert_eq!(server_url("https://x.example/registrar/").unwrap(), "https://x.example/registrar");
-        for bad in ["auth.example.com", "ftp://x", "https://u:p@x", "https://x/?a=b", "https://x/#f"] {
+        assert_eq!(
+            server_url("https://auth.example.com/").unwrap(),
+            "https://auth.example.com"
+        );
+        assert_eq!(
+            server_url("http://127.0.0.1:8080").unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            server_url("https://x.example/registrar/").unwrap(),
+            "https://x.example/registrar"
+        );
+        for bad in [
+            "auth.example.com",
+            "ftp://x",
+            "https://u:p@x",
+            "https://x/?a=b",
+            "https://x/#f",
+        ] {
             assert_eq!(server_url(bad).unwrap_err().exit_code(), 2, "{bad}");
         }
     }

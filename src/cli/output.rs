@@ -39,7 +39,9 @@ pub struct Column {
 /// Writes to stdout; a closed pipe ends the process with success.
 pub fn out(text: &str) {
     let mut stdout = std::io::stdout().lock();
-    let written = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
+    let written = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
     if written.is_err() {
         std::process::exit(0);
     }
@@ -150,7 +152,9 @@ pub fn print_with_secret(format: OutputFormat, v: &Value, field: &str) {
         }
     }
     if v.get(field).is_some() {
-        note("warning: this is the only time the client secret is shown: store it now; it will not be shown again");
+        note(
+            "warning: this is the only time the client secret is shown: store it now; it will not be shown again",
+        );
     }
 }
 
@@ -161,7 +165,13 @@ mod tests {
 
     #[test]
     fn columns_align_on_the_widest_cell_and_lines_have_no_trailing_space() {
-        let t = table(&["ID", "NAME", "TYPE"], &[vec!["a".into(), "long name".into(), "web".into()], vec!["bbbb".into(), "x".into(), String::new()]]);
+        let t = table(
+            &["ID", "NAME", "TYPE"],
+            &[
+                vec!["a".into(), "long name".into(), "web".into()],
+                vec!["bbbb".into(), "x".into(), String::new()],
+            ],
+        );
         assert_eq!(t, "ID    NAME       TYPE\na     long name  web\nbbbb  x\n");
     }
 
@@ -175,7 +185,16 @@ mod tests {
 
     #[test]
     fn a_list_table_reads_nested_pointers() {
-        let cols = [Column { header: "ACTOR", pointer: "/actor/sub" }, Column { header: "T", pointer: "/type" }];
+        let cols = [
+            Column {
+                header: "ACTOR",
+                pointer: "/actor/sub",
+            },
+            Column {
+                header: "T",
+                pointer: "/type",
+            },
+        ];
         let t = list_table(&cols, &[json!({"actor":{"sub":"u1"},"type":"x"})]);
         assert_eq!(t, "ACTOR  T\nu1     x\n");
     }

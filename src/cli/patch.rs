@@ -52,7 +52,10 @@ impl EditArgs {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.set.is_empty() && self.add.is_empty() && self.remove.is_empty() && self.unset.is_empty()
+        self.set.is_empty()
+            && self.add.is_empty()
+            && self.remove.is_empty()
+            && self.unset.is_empty()
     }
 }
 
@@ -63,7 +66,10 @@ pub fn lookup<'a>(fields: &'a [Field], name: &str) -> Result<&'a Field, Error> {
         .find(|f| f.names.iter().any(|n| n.eq_ignore_ascii_case(name)))
         .ok_or_else(|| {
             let known: Vec<&str> = fields.iter().map(|f| f.names[0]).collect();
-            Error::usage(format!("unknown field `{name}`; fields: {}", known.join(", ")))
+            Error::usage(format!(
+                "unknown field `{name}`; fields: {}",
+                known.join(", ")
+            ))
         })
 }
 
@@ -80,25 +86,34 @@ fn list_items(value: &str) -> Result<Vec<Value>, Error> {
             .map_err(|_| Error::usage(format!("`{value}` is not a JSON array of strings")))?;
         return Ok(items.into_iter().map(Value::String).collect());
     }
-    Ok(if value.is_empty() { vec![] } else { vec![json!(value)] })
+    Ok(if value.is_empty() {
+        vec![]
+    } else {
+        vec![json!(value)]
+    })
 }
 
 /// Builds the patch; `current` is the item as read (needed for `--add`/`--remove`).
-pub fn build(fields: &[Field], edits: &EditArgs, current: Option<&Value>) -> Result<Vec<Value>, Error> {
+pub fn build(
+    fields: &[Field],
+    edits: &EditArgs,
+    current: Option<&Value>,
+) -> Result<Vec<Value>, Error> {
     let mut ops: Vec<Value> = Vec::new();
     let mut seen: Vec<(&str, &str)> = Vec::new();
-    let mut claim = |path: &'static str, flag: &'static str, repeatable: bool| -> Result<(), Error> {
-        match seen.iter().find(|(p, _)| *p == path) {
-            Some((_, before)) if *before == flag && repeatable => Ok(()),
-            Some((_, before)) => Err(Error::usage(format!(
-                "{path} is edited twice (--{before} and --{flag}); give one"
-            ))),
-            None => {
-                seen.push((path, flag));
-                Ok(())
+    let mut claim =
+        |path: &'static str, flag: &'static str, repeatable: bool| -> Result<(), Error> {
+            match seen.iter().find(|(p, _)| *p == path) {
+                Some((_, before)) if *before == flag && repeatable => Ok(()),
+                Some((_, before)) => Err(Error::usage(format!(
+                    "{path} is edited twice (--{before} and --{flag}); give one"
+                ))),
+                None => {
+                    seen.push((path, flag));
+                    Ok(())
+                }
             }
-        }
-    };
+        };
     let mut list_sets: Vec<(&'static str, Vec<Value>)> = Vec::new();
     for arg in &edits.set {
         let (name, value) = split(arg)?;
@@ -141,13 +156,19 @@ fn list_edits(
     claim: &mut impl FnMut(&'static str, &'static str, bool) -> Result<(), Error>,
 ) -> Result<Vec<Value>, Error> {
     let mut lists: Vec<(&'static str, bool, Vec<Value>)> = Vec::new();
-    let tagged = edits.remove.iter().map(|a| (a, false)).chain(edits.add.iter().map(|a| (a, true)));
+    let tagged = edits
+        .remove
+        .iter()
+        .map(|a| (a, false))
+        .chain(edits.add.iter().map(|a| (a, true)));
     for (arg, adding) in tagged {
         let (name, value) = split(arg)?;
         let f = lookup(fields, name)?;
         if f.kind != Kind::List {
             let flag = if adding { "--add" } else { "--remove" };
-            return Err(Error::usage(format!("{flag} is for list fields; use --set {name}=…")));
+            return Err(Error::usage(format!(
+                "{flag} is for list fields; use --set {name}=…"
+            )));
         }
         claim(f.path, "add/remove", true)?;
         let idx = match lists.iter().position(|(p, _, _)| *p == f.path) {
@@ -168,7 +189,10 @@ fn list_edits(
         } else if let Some(pos) = items.iter().position(|i| *i == item) {
             items.remove(pos);
         } else {
-            return Err(Error::other(format!("{} does not contain `{value}`; nothing was changed", f.names[0])));
+            return Err(Error::other(format!(
+                "{} does not contain `{value}`; nothing was changed",
+                f.names[0]
+            )));
         }
     }
     Ok(lists
@@ -185,19 +209,51 @@ mod tests {
     use super::*;
 
     const FIELDS: [Field; 3] = [
-        Field { names: &["clientName", "name"], path: "/clientName", kind: Kind::Scalar },
-        Field { names: &["redirectUris", "redirect-uri"], path: "/redirectUris", kind: Kind::List },
-        Field { names: &["consentMethod"], path: "/connectionConfig/consentMethod", kind: Kind::Scalar },
+        Field {
+            names: &["clientName", "name"],
+            path: "/clientName",
+            kind: Kind::Scalar,
+        },
+        Field {
+            names: &["redirectUris", "redirect-uri"],
+            path: "/redirectUris",
+            kind: Kind::List,
+        },
+        Field {
+            names: &["consentMethod"],
+            path: "/connectionConfig/consentMethod",
+            kind: Kind::Scalar,
+        },
     ];
 
     fn edits(set: &[&str], add: &[&str], remove: &[&str], unset: &[&str]) -> EditArgs {
         let v = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect();
-        EditArgs { set: v(set), add: v(add), remove: v(remove), unset: v(unset), json_patch: None }
+        EditArgs {
+            set: v(set),
+            add: v(add),
+            remove: v(remove),
+            unset: v(unset),
+            json_patch: None,
+        }
     }
 
     #[test]
     fn scalars_are_added_lists_set_whole_and_unset_removes() {
-        let ops = build(&FIELDS, &edits(&["name=A=B", "redirect-uri=https://a", "redirectUris=https://b"], &[], &[], &["consentMethod"]), None).unwrap();
+        let ops = build(
+            &FIELDS,
+            &edits(
+                &[
+                    "name=A=B",
+                    "redirect-uri=https://a",
+                    "redirectUris=https://b",
+                ],
+                &[],
+                &[],
+                &["consentMethod"],
+            ),
+            None,
+        )
+        .unwrap();
         assert_eq!(
             Value::Array(ops),
             json!([
@@ -206,7 +262,12 @@ mod tests {
                 {"op":"remove","path":"/connectionConfig/consentMethod"}
             ])
         );
-        let ops = build(&FIELDS, &edits(&["redirectUris=[\"x\",\"y\"]"], &[], &[], &[]), None).unwrap();
+        let ops = build(
+            &FIELDS,
+            &edits(&["redirectUris=[\"x\",\"y\"]"], &[], &[], &[]),
+            None,
+        )
+        .unwrap();
         assert_eq!(ops[0]["value"], json!(["x", "y"]));
         let ops = build(&FIELDS, &edits(&["redirectUris="], &[], &[], &[]), None).unwrap();
         assert_eq!(ops[0]["value"], json!([]));
@@ -215,12 +276,39 @@ mod tests {
     #[test]
     fn add_and_remove_start_from_the_current_list() {
         let current = json!({"redirectUris":["https://a","https://b"]});
-        let ops = build(&FIELDS, &edits(&[], &["redirectUris=https://c", "redirectUris=https://a"], &["redirectUris=https://b"], &[]), Some(&current)).unwrap();
-        assert_eq!(Value::Array(ops), json!([{"op":"replace","path":"/redirectUris","value":["https://a","https://c"]}]));
-        let ops = build(&FIELDS, &edits(&[], &["redirectUris=https://c"], &[], &[]), Some(&json!({}))).unwrap();
+        let ops = build(
+            &FIELDS,
+            &edits(
+                &[],
+                &["redirectUris=https://c", "redirectUris=https://a"],
+                &["redirectUris=https://b"],
+                &[],
+            ),
+            Some(&current),
+        )
+        .unwrap();
+        assert_eq!(
+            Value::Array(ops),
+            json!([{"op":"replace","path":"/redirectUris","value":["https://a","https://c"]}])
+        );
+        let ops = build(
+            &FIELDS,
+            &edits(&[], &["redirectUris=https://c"], &[], &[]),
+            Some(&json!({})),
+        )
+        .unwrap();
         assert_eq!(ops[0]["op"], "add", "an absent list is added, not replaced");
-        let missing = build(&FIELDS, &edits(&[], &[], &["redirectUris=https://z"], &[]), Some(&current));
-        assert!(missing.unwrap_err().to_string().contains("does not contain"));
+        let missing = build(
+            &FIELDS,
+            &edits(&[], &[], &["redirectUris=https://z"], &[]),
+            Some(&current),
+        );
+        assert!(
+            missing
+                .unwrap_err()
+                .to_string()
+                .contains("does not contain")
+        );
     }
 
     #[test]
@@ -231,7 +319,10 @@ mod tests {
             (edits(&["clientName"], &[], &[], &[]), "FIELD=VALUE"),
             (edits(&[], &["name=x"], &[], &[]), "list fields"),
             (edits(&["name=a", "name=b"], &[], &[], &[]), "twice"),
-            (edits(&["redirectUris=a"], &["redirectUris=b"], &[], &[]), "twice"),
+            (
+                edits(&["redirectUris=a"], &["redirectUris=b"], &[], &[]),
+                "twice",
+            ),
             (edits(&["name=a"], &[], &[], &["name"]), "twice"),
         ] {
             let err = build(&FIELDS, &e, Some(&json!({}))).unwrap_err();

@@ -14,7 +14,8 @@ use crate::client::{Error, random_b64};
 use std::time::Duration;
 
 /// Scopes asked for when `--scope` is not given.
-pub const DEFAULT_SCOPE: &str = "oauth-clients:read oauth-clients:write users:read users:write audits:read";
+pub const DEFAULT_SCOPE: &str =
+    "oauth-clients:read oauth-clients:write users:read users:write audits:read";
 pub const OFFLINE_ACCESS: &str = "offline_access";
 
 pub struct How<'a> {
@@ -98,7 +99,10 @@ mod tests {
     #[test]
     fn offline_access_is_always_asked_for_once() {
         assert_eq!(scope_with_offline_access(Some("a b")), "a b offline_access");
-        assert_eq!(scope_with_offline_access(Some("offline_access a")), "offline_access a");
+        assert_eq!(
+            scope_with_offline_access(Some("offline_access a")),
+            "offline_access a"
+        );
         assert!(scope_with_offline_access(None).ends_with("audits:read offline_access"));
     }
 }

@@ -31,16 +31,22 @@ pub struct UsersArgs {
 #[derive(Debug, Subcommand)]
 pub enum UsersCommand {
     /// List users (one page, or every page with --all).
-    #[command(after_help = "Examples:\n  registrar users ls --sort +email\n  registrar users ls --all --output json")]
+    #[command(
+        after_help = "Examples:\n  registrar users ls --sort +email\n  registrar users ls --all --output json"
+    )]
     Ls(ListArgs),
     /// Show one user.
     #[command(after_help = "Example:\n  registrar users get $USER_ID")]
     Get { id: String },
     /// Create a user; the password is read from stdin (a hidden prompt on a terminal).
-    #[command(after_help = "Examples:\n  registrar users create --email ada@example.com --name 'Ada Lovelace' < password.txt\n  registrar users create --from-file user.json")]
+    #[command(
+        after_help = "Examples:\n  registrar users create --email ada@example.com --name 'Ada Lovelace' < password.txt\n  registrar users create --from-file user.json"
+    )]
     Create(UserCreateArgs),
     /// Change a user (JSON Patch of name, email, status, roles, password).
-    #[command(after_help = "Fields: name, email, status (active|disabled); list: roles.\n\nExamples:\n  registrar users patch $USER_ID --set name='Ada King'\n  registrar users patch $USER_ID --add roles=TenantAdmin\n  registrar users patch $USER_ID --new-password < password.txt")]
+    #[command(
+        after_help = "Fields: name, email, status (active|disabled); list: roles.\n\nExamples:\n  registrar users patch $USER_ID --set name='Ada King'\n  registrar users patch $USER_ID --add roles=TenantAdmin\n  registrar users patch $USER_ID --new-password < password.txt"
+    )]
     Patch {
         id: String,
         #[command(flatten)]
@@ -78,19 +84,53 @@ pub struct UserCreateArgs {
 }
 
 pub const FIELDS: [Field; 4] = [
-    Field { names: &["name"], path: "/name", kind: Kind::Scalar },
-    Field { names: &["email"], path: "/email", kind: Kind::Scalar },
-    Field { names: &["status"], path: "/status", kind: Kind::Scalar },
-    Field { names: &["roles", "role"], path: "/roles", kind: Kind::List },
+    Field {
+        names: &["name"],
+        path: "/name",
+        kind: Kind::Scalar,
+    },
+    Field {
+        names: &["email"],
+        path: "/email",
+        kind: Kind::Scalar,
+    },
+    Field {
+        names: &["status"],
+        path: "/status",
+        kind: Kind::Scalar,
+    },
+    Field {
+        names: &["roles", "role"],
+        path: "/roles",
+        kind: Kind::List,
+    },
 ];
 
 const COLUMNS: [Column; 6] = [
-    Column { header: "ID", pointer: "/id" },
-    Column { header: "EMAIL", pointer: "/email" },
-    Column { header: "NAME", pointer: "/name" },
-    Column { header: "STATUS", pointer: "/status" },
-    Column { header: "ROLES", pointer: "/roles" },
-    Column { header: "CREATED", pointer: "/createdAt" },
+    Column {
+        header: "ID",
+        pointer: "/id",
+    },
+    Column {
+        header: "EMAIL",
+        pointer: "/email",
+    },
+    Column {
+        header: "NAME",
+        pointer: "/name",
+    },
+    Column {
+        header: "STATUS",
+        pointer: "/status",
+    },
+    Column {
+        header: "ROLES",
+        pointer: "/roles",
+    },
+    Column {
+        header: "CREATED",
+        pointer: "/createdAt",
+    },
 ];
 
 pub async fn run(args: UsersArgs) -> Result<(), Error> {
@@ -106,7 +146,11 @@ pub async fn run(args: UsersArgs) -> Result<(), Error> {
             output::print_object(format, &user);
             Ok(())
         }
-        UsersCommand::Patch { id, edits, new_password } => {
+        UsersCommand::Patch {
+            id,
+            edits,
+            new_password,
+        } => {
             let mut extra = Vec::new();
             if new_password {
                 let password = input::read_secret(None, "new password")?;
@@ -122,12 +166,19 @@ fn create_body(a: &UserCreateArgs) -> Result<Value, Error> {
     if let Some(source) = &a.from_file {
         let body = input::read_json(source)?;
         if !body.is_object() {
-            return Err(Error::usage("--from-file needs a JSON object (the create request body)"));
+            return Err(Error::usage(
+                "--from-file needs a JSON object (the create request body)",
+            ));
         }
         return Ok(body);
     }
     let mut body = Map::new();
-    for (k, v) in [("email", &a.email), ("name", &a.name), ("status", &a.status), ("subject", &a.subject)] {
+    for (k, v) in [
+        ("email", &a.email),
+        ("name", &a.name),
+        ("status", &a.status),
+        ("subject", &a.subject),
+    ] {
         if let Some(v) = v {
             body.insert(k.to_owned(), json!(v));
         }

@@ -55,10 +55,14 @@ impl SigningKey {
     /// Reads `path`; `alg` picks RS256 or RS512 for an RSA key (RS256 by
     /// default) and must be ES384, or absent, for a P-384 key.
     pub fn load(path: &Path, alg: Option<Alg>) -> Result<SigningKey, Error> {
-        let bytes = std::fs::read(path)
-            .map_err(|e| Error::other(format!("cannot read the private key {}: {e}", path.display())))?;
-        let (label, der) = decode_pem(&bytes)
-            .map_err(|why| Error::other(format!("{}: {why}", path.display())))?;
+        let bytes = std::fs::read(path).map_err(|e| {
+            Error::other(format!(
+                "cannot read the private key {}: {e}",
+                path.display()
+            ))
+        })?;
+        let (label, der) =
+            decode_pem(&bytes).map_err(|why| Error::other(format!("{}: {why}", path.display())))?;
         from_der(label.as_deref(), &der, alg)
             .map_err(|why| Error::other(format!("{}: {why}", path.display())))
     }
@@ -90,7 +94,13 @@ impl SigningKey {
 
     /// A client assertion: `iss` = `sub` = the client id, `aud` the token
     /// endpoint, two minutes of life, a random `jti`.
-    pub fn assertion(&self, client_id: &str, kid: Option<&str>, aud: &str, now: i64) -> Result<String, Error> {
+    pub fn assertion(
+        &self,
+        client_id: &str,
+        kid: Option<&str>,
+        aud: &str,
+        now: i64,
+    ) -> Result<String, Error> {
         let mut header = json!({"alg": self.alg().name(), "typ": "JWT"});
         if let Some(kid) = kid {
             header["kid"] = json!(kid);
@@ -103,7 +113,11 @@ impl SigningKey {
             "exp": now + LIFETIME_SECS,
             "jti": super::random_b64(24)?,
         });
-        let input = format!("{}.{}", B64.encode(header.to_string()), B64.encode(claims.to_string()));
+        let input = format!(
+            "{}.{}",
+            B64.encode(header.to_string()),
+            B64.encode(claims.to_string())
+        );
         let sig = self.sign(input.as_bytes())?;
         Ok(format!("{input}.{}", B64.encode(sig)))
     }
@@ -123,17 +137,24 @@ fn from_der(label: Option<&str>, der: &[u8], alg: Option<Alg>) -> Result<Signing
         Some("RSA PRIVATE KEY") => RsaKeyPair::from_der(der)
             .map_err(|e| format!("not a usable RSA private key ({e})"))
             .and_then(rsa),
-        Some("EC PRIVATE KEY") => EcdsaKeyPair::from_private_key_der(&ECDSA_P384_SHA384_FIXED_SIGNING, der)
-            .map_err(|e| format!("not a usable P-384 private key ({e}); only P-384 (ES384) is supported"))
-            .and_then(ec),
+        Some("EC PRIVATE KEY") => {
+            EcdsaKeyPair::from_private_key_der(&ECDSA_P384_SHA384_FIXED_SIGNING, der)
+                .map_err(|e| {
+                    format!("not a usable P-384 private key ({e}); only P-384 (ES384) is supported")
+                })
+                .and_then(ec)
+        }
         Some("ENCRYPTED PRIVATE KEY") => Err(
-            "the key is encrypted; decrypt it first (`openssl pkcs8 -in KEY -out PLAIN`)".to_owned(),
+            "the key is encrypted; decrypt it first (`openssl pkcs8 -in KEY -out PLAIN`)"
+                .to_owned(),
         ),
         Some("PRIVATE KEY") | None => {
             if let Ok(key) = RsaKeyPair::from_pkcs8(der) {
                 return rsa(key);
             }
-            if let Ok(key) = EcdsaKeyPair::from_private_key_der(&ECDSA_P384_SHA384_FIXED_SIGNING, der) {
+            if let Ok(key) =
+                EcdsaKeyPair::from_private_key_der(&ECDSA_P384_SHA384_FIXED_SIGNING, der)
+            {
                 return ec(key);
             }
             if let Ok(key) = RsaKeyPair::from_der(der) {
@@ -180,8 +201,16 @@ mod tests {
 
     fn pem(label: &str, der: &[u8]) -> Vec<u8> {
         let b64 = STANDARD.encode(der);
-        let lines: Vec<&str> = b64.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).unwrap()).collect();
-        format!("-----BEGIN {label}-----\n{}\n-----END {label}-----\n", lines.join("\n")).into_bytes()
+        let lines: Vec<&str> = b64
+            .as_bytes()
+            .chunks(64)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect();
+        format!(
+            "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+            lines.join("\n")
+        )
+        .into_bytes()
     }
 
     fn parts(jwt: &str) -> (serde_json::Value, serde_json::Value, Vec<u8>) {
@@ -196,7 +225,9 @@ mod tests {
         let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P384_SHA384_FIXED_SIGNING, &rng).unwrap();
         let (label, der) = decode_pem(&pem("PRIVATE KEY", pkcs8.as_ref())).unwrap();
         let key = from_der(label.as_deref(), &der, None).unwrap();
-        let jwt = key.assertion("cid", Some("k1"), "https://as/oauth/token", 1000).unwrap();
+        let jwt = key
+            .assertion("cid", Some("k1"), "https://as/oauth/token", 1000)
+            .unwrap();
         let (header, claims, sig) = parts(&jwt);
         assert_eq!(header, json!({"alg":"ES384","typ":"JWT","kid":"k1"}));
         assert_eq!(claims["iss"], "cid");
@@ -204,7 +235,9 @@ mod tests {
         assert_eq!(claims["aud"], "https://as/oauth/token");
         assert_eq!(claims["exp"], 1000 + LIFETIME_SECS);
         assert!(claims["jti"].as_str().unwrap().len() >= 32);
-        let SigningKey::Ec(pair) = &key else { panic!("EC key expected") };
+        let SigningKey::Ec(pair) = &key else {
+            panic!("EC key expected")
+        };
         let public = aws_lc_rs::signature::UnparsedPublicKey::new(
             &aws_lc_rs::signature::ECDSA_P384_SHA384_FIXED,
             pair.public_key().as_ref(),
@@ -233,11 +266,18 @@ mod tests {
         for (bytes, reason) in [
             (pem("ENCRYPTED PRIVATE KEY", b"x"), "encrypted"),
             (pem("CERTIFICATE", b"x"), "not a private key"),
-            (b"-----BEGIN PRIVATE KEY-----\n!!\n-----END PRIVATE KEY-----".to_vec(), "base64"),
-            (b"-----BEGIN PRIVATE KEY-----\nAAAA\n".to_vec(), "no end line"),
+            (
+                b"-----BEGIN PRIVATE KEY-----\n!!\n-----END PRIVATE KEY-----".to_vec(),
+                "base64",
+            ),
+            (
+                b"-----BEGIN PRIVATE KEY-----\nAAAA\n".to_vec(),
+                "no end line",
+            ),
             (b"garbage".to_vec(), "not an RSA"),
         ] {
-            let why = decode_pem(&bytes).and_then(|(l, d)| from_der(l.as_deref(), &d, None).map(|_| ()));
+            let why =
+                decode_pem(&bytes).and_then(|(l, d)| from_der(l.as_deref(), &d, None).map(|_| ()));
             let why = why.expect_err(reason);
             assert!(why.contains(reason), "{why} should say {reason}");
         }

@@ -68,7 +68,10 @@ pub struct Redirect {
 
 impl Redirect {
     fn param(&self, name: &str) -> Option<&str> {
-        self.params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -76,7 +79,8 @@ impl Redirect {
 pub fn parse_request(head: &str) -> Result<Redirect, String> {
     let line = head.lines().next().unwrap_or("");
     let mut parts = line.split(' ');
-    let (Some(method), Some(target), Some(version), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(method), Some(target), Some(version), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err("malformed request line".into());
     };
@@ -84,7 +88,9 @@ pub fn parse_request(head: &str) -> Result<Redirect, String> {
         return Err(format!("unexpected request `{method} … {version}`"));
     }
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    let params = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+    let params = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
     Ok(Redirect {
         path: path.to_owned(),
         params,
@@ -139,7 +145,9 @@ pub fn check_redirect(
     }
     match redirect.param("code") {
         Some(code) if !code.is_empty() => Ok(code.to_owned()),
-        _ => Err(Refusal::Failed(Error::other("the sign-in answer carries no code"))),
+        _ => Err(Refusal::Failed(Error::other(
+            "the sign-in answer carries no code",
+        ))),
     }
 }
 
@@ -157,7 +165,11 @@ mod tests {
     fn a_generated_verifier_is_43_unreserved_characters_and_fresh() {
         let (a, b) = (Pkce::generate().unwrap(), Pkce::generate().unwrap());
         assert_eq!(a.verifier.len(), 43);
-        assert!(a.verifier.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+        assert!(
+            a.verifier
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+        );
         assert_ne!(a.verifier, b.verifier);
     }
 
@@ -184,12 +196,22 @@ mod tests {
 
     #[test]
     fn request_lines_parse_and_decode() {
-        let r = parse_request("GET /callback?code=a%2Bb&state=s+1 HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        let r = parse_request("GET /callback?code=a%2Bb&state=s+1 HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
         assert_eq!(r.path, "/callback");
         assert_eq!(r.param("code"), Some("a+b"));
         assert_eq!(r.param("state"), Some("s 1"));
-        assert_eq!(parse_request("GET /favicon.ico HTTP/1.1").unwrap().path, "/favicon.ico");
-        for bad in ["", "POST /callback HTTP/1.1", "GET /callback", "GET / HTTP/1.1 extra", "GET / SPDY/3"] {
+        assert_eq!(
+            parse_request("GET /favicon.ico HTTP/1.1").unwrap().path,
+            "/favicon.ico"
+        );
+        for bad in [
+            "",
+            "POST /callback HTTP/1.1",
+            "GET /callback",
+            "GET / HTTP/1.1 extra",
+            "GET / SPDY/3",
+        ] {
             assert!(parse_request(bad).is_err(), "{bad:?} should be refused");
         }
     }
@@ -200,18 +222,41 @@ mod tests {
 
     #[test]
     fn the_state_must_match_before_anything_else_is_read() {
-        for q in ["code=c", "code=c&state=other", "error=access_denied&state=x"] {
-            assert!(matches!(check_redirect(&redirect(q), "mine", None, false), Err(Refusal::NotOurs)), "{q}");
+        for q in [
+            "code=c",
+            "code=c&state=other",
+            "error=access_denied&state=x",
+        ] {
+            assert!(
+                matches!(
+                    check_redirect(&redirect(q), "mine", None, false),
+                    Err(Refusal::NotOurs)
+                ),
+                "{q}"
+            );
         }
-        assert_eq!(check_redirect(&redirect("code=c&state=mine"), "mine", None, false).unwrap(), "c");
+        assert_eq!(
+            check_redirect(&redirect("code=c&state=mine"), "mine", None, false).unwrap(),
+            "c"
+        );
     }
 
     #[test]
     fn iss_must_name_the_issuer_and_be_present_when_promised() {
         let iss = Some("https://as");
-        let ok = check_redirect(&redirect("code=c&state=s&iss=https%3A%2F%2Fas"), "s", iss, true);
+        let ok = check_redirect(
+            &redirect("code=c&state=s&iss=https%3A%2F%2Fas"),
+            "s",
+            iss,
+            true,
+        );
         assert_eq!(ok.unwrap(), "c");
-        let wrong = check_redirect(&redirect("code=c&state=s&iss=https%3A%2F%2Fevil"), "s", iss, false);
+        let wrong = check_redirect(
+            &redirect("code=c&state=s&iss=https%3A%2F%2Fevil"),
+            "s",
+            iss,
+            false,
+        );
         assert!(matches!(wrong, Err(Refusal::Failed(e)) if e.to_string().contains("mix-up")));
         let missing = check_redirect(&redirect("code=c&state=s"), "s", iss, true);
         assert!(matches!(missing, Err(Refusal::Failed(_))));
@@ -220,9 +265,19 @@ mod tests {
 
     #[test]
     fn an_error_answer_fails_the_sign_in_with_its_code() {
-        let r = check_redirect(&redirect("error=access_denied&error_description=no&state=s"), "s", None, false);
-        let Err(Refusal::Failed(e)) = r else { panic!("a refusal expected") };
+        let r = check_redirect(
+            &redirect("error=access_denied&error_description=no&state=s"),
+            "s",
+            None,
+            false,
+        );
+        let Err(Refusal::Failed(e)) = r else {
+            panic!("a refusal expected")
+        };
         assert_eq!(e.oauth_code(), Some("access_denied"));
-        assert!(matches!(check_redirect(&redirect("state=s"), "s", None, false), Err(Refusal::Failed(_))));
+        assert!(matches!(
+            check_redirect(&redirect("state=s"), "s", None, false),
+            Err(Refusal::Failed(_))
+        ));
     }
 }

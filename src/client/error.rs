@@ -113,7 +113,10 @@ impl fmt::Display for Error {
                 error,
                 description,
             } => {
-                write!(f, "the authorization server refused (HTTP {status}): {error}")?;
+                write!(
+                    f,
+                    "the authorization server refused (HTTP {status}): {error}"
+                )?;
                 if let Some(d) = description {
                     write!(f, ": {d}")?;
                 }
@@ -145,7 +148,9 @@ fn write_api_error(f: &mut fmt::Formatter<'_>, e: &ApiError) -> fmt::Result {
         write!(f, "\n  traceId: {trace}")?;
     }
     if e.status == 401 {
-        f.write_str("\n  hint: the stored credentials no longer work; run `registrar login` again")?;
+        f.write_str(
+            "\n  hint: the stored credentials no longer work; run `registrar login` again",
+        )?;
     }
     Ok(())
 }
@@ -166,7 +171,13 @@ mod tests {
     fn an_api_error_shows_title_detail_code_and_trace_id() {
         let body = br#"{"errors":[{"code":"OAUTH-CLIENTS-2","title":"Not found","detail":"no client `x`","status":"404"}],"traceId":"t-1"}"#;
         let shown = Error::Api(ApiError::from_body(404, body, None)).to_string();
-        for part in ["HTTP 404 Not Found", "Not found", "OAUTH-CLIENTS-2", "no client `x`", "traceId: t-1"] {
+        for part in [
+            "HTTP 404 Not Found",
+            "Not found",
+            "OAUTH-CLIENTS-2",
+            "no client `x`",
+            "traceId: t-1",
+        ] {
             assert!(shown.contains(part), "{part} missing in {shown}");
         }
     }

@@ -28,9 +28,11 @@ pub struct Expect<'a> {
 impl Loopback {
     /// Binds `127.0.0.1:0` (an IP literal, not `localhost`, as RFC 8252 §8.3 advises).
     pub async fn bind() -> Result<Loopback, Error> {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .map_err(|e| Error::other(format!("cannot listen on 127.0.0.1 for the sign-in redirect: {e}")))?;
+        let listener = TcpListener::bind("127.0.0.1:0").await.map_err(|e| {
+            Error::other(format!(
+                "cannot listen on 127.0.0.1 for the sign-in redirect: {e}"
+            ))
+        })?;
         let port = listener.local_addr()?.port();
         Ok(Loopback {
             listener,
@@ -55,7 +57,8 @@ impl Loopback {
             let Ok((mut stream, _)) = self.listener.accept().await else {
                 continue;
             };
-            let Ok(Ok(head)) = tokio::time::timeout(READ_TIMEOUT, read_head(&mut stream)).await else {
+            let Ok(Ok(head)) = tokio::time::timeout(READ_TIMEOUT, read_head(&mut stream)).await
+            else {
                 continue;
             };
             let redirect = match parse_request(&head) {
@@ -71,14 +74,29 @@ impl Loopback {
             };
             match check_redirect(&redirect, expect.state, expect.issuer, expect.iss_required) {
                 Ok(code) => {
-                    respond(&mut stream, "200 OK", "Signed in. You can close this window and return to the terminal.").await;
+                    respond(
+                        &mut stream,
+                        "200 OK",
+                        "Signed in. You can close this window and return to the terminal.",
+                    )
+                    .await;
                     return Ok(code);
                 }
                 Err(Refusal::NotOurs) => {
-                    respond(&mut stream, "400 Bad Request", "This answer does not belong to the sign-in in progress.").await;
+                    respond(
+                        &mut stream,
+                        "400 Bad Request",
+                        "This answer does not belong to the sign-in in progress.",
+                    )
+                    .await;
                 }
                 Err(Refusal::Failed(e)) => {
-                    respond(&mut stream, "400 Bad Request", "The sign-in failed; see the terminal.").await;
+                    respond(
+                        &mut stream,
+                        "400 Bad Request",
+                        "The sign-in failed; see the terminal.",
+                    )
+                    .await;
                     return Err(e);
                 }
             }
@@ -145,9 +163,14 @@ mod tests {
     use super::*;
 
     async fn get(uri: &str, path: &str) -> String {
-        let addr = uri.trim_start_matches("http://").trim_end_matches(CALLBACK_PATH).to_owned();
+        let addr = uri
+            .trim_start_matches("http://")
+            .trim_end_matches(CALLBACK_PATH)
+            .to_owned();
         let mut s = TcpStream::connect(addr).await.unwrap();
-        s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes()).await.unwrap();
+        s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+            .await
+            .unwrap();
         let mut out = String::new();
         s.read_to_string(&mut out).await.unwrap();
         out
@@ -156,7 +179,10 @@ mod tests {
     #[tokio::test]
     async fn the_listener_ignores_strangers_and_returns_the_code_of_its_own_redirect() {
         let lb = Loopback::bind().await.unwrap();
-        assert!(lb.redirect_uri.starts_with("http://127.0.0.1:") && lb.redirect_uri.ends_with("/callback"));
+        assert!(
+            lb.redirect_uri.starts_with("http://127.0.0.1:")
+                && lb.redirect_uri.ends_with("/callback")
+        );
         let uri = lb.redirect_uri.clone();
         let browser = tokio::spawn(async move {
             let a = get(&uri, "/favicon.ico").await;
@@ -164,20 +190,34 @@ mod tests {
             let c = get(&uri, "/callback?code=the-code&state=s1").await;
             (a, b, c)
         });
-        let expect = Expect { state: "s1", issuer: None, iss_required: false };
+        let expect = Expect {
+            state: "s1",
+            issuer: None,
+            iss_required: false,
+        };
         let code = lb.wait(&expect, Duration::from_secs(10)).await.unwrap();
         assert_eq!(code, "the-code");
         let (a, b, c) = browser.await.unwrap();
         assert!(a.starts_with("HTTP/1.1 404"), "{a}");
         assert!(b.starts_with("HTTP/1.1 400"), "{b}");
-        assert!(c.starts_with("HTTP/1.1 200") && c.contains("Signed in"), "{c}");
+        assert!(
+            c.starts_with("HTTP/1.1 200") && c.contains("Signed in"),
+            "{c}"
+        );
     }
 
     #[tokio::test]
     async fn waiting_ends_with_a_message_after_the_timeout() {
         let lb = Loopback::bind().await.unwrap();
-        let expect = Expect { state: "s", issuer: None, iss_required: false };
-        let e = lb.wait(&expect, Duration::from_millis(50)).await.unwrap_err();
+        let expect = Expect {
+            state: "s",
+            issuer: None,
+            iss_required: false,
+        };
+        let e = lb
+            .wait(&expect, Duration::from_millis(50))
+            .await
+            .unwrap_err();
         assert!(e.to_string().contains("no sign-in answer"), "{e}");
     }
 }

@@ -26,14 +26,17 @@ impl Metadata {
     pub fn from_json(v: &Value) -> Result<Metadata, Error> {
         let text = |k: &str| v[k].as_str().filter(|s| !s.is_empty()).map(str::to_owned);
         let token_endpoint = text("token_endpoint").ok_or_else(|| {
-            Error::other("the server's metadata names no token_endpoint; is --server a Registrar server?")
+            Error::other(
+                "the server's metadata names no token_endpoint; is --server a Registrar server?",
+            )
         })?;
         Ok(Metadata {
             issuer: text("issuer"),
             token_endpoint,
             authorization_endpoint: text("authorization_endpoint"),
             revocation_endpoint: text("revocation_endpoint"),
-            iss_parameter_supported: v["authorization_response_iss_parameter_supported"] == Value::Bool(true),
+            iss_parameter_supported: v["authorization_response_iss_parameter_supported"]
+                == Value::Bool(true),
         })
     }
 }
@@ -49,16 +52,27 @@ pub async fn discover(client: &reqwest::Client, server: &str) -> Result<Metadata
         other => other,
     })?;
     let bytes = http::body(res).await?;
-    let v: Value = serde_json::from_slice(&bytes)
-        .map_err(|_| Error::other(format!("the metadata at {server}{METADATA_PATH} is not JSON")))?;
+    let v: Value = serde_json::from_slice(&bytes).map_err(|_| {
+        Error::other(format!(
+            "the metadata at {server}{METADATA_PATH} is not JSON"
+        ))
+    })?;
     Metadata::from_json(&v)
 }
 
 /// How the client authenticates to the token and revocation endpoints.
 pub enum ClientAuth<'a> {
-    Secret { client_id: &'a str, secret: &'a str },
-    Assertion { client_id: &'a str, assertion: String },
-    Public { client_id: &'a str },
+    Secret {
+        client_id: &'a str,
+        secret: &'a str,
+    },
+    Assertion {
+        client_id: &'a str,
+        assertion: String,
+    },
+    Public {
+        client_id: &'a str,
+    },
 }
 
 impl ClientAuth<'_> {
@@ -69,10 +83,15 @@ impl ClientAuth<'_> {
     ) -> reqwest::RequestBuilder {
         match self {
             ClientAuth::Secret { client_id, secret } => {
-                let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+                let enc = |s: &str| {
+                    url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()
+                };
                 request.basic_auth(enc(client_id), Some(enc(secret)))
             }
-            ClientAuth::Assertion { client_id, assertion } => {
+            ClientAuth::Assertion {
+                client_id,
+                assertion,
+            } => {
                 form.push(("client_id".into(), (*client_id).to_owned()));
                 form.push(("client_assertion_type".into(), ASSERTION_TYPE.into()));
                 form.push(("client_assertion".into(), assertion.clone()));
@@ -106,7 +125,10 @@ pub async fn token(
     auth: &ClientAuth<'_>,
     params: &[(&str, &str)],
 ) -> Result<Grant, Error> {
-    let mut form: Vec<(String, String)> = params.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    let mut form: Vec<(String, String)> = params
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
     let request = auth.apply(client.post(endpoint), &mut form);
     let sent_at = super::now_unix();
     let res = http::send(request.form(&form)).await?;
@@ -159,7 +181,9 @@ fn oauth_error(status: u16, body: &[u8]) -> Error {
     let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
     Error::OAuth {
         status,
-        error: v["error"].as_str().map_or_else(|| "unexpected answer".to_owned(), clean),
+        error: v["error"]
+            .as_str()
+            .map_or_else(|| "unexpected answer".to_owned(), clean),
         description: v["error_description"].as_str().map(clean),
     }
 }
@@ -178,14 +202,20 @@ mod tests {
             "authorization_response_iss_parameter_supported":true
         }))
         .unwrap();
-        assert_eq!(m.authorization_endpoint.as_deref(), Some("https://as/oauth/authorize"));
+        assert_eq!(
+            m.authorization_endpoint.as_deref(),
+            Some("https://as/oauth/authorize")
+        );
         assert!(m.iss_parameter_supported);
         assert!(m.revocation_endpoint.is_none());
     }
 
     #[test]
     fn an_oauth_error_body_is_read_and_anything_else_is_not_echoed() {
-        let e = oauth_error(401, br#"{"error":"invalid_client","error_description":"client authentication failed"}"#);
+        let e = oauth_error(
+            401,
+            br#"{"error":"invalid_client","error_description":"client authentication failed"}"#,
+        );
         assert_eq!(e.oauth_code(), Some("invalid_client"));
         assert!(e.to_string().contains("client authentication failed"));
         let e = oauth_error(502, b"<html>hello</html>");

@@ -262,7 +262,10 @@ mod tests {
     #[test]
     fn debug_never_shows_secrets() {
         let shown = format!("{:?}", profile());
-        assert!(!shown.contains("s3cr3t") && !shown.contains("\"tok\""), "{shown}");
+        assert!(
+            !shown.contains("s3cr3t") && !shown.contains("\"tok\""),
+            "{shown}"
+        );
     }
 
     #[cfg(unix)]
@@ -281,7 +284,9 @@ mod tests {
         assert_eq!(mode(&tmp.path().join("a/registrar")), 0o700);
         let back = store.load().unwrap();
         assert_eq!(back.profiles["p"].client_secret.as_deref(), Some("s3cr3t"));
-        let leftovers = std::fs::read_dir(tmp.path().join("a/registrar")).unwrap().count();
+        let leftovers = std::fs::read_dir(tmp.path().join("a/registrar"))
+            .unwrap()
+            .count();
         assert_eq!(leftovers, 1, "no temporary file is left behind");
     }
 

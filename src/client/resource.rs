@@ -108,9 +108,15 @@ impl Session {
 
     /// One page at `url`.
     pub async fn list_page(&mut self, resource: &Resource, url: &url::Url) -> Result<Page, Error> {
-        let v = self.send(&Call::new(Method::GET, url.clone())).await?.json()?;
+        let v = self
+            .send(&Call::new(Method::GET, url.clone()))
+            .await?
+            .json()?;
         let Some(data) = v["data"].as_array().cloned() else {
-            return Err(Error::other(format!("the list of {}s has no `data` array", resource.noun)));
+            return Err(Error::other(format!(
+                "the list of {}s has no `data` array",
+                resource.noun
+            )));
         };
         let list_url = url_of(&self.server()?, resource.segments)?;
         let next = v["links"]["next"]["href"]
@@ -134,7 +140,12 @@ impl Session {
     }
 
     /// `PATCH` with a JSON Patch document; the answer (202 carries a body).
-    pub async fn patch_item(&mut self, resource: &Resource, id: &str, ops: &Value) -> Result<Answer, Error> {
+    pub async fn patch_item(
+        &mut self,
+        resource: &Resource,
+        id: &str,
+        ops: &Value,
+    ) -> Result<Answer, Error> {
         let mut call = Call::new(Method::PATCH, self.item_url(resource, id, &[])?);
         call.json = Some(ops);
         call.content_type = Some("application/json-patch+json");
@@ -171,8 +182,15 @@ mod tests {
 
     #[test]
     fn ids_are_one_encoded_segment_under_any_base_path() {
-        let u = url_of(&base("https://x.example/reg/"), &["api", "core", "oauth-clients", "a/../b?c"]).unwrap();
-        assert_eq!(u.as_str(), "https://x.example/reg/api/core/oauth-clients/a%2F..%2Fb%3Fc");
+        let u = url_of(
+            &base("https://x.example/reg/"),
+            &["api", "core", "oauth-clients", "a/../b?c"],
+        )
+        .unwrap();
+        assert_eq!(
+            u.as_str(),
+            "https://x.example/reg/api/core/oauth-clients/a%2F..%2Fb%3Fc"
+        );
     }
 
     #[test]
@@ -195,10 +213,20 @@ mod tests {
     #[test]
     fn a_next_link_elsewhere_keeps_only_its_query() {
         let list = base("http://127.0.0.1:8080/api/core/oauth-clients");
-        let same = resolve_next(&list, "http://127.0.0.1:8080/api/core/oauth-clients?next=abc").unwrap();
-        assert_eq!(same.as_str(), "http://127.0.0.1:8080/api/core/oauth-clients?next=abc");
+        let same = resolve_next(
+            &list,
+            "http://127.0.0.1:8080/api/core/oauth-clients?next=abc",
+        )
+        .unwrap();
+        assert_eq!(
+            same.as_str(),
+            "http://127.0.0.1:8080/api/core/oauth-clients?next=abc"
+        );
         let other = resolve_next(&list, "https://evil.example/steal?next=abc&limit=5").unwrap();
-        assert_eq!(other.as_str(), "http://127.0.0.1:8080/api/core/oauth-clients?next=abc&limit=5");
+        assert_eq!(
+            other.as_str(),
+            "http://127.0.0.1:8080/api/core/oauth-clients?next=abc&limit=5"
+        );
         assert!(resolve_next(&list, "not a url").is_none());
     }
 }

@@ -57,8 +57,12 @@ impl Answer {
         if self.body.is_empty() {
             return Ok(Value::Null);
         }
-        serde_json::from_slice(&self.body)
-            .map_err(|_| Error::other(format!("the server answered {} with a body that is not JSON", self.status)))
+        serde_json::from_slice(&self.body).map_err(|_| {
+            Error::other(format!(
+                "the server answered {} with a body that is not JSON",
+                self.status
+            ))
+        })
     }
 }
 
@@ -118,7 +122,10 @@ impl Session {
         }
         if let Some(json) = call.json {
             request = request
-                .header("content-type", call.content_type.unwrap_or("application/json"))
+                .header(
+                    "content-type",
+                    call.content_type.unwrap_or("application/json"),
+                )
                 .body(json.to_string());
         }
         request
@@ -126,7 +133,11 @@ impl Session {
 
     /// The access token, renewed first when `force` or when it is about to expire.
     async fn token(&mut self, force: bool) -> Result<String, Error> {
-        if !force && let Some(t) = self.profile.fresh_token(super::now_unix(), RENEW_MARGIN_SECS) {
+        if !force
+            && let Some(t) = self
+                .profile
+                .fresh_token(super::now_unix(), RENEW_MARGIN_SECS)
+        {
             return Ok(t.to_owned());
         }
         let grant = obtain(&self.client, &self.profile).await?;
@@ -157,10 +168,9 @@ pub async fn obtain(client: &reqwest::Client, profile: &Profile) -> Result<Grant
     }
     match profile.auth {
         AuthMethod::ClientSecret => {
-            let secret = profile
-                .client_secret
-                .as_deref()
-                .ok_or_else(|| Error::other("the profile has no client secret; run `registrar login` again"))?;
+            let secret = profile.client_secret.as_deref().ok_or_else(|| {
+                Error::other("the profile has no client secret; run `registrar login` again")
+            })?;
             let auth = ClientAuth::Secret {
                 client_id: &profile.client_id,
                 secret,
@@ -177,10 +187,9 @@ pub async fn obtain(client: &reqwest::Client, profile: &Profile) -> Result<Grant
 
 /// Client authentication by a fresh assertion from the profile's key.
 pub fn assertion_auth(profile: &Profile) -> Result<ClientAuth<'_>, Error> {
-    let path = profile
-        .private_key_file
-        .as_deref()
-        .ok_or_else(|| Error::other("the profile has no private key file; run `registrar login` again"))?;
+    let path = profile.private_key_file.as_deref().ok_or_else(|| {
+        Error::other("the profile has no private key file; run `registrar login` again")
+    })?;
     let alg = profile.alg.as_deref().map(Alg::parse).transpose()?;
     let key = SigningKey::load(path, alg)?;
     let assertion = key.assertion(
@@ -197,7 +206,10 @@ pub fn assertion_auth(profile: &Profile) -> Result<ClientAuth<'_>, Error> {
 
 async fn refresh(client: &reqwest::Client, profile: &Profile) -> Result<Grant, Error> {
     let again = "the browser sign-in has expired; run `registrar login --browser` again";
-    let rt = profile.refresh_token.as_deref().ok_or_else(|| Error::other(again))?;
+    let rt = profile
+        .refresh_token
+        .as_deref()
+        .ok_or_else(|| Error::other(again))?;
     let auth = ClientAuth::Public {
         client_id: &profile.client_id,
     };
