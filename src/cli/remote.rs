@@ -38,16 +38,16 @@ impl RemoteOpts {
 pub enum RemoteCommand {
     /// Sign in to a Registrar server and keep the tokens in a profile.
     #[command(long_about = login::LOGIN_ABOUT, after_help = login::LOGIN_EXAMPLES)]
-    Login(login::LoginArgs),
+    Login(Box<login::LoginArgs>),
     /// Revoke a profile's token and forget the profile.
     #[command(after_help = login::LOGOUT_EXAMPLES)]
     Logout(login::LogoutArgs),
     /// OAuth clients of the signed-in tenant (`registrar login` first).
     #[command(after_help = clients::EXAMPLES)]
-    Clients(clients::ClientsArgs),
+    Clients(Box<clients::ClientsArgs>),
     /// Users of the signed-in tenant (`registrar login` first).
     #[command(after_help = users::EXAMPLES)]
-    Users(users::UsersArgs),
+    Users(Box<users::UsersArgs>),
     /// The signed-in tenant's audit log (`registrar login` first).
     #[command(after_help = audits::EXAMPLES)]
     Audits(audits::AuditsArgs),
@@ -82,10 +82,10 @@ pub fn run(command: RemoteCommand) -> ExitCode {
 
 async fn dispatch(command: RemoteCommand) -> Result<(), Error> {
     match command {
-        RemoteCommand::Login(args) => login::login(args).await,
+        RemoteCommand::Login(args) => login::login(*args).await,
         RemoteCommand::Logout(args) => login::logout(args).await,
-        RemoteCommand::Clients(args) => clients::run(args).await,
-        RemoteCommand::Users(args) => users::run(args).await,
+        RemoteCommand::Clients(args) => clients::run(*args).await,
+        RemoteCommand::Users(args) => users::run(*args).await,
         RemoteCommand::Audits(args) => audits::run(args).await,
         RemoteCommand::Completions(_) => Ok(()),
     }
