@@ -155,13 +155,62 @@ impl ProfileStore {
             .map_err(|e| Error::other(format!("cannot write {}: {e}", self.path().display())))
     }
 
-    /// Applies `change` to the freshly read file and writes it back, so a
-    /// profile another command changed meanwhile is kept.
+    /// Applies `change` to the freshly read file and writes it back, under
+    /// the lock, so a profile another command changed meanwhile is kept.
     pub fn update(&self, change: impl FnOnce(&mut ProfileFile)) -> Result<(), Error> {
+        let _lock = self.lock()?;
+        self.update_locked(change)
+    }
+
+    /// `update` for a caller that holds the lock already.
+    pub fn update_locked(&self, change: impl FnOnce(&mut ProfileFile)) -> Result<(), Error> {
         let mut file = self.load()?;
         change(&mut file);
         self.save(&file)
     }
+
+    /// Waits for the lock other `registrar` processes take around a
+    /// read-modify-write of the file (an advisory lock on `profiles.lock`,
+    /// released when the value is dropped). Renewals take it too, so
+    /// concurrent commands renew a token once, and never present one
+    /// refresh token twice (which the server takes for a stolen token).
+    pub fn lock(&self) -> Result<ProfileLock, Error> {
+        let path = self.dir.join(LOCK_NAME);
+        let fail = |e: std::io::Error| Error::other(format!("cannot lock {}: {e}", path.display()));
+        create_private_dir(&self.dir).map_err(fail)?;
+        let file = open_lock(&path).map_err(fail)?;
+        file.lock().map_err(fail)?;
+        Ok(ProfileLock { _file: file })
+    }
+}
+
+const LOCK_NAME: &str = "profiles.lock";
+
+/// Held while the profile file is read, changed and written.
+pub struct ProfileLock {
+    _file: std::fs::File,
+}
+
+#[cfg(unix)]
+fn open_lock(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_lock(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
 }
 
 fn write_private(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {

@@ -133,17 +133,33 @@ impl Session {
 
     /// The access token, renewed first when `force` or when it is about to expire.
     async fn token(&mut self, force: bool) -> Result<String, Error> {
-        if !force
-            && let Some(t) = self
-                .profile
-                .fresh_token(super::now_unix(), RENEW_MARGIN_SECS)
-        {
+        let now = super::now_unix();
+        if !force && let Some(t) = self.profile.fresh_token(now, RENEW_MARGIN_SECS) {
             return Ok(t.to_owned());
         }
+        // Under the lock, another command may have renewed already: its
+        // token is taken unless it is the one the server just refused, and
+        // its refresh token (rotated on every use) is the one to present.
+        let _lock = self.store.lock()?;
+        let Some(stored) = self.store.load()?.profiles.remove(&self.name) else {
+            return Err(Error::other(format!(
+                "profile `{}` was logged out meanwhile",
+                self.name
+            )));
+        };
+        let refused = force.then(|| self.profile.access_token.clone()).flatten();
+        if let Some(t) = stored.fresh_token(now, RENEW_MARGIN_SECS)
+            && refused.as_deref() != Some(t)
+        {
+            let token = t.to_owned();
+            self.profile = stored;
+            return Ok(token);
+        }
+        self.profile.refresh_token = stored.refresh_token;
         let grant = obtain(&self.client, &self.profile).await?;
         apply_grant(&mut self.profile, &grant);
         let (name, profile) = (self.name.clone(), self.profile.clone());
-        self.store.update(|f| {
+        self.store.update_locked(|f| {
             f.profiles.insert(name, profile);
         })?;
         Ok(grant.access_token)
