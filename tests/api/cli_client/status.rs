@@ -115,6 +115,9 @@ async fn exit_status_is_2_for_usage_errors_and_3_when_the_server_cannot_be_reach
             "k",
         ],
         vec!["completions", "tcsh"],
+        vec!["users", "create", "--email", "a@example.com", "--name", "A"],
+        vec!["users", "patch", "someone"],
+        vec!["audits", "ls", "--limit", "101"],
     ] {
         let run = cli.run(&args).await;
         assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
@@ -154,6 +157,27 @@ async fn exit_status_is_2_for_usage_errors_and_3_when_the_server_cannot_be_reach
         .await
         .code(3);
     assert!(dns.stderr.contains("cannot reach"), "{}", dns.stderr);
+    // A server that accepts the connection and never answers: a timeout.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", silent.local_addr().unwrap());
+    let args = ["login", "--server", &url, "--client-id", "x"];
+    let timeout = cli
+        .run_with(&args, None, &[("REGISTRAR_TIMEOUT", "1")])
+        .await
+        .code(3);
+    assert!(timeout.stderr.contains("timed out"), "{}", timeout.stderr);
+    // https:// is spoken (rustls): against a plain-HTTP server the handshake fails.
+    let tls = cli
+        .run(&[
+            "login",
+            "--server",
+            &app.base.replace("http://", "https://"),
+            "--client-id",
+            "x",
+        ])
+        .await
+        .code(3);
+    assert!(tls.stderr.contains("cannot reach"), "{}", tls.stderr);
     // A signed-in profile whose server went away.
     drop(app);
     cli.run(&["clients", "ls"]).await.code(3);
