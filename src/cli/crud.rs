@@ -66,7 +66,7 @@ pub async fn list(
             items.extend(page.data);
         }
         if progress {
-            eprint!("\rfetched {count} {}s…", resource.noun);
+            output::progress(&format!("\rfetched {count} {}s…", resource.noun));
         }
         match page.next {
             Some(next) if args.all => url = next,
@@ -74,7 +74,7 @@ pub async fn list(
         }
     };
     if progress {
-        eprint!("\r\x1b[K");
+        output::progress("\r\x1b[K");
     }
     match format {
         OutputFormat::Json if !stream => {

@@ -36,20 +36,33 @@ pub struct Column {
     pub pointer: &'static str,
 }
 
-/// Writes to stdout; a closed pipe ends the process with success.
+/// Writes to stdout. A closed pipe ends the process with success (as
+/// `head` expects of a filter); any other failure (a full disk) with 1.
 pub fn out(text: &str) {
     let mut stdout = std::io::stdout().lock();
     let written = stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush());
-    if written.is_err() {
-        std::process::exit(0);
+    match written {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => {
+            note(&format!("error: cannot write the output: {e}"));
+            std::process::exit(1);
+        }
     }
 }
 
-/// A line on stderr (messages, warnings, progress); failures are ignored.
+/// A line on stderr (messages, warnings); failures are ignored.
 pub fn note(text: &str) {
     let _ = writeln!(std::io::stderr(), "{text}");
+}
+
+/// Progress on stderr, without a newline (the next update overwrites it).
+pub fn progress(text: &str) {
+    let mut stderr = std::io::stderr();
+    let _ = stderr.write_all(text.as_bytes());
+    let _ = stderr.flush();
 }
 
 /// A value as one table cell: strings as they are, lists of strings joined,
@@ -85,7 +98,9 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
             if i + 1 == row.len() {
                 line.push_str(c);
             } else {
-                let pad = widths[i].saturating_sub(c.chars().count());
+                let pad = widths
+                    .get(i)
+                    .map_or(0, |w| w.saturating_sub(c.chars().count()));
                 line.push_str(c);
                 line.push_str(&" ".repeat(pad + 2));
             }

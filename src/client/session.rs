@@ -18,7 +18,7 @@ use serde_json::Value;
 pub const RENEW_MARGIN_SECS: i64 = 30;
 
 pub struct Session {
-    pub client: reqwest::Client,
+    client: reqwest::Client,
     store: ProfileStore,
     name: String,
     profile: Profile,

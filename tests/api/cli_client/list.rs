@@ -72,6 +72,28 @@ async fn ls_all_follows_next_over_250_clients_as_one_json_object_per_line() {
         all.stderr
     );
 
+    // `| head -1`: a reader that goes away after one line ends the command
+    // quietly with status 0 (the rest does not fit in the pipe's buffer).
+    let mut cmd = cli.command(&["clients", "ls", "--all", "--output", "json"]);
+    let status = tokio::task::spawn_blocking(move || {
+        use std::io::BufRead as _;
+        let mut child = cmd
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert!(first.starts_with('{'), "{first}");
+        child.wait().unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(status.code(), Some(0), "a closed stdout is not an error");
+
     // The default page size, piped: JSON lines all the same, and a sort.
     let sorted = cli
         .run(&["clients", "ls", "--all", "--sort", "+clientName"])
