@@ -333,10 +333,17 @@ mod tests {
         assert_eq!(mode(&tmp.path().join("a/registrar")), 0o700);
         let back = store.load().unwrap();
         assert_eq!(back.profiles["p"].client_secret.as_deref(), Some("s3cr3t"));
-        let leftovers = std::fs::read_dir(tmp.path().join("a/registrar"))
+        let mut names: Vec<String> = std::fs::read_dir(tmp.path().join("a/registrar"))
             .unwrap()
-            .count();
-        assert_eq!(leftovers, 1, "no temporary file is left behind");
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            ["profiles.json", "profiles.lock"],
+            "no temporary file is left behind"
+        );
+        assert_eq!(mode(&tmp.path().join("a/registrar/profiles.lock")), 0o600);
     }
 
     #[test]
