@@ -12,6 +12,7 @@ mod support;
 mod auth;
 mod bad_input;
 mod cli;
+mod cli_client;
 mod clients;
 mod crash;
 mod database;
