@@ -17,7 +17,7 @@ mod list;
 mod status;
 mod tty;
 
-use crate::helpers::*;
+use crate::support::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;

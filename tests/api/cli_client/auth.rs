@@ -3,7 +3,7 @@
 
 use super::keys::KeyFile;
 use super::{Cli, id_of};
-use crate::helpers::*;
+use crate::support::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

@@ -3,7 +3,7 @@
 
 use super::keys;
 use super::{Cli, id_of, write_file};
-use crate::helpers::*;
+use crate::support::*;
 use reqwest::StatusCode;
 use serde_json::json;
 

@@ -2,7 +2,7 @@
 //! lines, sorting, filtering, and the forced table.
 
 use super::{Cli, id_of};
-use crate::helpers::*;
+use crate::support::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;

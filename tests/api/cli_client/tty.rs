@@ -3,7 +3,7 @@
 //! progress line of `ls --all`, and the hidden prompt for a client secret.
 
 use super::{Cli, id_of};
-use crate::helpers::*;
+use crate::support::*;
 use reqwest::StatusCode;
 use rexpect::process::WaitStatus;
 use rexpect::session::PtySession;
