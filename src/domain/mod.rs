@@ -1,9 +1,11 @@
-//! Validated domain types and the rules a client must satisfy.
+//! Validated domain types and the rules a client must satisfy; what a list
+//! query is, for any listable resource.
 //!
 //! Nothing here knows about HTTP or SQL: handlers turn wire input into these
 //! types, and the store persists them.
 
 pub mod client;
+pub mod client_list;
 pub mod client_record;
 #[cfg(test)]
 mod fuzz;
