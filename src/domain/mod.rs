@@ -9,6 +9,7 @@ pub mod client_record;
 mod fuzz;
 pub mod ids;
 pub mod list_query;
+pub mod password;
 pub mod patch;
 pub mod patch_plan;
 pub mod public_keys;
@@ -17,6 +18,9 @@ pub mod secret;
 pub mod signing_keys;
 pub mod time;
 pub mod uris;
+pub mod user;
+pub mod user_lookup;
+pub mod user_rules;
 pub mod validate;
 
 /// A rule that an input value broke, with the field it belongs to.

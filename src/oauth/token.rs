@@ -1,5 +1,7 @@
-//! `POST /oauth/token`: the `client_credentials` grant, issuing RFC 9068 JWT
-//! access tokens.
+//! `POST /oauth/token`: client authentication, then the grant: the
+//! `client_credentials` grant here, user impersonation in
+//! `impersonation.rs`; both issue RFC 9068 JWT access tokens through
+//! [`issue_access_token`].
 
 use super::client_auth::authenticate_request;
 use super::params::Params;
@@ -8,7 +10,8 @@ use crate::domain::ids::random_alnum;
 use crate::domain::time::Timestamp;
 use crate::http::paths::TOKEN_PATH;
 use crate::http::{OAuthError, no_store};
-use crate::signing::{ACCESS_TOKEN_TYPE, AccessClaims};
+use crate::domain::client_record::AuthClient;
+use crate::signing::{ACCESS_TOKEN_TYPE, AccessClaims, Actor};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Body;
@@ -29,7 +32,7 @@ pub struct TokenResponse {
 }
 
 /// The scopes to grant: the requested ones if all are allowed, else all allowed.
-fn grant_scopes(requested: Option<&str>, allowed: &[String]) -> Result<Vec<String>, OAuthError> {
+pub(super) fn grant_scopes(requested: Option<&str>, allowed: &[String]) -> Result<Vec<String>, OAuthError> {
     let Some(req) = requested else {
         return Ok(allowed.to_vec());
     };
@@ -60,17 +63,30 @@ async fn issue(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Resp
     let grant = p
         .get("grant_type")
         .ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;
-    let client = authenticate_request(state, headers, &p, TOKEN_PATH).await?;
+    let client = match authenticate_request(state, headers, &p, TOKEN_PATH).await {
+        Ok(c) => c,
+        Err(e) if grant == GrantType::UserImpersonation.as_str() => {
+            return Err(super::impersonation::public_client_refusal(state, &p)
+                .await
+                .unwrap_or(e));
+        }
+        Err(e) => return Err(e),
+    };
     // Counted per authenticated client, so nobody else can spend its allowance.
     state
         .ops
         .rate_limits
         .check_token_client(client.client_id.as_str())
         .map_err(|l| OAuthError::rate_limited(l.retry_after_secs(), l.per_minute))?;
+    if grant == GrantType::UserImpersonation.as_str() {
+        return super::impersonation::grant(state, &client, &p).await;
+    }
     if grant != GrantType::ClientCredentials.as_str() {
-        return Err(OAuthError::unsupported_grant_type(
-            "only client_credentials is supported",
-        ));
+        return Err(OAuthError::unsupported_grant_type(format!(
+            "supported grant types: {}, {}",
+            GrantType::ClientCredentials.as_str(),
+            GrantType::UserImpersonation.as_str()
+        )));
     }
     if !client.config.allows_grant(GrantType::ClientCredentials) {
         return Err(OAuthError::unauthorized_client(
@@ -78,12 +94,34 @@ async fn issue(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Resp
         ));
     }
     let scopes = grant_scopes(p.get("scope"), client.config.scopes())?;
+    let subject = Subject {
+        sub: client.client_id.to_string(),
+        act: None,
+    };
+    issue_access_token(state, &client, subject, &scopes)
+}
+
+/// Whom a token is for: the client itself, or a user (with the client as
+/// the actor, in impersonation).
+pub(super) struct Subject {
+    pub sub: String,
+    pub act: Option<Actor>,
+}
+
+/// Signs an access token for `client` and answers the token response
+/// (`Cache-Control: no-store`, never a refresh token).
+pub(super) fn issue_access_token(
+    state: &AppState,
+    client: &AuthClient,
+    subject: Subject,
+    scopes: &[String],
+) -> Result<Response, OAuthError> {
     let now = Timestamp::now();
     let ttl = state.settings.token_ttl;
     let exp = now.plus_seconds(ttl);
     let claims = AccessClaims {
         iss: state.settings.issuer().to_owned(),
-        sub: client.client_id.to_string(),
+        sub: subject.sub,
         aud: state.settings.audience().to_owned(),
         exp: exp.unix_seconds(),
         iat: now.unix_seconds(),
@@ -91,6 +129,8 @@ async fn issue(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Resp
         client_id: client.client_id.to_string(),
         scope: scopes.join(" "),
         tenant_id: client.tenant_id.to_string(),
+        auth_time: None,
+        act: subject.act,
     };
     let access_token = state
         .keys

@@ -142,3 +142,4 @@ super::queries::impl_queries!(
     " FOR UPDATE"
 );
 super::token_queries::impl_token_queries!(PgStore);
+super::user_queries::impl_user_queries!(PgStore, sqlx::Postgres, " FOR UPDATE");
