@@ -6,11 +6,11 @@
 use super::client_auth::authenticate_request;
 use super::params::Params;
 use crate::domain::client::GrantType;
+use crate::domain::client_record::AuthClient;
 use crate::domain::ids::random_alnum;
 use crate::domain::time::Timestamp;
 use crate::http::paths::TOKEN_PATH;
 use crate::http::{OAuthError, no_store};
-use crate::domain::client_record::AuthClient;
 use crate::signing::{ACCESS_TOKEN_TYPE, AccessClaims, Actor};
 use crate::state::AppState;
 use axum::Json;
@@ -32,7 +32,10 @@ pub struct TokenResponse {
 }
 
 /// The scopes to grant: the requested ones if all are allowed, else all allowed.
-pub(super) fn grant_scopes(requested: Option<&str>, allowed: &[String]) -> Result<Vec<String>, OAuthError> {
+pub(super) fn grant_scopes(
+    requested: Option<&str>,
+    allowed: &[String],
+) -> Result<Vec<String>, OAuthError> {
     let Some(req) = requested else {
         return Ok(allowed.to_vec());
     };
