@@ -5,6 +5,7 @@
 //! Lower layers never see [`AppState`]: `ops/` reads its own view,
 //! [`OpsState`], which axum derives from it (`FromRef`).
 
+use crate::domain::key_wrap::Kek;
 use crate::domain::time::Timestamp;
 use crate::ops::{Ops, OpsConfig, OpsState};
 use crate::signing::KeyRing;
@@ -20,7 +21,26 @@ pub struct Settings {
     pub public_url: String,
     /// Lifetime of access tokens, in seconds.
     pub token_ttl: i64,
+    /// Most clients one tenant may have.
+    pub max_clients_per_tenant: u64,
+    /// The key under which private keys are stored (`None`: in plain).
+    pub key_encryption_key: Option<Arc<Kek>>,
 }
+
+impl Default for Settings {
+    /// The documented defaults; an empty `public_url` means "not set".
+    fn default() -> Self {
+        Settings {
+            public_url: String::new(),
+            token_ttl: 21_600,
+            max_clients_per_tenant: DEFAULT_MAX_CLIENTS_PER_TENANT,
+            key_encryption_key: None,
+        }
+    }
+}
+
+/// Default of `--max-clients-per-tenant`.
+pub const DEFAULT_MAX_CLIENTS_PER_TENANT: u64 = 100_000;
 
 impl Settings {
     pub fn issuer(&self) -> &str {

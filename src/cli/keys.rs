@@ -1,7 +1,8 @@
 //! `registrar keys rotate` and `registrar keys list`: the access-token
 //! signing keys kept in the store (see `domain::signing_keys` for the rules).
 
-use crate::config::DbArgs;
+use crate::config::{DbArgs, NEW_KEK_ENV, read_kek};
+use crate::domain::key_wrap::Kek;
 use crate::domain::signing_keys::{KeyStatus, StoredSigningKey, key_statuses};
 use crate::domain::time::Timestamp;
 use crate::signing::generate_key;
@@ -93,4 +94,21 @@ pub async fn list(db: &DbArgs) -> anyhow::Result<()> {
     let infos = describe(&keys?, Timestamp::now());
     println!("{}", serde_json::to_string_pretty(&infos)?);
     Ok(())
+}
+
+/// `keys generate-kek`: a new random key-encryption key on stdout.
+pub fn generate_kek() -> anyhow::Result<()> {
+    println!("{}", Kek::generate_text()?);
+    Ok(())
+}
+
+/// `keys rewrap`: every stored private key re-encrypted under a new KEK.
+pub async fn rewrap(new_file: Option<&std::path::Path>, db: &DbArgs) -> anyhow::Result<()> {
+    let _current = db.kek()?;
+    let Some(_new) = read_kek(new_file, NEW_KEK_ENV)? else {
+        anyhow::bail!(
+            "give the new key-encryption key with --new-key-encryption-key-file or {NEW_KEK_ENV}"
+        );
+    };
+    anyhow::bail!("keys rewrap: not built yet")
 }

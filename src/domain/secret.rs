@@ -18,6 +18,20 @@ pub struct NewSecret {
     pub hash: Vec<u8>,
 }
 
+/// What `Debug` prints in place of a secret, a hash or a private key.
+pub const REDACTED: &str = "<redacted>";
+
+/// Shows the hint only: neither the secret nor its hash reaches a log.
+impl std::fmt::Debug for NewSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewSecret")
+            .field("plain", &REDACTED)
+            .field("hint", &self.hint)
+            .field("hash", &REDACTED)
+            .finish()
+    }
+}
+
 impl NewSecret {
     /// Draws a secret whose hint is not in `taken`.
     pub fn generate(taken: &[String]) -> Self {
@@ -62,5 +76,14 @@ mod tests {
         assert!(s.plain.ends_with(&s.hint));
         assert!(matches_any(&s.plain, &[vec![0; 32], s.hash.clone()]));
         assert!(!matches_any("wrong", &[s.hash]));
+    }
+
+    #[test]
+    fn debug_shows_the_hint_but_neither_the_secret_nor_its_hash() {
+        let s = NewSecret::generate(&[]);
+        let shown = format!("{s:?}");
+        assert!(shown.contains(&s.hint), "{shown}");
+        assert!(!shown.contains(&s.plain), "{shown}");
+        assert!(!shown.contains(&format!("{:?}", s.hash)), "{shown}");
     }
 }

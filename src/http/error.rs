@@ -32,6 +32,10 @@ pub mod codes {
     pub const INSUFFICIENT_SCOPE: &str = "OAUTH-CLIENTS-13";
 }
 
+/// The one description of every refused bearer token, whatever the reason:
+/// telling a caller which check failed would help only an attacker.
+pub const BEARER_REFUSED: &str = "the access token is missing, invalid, expired or revoked";
+
 /// What went wrong, carried from [`ApiError`] to the body `finish` writes.
 #[derive(Debug, Clone)]
 pub struct ErrorInfo {
@@ -69,9 +73,12 @@ pub enum ApiError {
     /// 400: the client is not a `web` client allowing `client_secret`.
     #[error("client secrets not supported")]
     SecretsNotSupported,
-    /// 401: no, malformed, invalid, expired or revoked bearer token.
-    #[error("unauthorized: {0}")]
-    Unauthorized(String),
+    /// 401: no, malformed, invalid, expired or revoked bearer token. One
+    /// answer for every reason (the reason is logged, never sent);
+    /// `presented` says whether a token was sent at all (RFC 6750 §3.1: no
+    /// error code in the challenge when none was).
+    #[error("unauthorized")]
+    Unauthorized { presented: bool },
     /// 403: the token lacks the scope the operation needs.
     #[error("insufficient scope, needs {0}")]
     Forbidden(&'static str),
@@ -84,6 +91,10 @@ pub enum ApiError {
     /// 409: the client already has 5 secrets.
     #[error("secret limit reached")]
     SecretLimit,
+    /// 408: the body did not arrive within the body-read timeout; the
+    /// connection is closed after the answer.
+    #[error("request body timed out")]
+    BodyTimeout(std::time::Duration),
     /// 413: the body exceeds the size limit.
     #[error("payload too large")]
     PayloadTooLarge(usize),
@@ -107,6 +118,12 @@ pub enum ApiError {
     /// 429: the caller is over its rate limit.
     #[error("rate limited")]
     RateLimited {
+        retry_after_secs: u64,
+        per_minute: u32,
+    },
+    /// 429: the caller's address presented too many refused tokens.
+    #[error("too many authentication failures")]
+    TooManyFailures {
         retry_after_secs: u64,
         per_minute: u32,
     },
@@ -194,7 +211,7 @@ impl ApiError {
                 "Client secrets not supported.",
                 Some("id: client secrets exist only for web clients with client_secret in allowedAuthMethods".into()),
             ),
-            Unauthorized(m) => row(StatusCode::UNAUTHORIZED, INVALID_TOKEN, "Unauthorized.", Some(format!("Authorization: {m}"))),
+            Unauthorized { .. } => row(StatusCode::UNAUTHORIZED, INVALID_TOKEN, "Unauthorized.", Some(format!("Authorization: {BEARER_REFUSED}"))),
             Forbidden(scope) => row(
                 StatusCode::FORBIDDEN,
                 INSUFFICIENT_SCOPE,
@@ -210,6 +227,12 @@ impl ApiError {
                 SECRET_LIMIT,
                 "The maximum number of client secrets is 5.",
                 Some("id: delete a secret before creating another".into()),
+            ),
+            BodyTimeout(limit) => row(
+                StatusCode::REQUEST_TIMEOUT,
+                "HTTP-408",
+                "Request timeout.",
+                Some(format!("body: not received within {} s", limit.as_secs_f64())),
             ),
             PayloadTooLarge(limit) => {
                 row(StatusCode::PAYLOAD_TOO_LARGE, "HTTP-413", "Payload too large.", Some(format!("body: must be at most {limit} bytes")))
@@ -242,6 +265,14 @@ impl ApiError {
                 "API rate limit reached.",
                 Some(format!(
                     "Authorization: this caller may make {per_minute} such requests per minute; retry after {retry_after_secs} s"
+                )),
+            ),
+            TooManyFailures { retry_after_secs, per_minute } => row(
+                StatusCode::TOO_MANY_REQUESTS,
+                "HTTP-429",
+                "API rate limit reached.",
+                Some(format!(
+                    "Authorization: too many refused access tokens from this address ({per_minute} per minute allowed); retry after {retry_after_secs} s"
                 )),
             ),
             Timeout(secs) => row(
@@ -280,9 +311,12 @@ impl ApiError {
     /// and 403, and `Retry-After` on 429 and 503.
     fn headers(&self, res: &mut Response) {
         let value = match self {
-            ApiError::Unauthorized(m) => HeaderValue::from_str(&format!(
-                "Bearer realm=\"registrar\", error=\"invalid_token\", error_description=\"{}\"",
-                m.replace('"', "'")
+            ApiError::Unauthorized { presented: false } => Some((
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"registrar\""),
+            )),
+            ApiError::Unauthorized { presented: true } => HeaderValue::from_str(&format!(
+                "Bearer realm=\"registrar\", error=\"invalid_token\", error_description=\"{BEARER_REFUSED}\""
             ))
             .ok()
             .map(|v| (header::WWW_AUTHENTICATE, v)),
@@ -293,10 +327,16 @@ impl ApiError {
             .map(|v| (header::WWW_AUTHENTICATE, v)),
             ApiError::RateLimited {
                 retry_after_secs, ..
+            }
+            | ApiError::TooManyFailures {
+                retry_after_secs, ..
             } => Some((header::RETRY_AFTER, HeaderValue::from(*retry_after_secs))),
             ApiError::Unavailable(_) | ApiError::Timeout(_) => {
                 Some((header::RETRY_AFTER, HeaderValue::from_static("1")))
             }
+            // The rest of the body may still be on its way: this connection
+            // cannot carry another request.
+            ApiError::BodyTimeout(_) => Some((header::CONNECTION, HeaderValue::from_static("close"))),
             _ => None,
         };
         if let Some((name, value)) = value {

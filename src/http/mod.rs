@@ -9,11 +9,13 @@ pub mod error;
 pub mod finish;
 pub mod oauth_error;
 pub mod paths;
+pub mod remote;
 pub mod request_id;
 
 pub use caller::Caller;
 pub use error::ApiError;
 pub use oauth_error::OAuthError;
+pub use remote::Remote;
 pub use request_id::RequestId;
 
 use axum::http::{HeaderValue, header};

@@ -150,6 +150,8 @@ pub struct PoolSettings {
     /// PostgreSQL's `statement_timeout` for every connection; `None` leaves
     /// the server's setting. A statement cut by it answers 503.
     pub statement_timeout: Option<Duration>,
+    /// SQLite: accept a database file its group or other users may read.
+    pub allow_shared_db_file: bool,
 }
 
 impl Default for PoolSettings {
@@ -158,6 +160,7 @@ impl Default for PoolSettings {
             max_connections: 16,
             acquire_timeout: Duration::from_secs(5),
             statement_timeout: Some(Duration::from_secs(30)),
+            allow_shared_db_file: false,
         }
     }
 }
