@@ -5,7 +5,7 @@ use crate::config::{DbArgs, NEW_KEK_ENV, read_kek};
 use crate::domain::key_wrap::Kek;
 use crate::domain::signing_keys::{KeyStatus, StoredSigningKey, key_statuses};
 use crate::domain::time::Timestamp;
-use crate::signing::generate_key;
+use crate::signing::{generate_key, seal};
 use crate::store::Store;
 use serde::Serialize;
 
@@ -54,8 +54,18 @@ pub struct Rotated {
 }
 
 /// Adds a key signing from `activate_in` seconds on (at once if the store has
-/// no key yet) and deletes the keys no longer published.
+/// no key yet) and deletes the keys no longer published. The key is stored
+/// in plain (see [`rotate_with`]).
 pub async fn rotate_in(store: &Store, activate_in: i64) -> anyhow::Result<Rotated> {
+    rotate_with(store, activate_in, None).await
+}
+
+/// [`rotate_in`], with the new private key encrypted under `kek`.
+pub async fn rotate_with(
+    store: &Store,
+    activate_in: i64,
+    kek: Option<&Kek>,
+) -> anyhow::Result<Rotated> {
     let now = Timestamp::now();
     let existing = store.signing_keys().await?;
     let activates_at = if existing.is_empty() {
@@ -63,7 +73,7 @@ pub async fn rotate_in(store: &Store, activate_in: i64) -> anyhow::Result<Rotate
     } else {
         now.plus_seconds(activate_in)
     };
-    let key = generate_key(now, activates_at)?;
+    let key = seal(generate_key(now, activates_at)?, kek)?;
     store.insert_signing_key(&key).await?;
     let mut removed = Vec::new();
     for (k, status) in existing.iter().zip(key_statuses(&existing, now)) {
@@ -80,8 +90,9 @@ pub async fn rotate_in(store: &Store, activate_in: i64) -> anyhow::Result<Rotate
 }
 
 pub async fn rotate(activate_in: i64, db: &DbArgs) -> anyhow::Result<()> {
+    let kek = db.kek()?;
     let store = Store::connect(&db.database_url, &db.pool()).await?;
-    let rotated = rotate_in(&store, activate_in).await;
+    let rotated = rotate_with(&store, activate_in, kek.as_ref()).await;
     store.close().await;
     println!("{}", serde_json::to_string(&rotated?)?);
     Ok(())

@@ -205,6 +205,89 @@ pub fn server_secret_aad(name: &str) -> String {
     format!("server_secrets:{name}")
 }
 
+/// Where a stored key lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    /// `signing_keys.private_key`, named by `kid`.
+    SigningKey,
+    /// `server_secrets.value`, named by `name`.
+    ServerSecret,
+}
+
+/// One stored key, as the store hands it out to be checked or rewritten.
+pub struct StoredKey {
+    pub kind: KeyKind,
+    pub name: String,
+    pub value: Vec<u8>,
+}
+
+/// Never the value.
+impl std::fmt::Debug for StoredKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredKey")
+            .field("kind", &self.kind)
+            .field("name", &self.name)
+            .field("value", &super::secret::REDACTED)
+            .finish()
+    }
+}
+
+impl StoredKey {
+    /// Its associated data.
+    pub fn aad(&self) -> String {
+        match self.kind {
+            KeyKind::SigningKey => signing_key_aad(&self.name),
+            KeyKind::ServerSecret => server_secret_aad(&self.name),
+        }
+    }
+
+    /// How messages name it.
+    pub fn describe(&self) -> String {
+        match self.kind {
+            KeyKind::SigningKey => format!("signing key {}", self.name),
+            KeyKind::ServerSecret => format!("server secret {}", self.name),
+        }
+    }
+
+    /// Whether it holds a key at all (guard rows hold nothing).
+    pub fn is_key(&self) -> bool {
+        !self.value.is_empty()
+    }
+}
+
+/// What a start with `kek` does to one stored key: `None` leaves it as it
+/// is, `Some` replaces it (a plain key encrypted under `kek`). A key that
+/// `kek` cannot open (or any encrypted key when there is no `kek`) refuses
+/// the start; the message names the key, never its value.
+pub fn on_start(kek: Option<&Kek>, key: &StoredKey) -> Result<Option<Vec<u8>>, String> {
+    if !key.is_key() {
+        return Ok(None);
+    }
+    let aad = key.aad();
+    match (Stored::of(&key.value), kek) {
+        (Stored::Plain, None) => Ok(None),
+        (Stored::Plain, Some(kek)) => kek
+            .wrap(&key.value, &aad)
+            .map(Some)
+            .map_err(|e| e.to_string()),
+        (Stored::Wrapped(_), _) => unwrap(kek, &key.value, &aad)
+            .map(|_| None)
+            .map_err(|e| format!("the stored {} cannot be opened: {e}", key.describe())),
+    }
+}
+
+/// `keys rewrap`: the stored key opened with `old` (or as it is, if plain)
+/// and encrypted under `new`.
+pub fn rewrap(old: Option<&Kek>, new: &Kek, key: &StoredKey) -> Result<Option<Vec<u8>>, String> {
+    if !key.is_key() {
+        return Ok(None);
+    }
+    let aad = key.aad();
+    let plain = unwrap(old, &key.value, &aad)
+        .map_err(|e| format!("the stored {} cannot be opened: {e}", key.describe()))?;
+    new.wrap(&plain, &aad).map(Some).map_err(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,6 +339,56 @@ mod tests {
         );
         assert_eq!(unwrap(Some(&kek(1)), b"plain", "x").unwrap(), b"plain");
         assert_eq!(wrap(None, b"plain", "x").unwrap(), b"plain");
+    }
+
+    fn stored(value: Vec<u8>) -> StoredKey {
+        StoredKey {
+            kind: KeyKind::ServerSecret,
+            name: "cursor-hmac-sha256".into(),
+            value,
+        }
+    }
+
+    #[test]
+    fn a_start_encrypts_plain_keys_and_refuses_keys_it_cannot_open() {
+        let (a, b) = (kek(1), kek(2));
+        let plain = stored(vec![9u8; 32]);
+        assert_eq!(on_start(None, &plain), Ok(None), "no KEK: left in plain");
+        let wrapped = on_start(Some(&a), &plain).unwrap().expect("encrypted");
+        let wrapped = stored(wrapped);
+        assert_eq!(
+            unwrap(Some(&a), &wrapped.value, &wrapped.aad()).unwrap(),
+            vec![9u8; 32]
+        );
+        assert_eq!(on_start(Some(&a), &wrapped), Ok(None), "already encrypted");
+        let other = on_start(Some(&b), &wrapped).unwrap_err();
+        assert!(
+            other.contains("server secret cursor-hmac-sha256"),
+            "{other}"
+        );
+        assert!(other.contains(&a.fingerprint_hex()), "{other}");
+        let none = on_start(None, &wrapped).unwrap_err();
+        assert!(none.contains("no key-encryption key"), "{none}");
+        assert_eq!(
+            on_start(Some(&a), &stored(Vec::new())),
+            Ok(None),
+            "a guard row"
+        );
+    }
+
+    #[test]
+    fn rewrap_moves_a_key_from_one_kek_or_none_to_another() {
+        let (a, b) = (kek(1), kek(2));
+        let from_plain = stored(rewrap(None, &a, &stored(vec![5u8; 32])).unwrap().unwrap());
+        let to_b = stored(rewrap(Some(&a), &b, &from_plain).unwrap().unwrap());
+        assert_eq!(
+            unwrap(Some(&b), &to_b.value, &to_b.aad()).unwrap(),
+            vec![5u8; 32]
+        );
+        assert!(
+            rewrap(Some(&a), &b, &to_b).is_err(),
+            "a is no longer the key"
+        );
     }
 
     #[test]

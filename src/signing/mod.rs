@@ -8,4 +8,4 @@ pub mod key_ring;
 pub mod verified;
 
 pub use claims::{ACCESS_TOKEN_TYPE, AccessClaims};
-pub use key_ring::{KeyRing, VerifyError, generate_key};
+pub use key_ring::{KeyRing, VerifyError, generate_key, seal};

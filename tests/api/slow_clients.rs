@@ -10,6 +10,7 @@ use reqwest::StatusCode;
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 /// Bytes a trickling client promises in `Content-Length` (it sends one a
 /// second, so it would take this many seconds to finish).
@@ -175,28 +176,25 @@ async fn one_address_cannot_take_every_connection() {
         },
     )
     .await;
-    let addr = host_port(&app);
-    // Four connections from 127.0.0.1 that send half a request and wait.
-    let held: Vec<(TcpStream, bool)> = tokio::task::spawn_blocking(move || {
-        (0..4)
-            .map(|_| {
-                let mut s = TcpStream::connect(&addr).unwrap();
-                let _ = s.write_all(
-                    b"POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Length: 60\r\n\r\n",
-                );
-                s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
-                let mut buf = [0u8; 64];
-                let closed = match s.read(&mut buf) {
-                    Ok(0) => true,
-                    Ok(_) => false,
-                    Err(e) => !matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut),
-                };
-                (s, closed)
-            })
-            .collect()
-    })
-    .await
-    .unwrap();
+    let addr: std::net::SocketAddr = host_port(&app).parse().unwrap();
+    // Four connections from 127.0.0.3 (nobody else's address here) that send
+    // half a request and wait.
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.3:0".parse().unwrap()).unwrap();
+        let mut s = socket.connect(addr).await.unwrap();
+        let _ = s
+            .write_all(b"POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Length: 60\r\n\r\n")
+            .await;
+        let mut buf = [0u8; 64];
+        let closed = match tokio::time::timeout(Duration::from_secs(3), s.read(&mut buf)).await {
+            Err(_) => false,
+            Ok(Ok(0) | Err(_)) => true,
+            Ok(Ok(_)) => false,
+        };
+        held.push((s, closed));
+    }
     let closed: Vec<bool> = held.iter().map(|(_, c)| *c).collect();
     assert_eq!(
         closed,
