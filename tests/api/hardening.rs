@@ -3,8 +3,8 @@
 //! a failed client authentication, `expires_at` as a timestamp, and
 //! authentication-first only under `/api/core/`.
 
-use crate::helpers::*;
-use crate::process::Server;
+use crate::support::process::Server;
+use crate::support::*;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -48,7 +48,7 @@ async fn every_answer_that_carries_a_secret_is_not_stored() {
             token,
             &id,
             json!([{"op":"replace","path":"/allowedAuthMethods","value":["private_key_jwt"]},
-                   {"op":"add","path":"/publicKeys","value":[crate::validation::rsa_jwk("k")]}]),
+                   {"op":"add","path":"/publicKeys","value":[crate::support::keys::rsa_jwk("k")]}]),
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);

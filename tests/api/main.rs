@@ -2,12 +2,12 @@
 //!
 //! Cargo builds this suite twice: as the test target `api` (SQLite) and as
 //! `postgres` (`tests/postgres` is a symbolic link to this directory), so a
-//! module listed here runs on both backends; see `helpers::backend()`.
+//! module listed here runs on both backends; see `support::db::backend()`.
 
 // Table-driven tests list their cases inline and are long by design.
 #![allow(clippy::too_many_lines)]
 
-mod helpers;
+mod support;
 
 mod auth;
 mod bad_input;
@@ -22,12 +22,10 @@ mod instances;
 mod interop;
 mod introspection;
 mod key_rotation;
-mod keypairs;
 mod limits;
 mod list;
 mod list_filters;
 mod list_props;
-mod list_support;
 mod list_walks;
 mod logs;
 mod metadata;
@@ -36,11 +34,9 @@ mod openapi;
 mod ops_listener;
 mod patch;
 mod private_key_jwt;
-mod process;
 mod rate_limits;
 mod schemathesis;
 mod secrets;
-mod servers;
 mod slow_clients;
 mod storage;
 mod token;

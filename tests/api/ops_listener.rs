@@ -1,8 +1,8 @@
 //! `--ops-listen` (issue 12, point 8): `/metrics` on a separate listener,
 //! 404 on the main one; `/health` stays public.
 
-use crate::helpers::*;
-use crate::process::Server;
+use crate::support::process::Server;
+use crate::support::*;
 use reqwest::StatusCode;
 
 /// The address of the operations listener, from its start-up line.

@@ -3,7 +3,7 @@
 //! sit idle on a keep-alive connection. The server keeps answering others
 //! and cuts the slow ones.
 
-use crate::helpers::*;
+use crate::support::*;
 use registrar::ops::OpsConfig;
 use registrar::ops::limits::ServerLimits;
 use reqwest::StatusCode;
