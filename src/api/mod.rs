@@ -1,6 +1,7 @@
 //! The management API of the reference (`/api/core/oauth-clients…`): routes,
 //! handlers, wire types, errors and authentication.
 
+pub mod actions;
 pub mod auth;
 pub mod clients;
 pub mod cursor;
@@ -31,5 +32,9 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/core/oauth-clients/{id}/client-secrets/{hint}",
             delete(secrets::delete_secret),
+        )
+        .route(
+            "/api/core/oauth-clients/{id}/actions/revoke-tokens",
+            post(actions::revoke_tokens),
         )
 }

@@ -25,13 +25,25 @@ pub struct SecretInfo {
     pub created_by: String,
 }
 
-/// A client and its secret hashes, as client authentication needs them.
+/// A client and its secrets' hashes and ids, as client authentication
+/// needs them.
 #[derive(Clone)]
 pub struct AuthClient {
     pub tenant_id: TenantId,
     pub client_id: ClientId,
     pub config: ClientConfig,
-    pub secret_hashes: Vec<Vec<u8>>,
+    pub secrets: Vec<AuthSecret>,
+    /// The client's token generation now (see `domain::token_liveness`).
+    pub token_generation: i64,
+}
+
+/// One secret as client authentication needs it.
+#[derive(Clone)]
+pub struct AuthSecret {
+    /// Its opaque id (what a token names as its credential).
+    pub id: String,
+    /// Its SHA-256.
+    pub hash: Vec<u8>,
 }
 
 /// Everything but the secret hashes, which it only counts.
@@ -42,9 +54,10 @@ impl std::fmt::Debug for AuthClient {
             .field("client_id", &self.client_id)
             .field("config", &self.config)
             .field(
-                "secret_hashes",
-                &format_args!("<{} redacted>", self.secret_hashes.len()),
+                "secrets",
+                &format_args!("<{} redacted>", self.secrets.len()),
             )
+            .field("token_generation", &self.token_generation)
             .finish()
     }
 }
@@ -101,7 +114,11 @@ mod tests {
             tenant_id: TenantId::from_trusted("t"),
             client_id: ClientId::from_trusted("c"),
             config,
-            secret_hashes: vec![hash.clone()],
+            secrets: vec![AuthSecret {
+                id: "sid".into(),
+                hash: hash.clone(),
+            }],
+            token_generation: 0,
         };
         let shown = format!("{client:?}");
         assert!(shown.contains("<1 redacted>"), "{shown}");

@@ -3,16 +3,14 @@
 //! of it, the limits' 414, 431, 429 and request-timeout 503 included, and the
 //! framework's own 404 and 405 once `finish` has classified them.
 //!
-//! `IntoResponse` only records *what* went wrong (an [`ErrorInfo`] extension)
-//! with the status and headers; `finish::finish_response`, which knows the
+//! `IntoResponse` (`error_response.rs`) only records *what* went wrong (an
+//! [`ErrorInfo`] extension) with the status and headers; `finish::finish_response`, which knows the
 //! request id, writes the reference's body
 //! `{"errors":[{"code","title","detail","status"}],"traceId"}`.
 
 use crate::domain::ValidationError;
 use crate::store::StoreError;
-use axum::body::Body;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
 use std::borrow::Cow;
 
 /// Stable error codes of the management API (documented in docs/errors.md).
@@ -228,38 +226,72 @@ impl ApiError {
                 "The maximum number of client secrets is 5.",
                 Some("id: delete a secret before creating another".into()),
             ),
+            Route { status, method, path } => {
+                let (title, detail) = route_parts(*status, method, path);
+                (*status, Cow::Owned(format!("HTTP-{}", status.as_u16())), title, detail)
+            }
+            BodyTimeout(_)
+            | PayloadTooLarge(_)
+            | UnsupportedMediaType(_)
+            | UriTooLong(_)
+            | HeadersTooLarge { .. }
+            | RateLimited { .. }
+            | TooManyFailures { .. }
+            | Timeout(_)
+            | Unavailable(_) => self.limit_parts(),
+            Internal(_) => row(StatusCode::INTERNAL_SERVER_ERROR, "HTTP-500", "Internal server error.", None),
+        }
+    }
+
+    /// The rows of the limits and of the database being away: `HTTP-<status>`
+    /// codes, each with a detail naming the limit.
+    fn limit_parts(&self) -> Row {
+        use ApiError::*;
+        let row = |status, code: &'static str, title, detail| {
+            (status, Cow::Borrowed(code), title, detail)
+        };
+        match self {
             BodyTimeout(limit) => row(
                 StatusCode::REQUEST_TIMEOUT,
                 "HTTP-408",
                 "Request timeout.",
-                Some(format!("body: not received within {} s", limit.as_secs_f64())),
+                Some(format!(
+                    "body: not received within {} s",
+                    limit.as_secs_f64()
+                )),
             ),
-            PayloadTooLarge(limit) => {
-                row(StatusCode::PAYLOAD_TOO_LARGE, "HTTP-413", "Payload too large.", Some(format!("body: must be at most {limit} bytes")))
-            }
+            PayloadTooLarge(limit) => row(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "HTTP-413",
+                "Payload too large.",
+                Some(format!("body: must be at most {limit} bytes")),
+            ),
             UnsupportedMediaType(expected) => row(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "HTTP-415",
                 "Unsupported media type.",
                 Some(format!("Content-Type: must be {expected}")),
             ),
-            Route { status, method, path } => {
-                let (title, detail) = route_parts(*status, method, path);
-                (*status, Cow::Owned(format!("HTTP-{}", status.as_u16())), title, detail)
-            }
             UriTooLong(max) => row(
                 StatusCode::URI_TOO_LONG,
                 "HTTP-414",
                 "URI too long.",
-                Some(format!("uri: the path and query must be at most {max} bytes")),
+                Some(format!(
+                    "uri: the path and query must be at most {max} bytes"
+                )),
             ),
             HeadersTooLarge { fields, bytes } => row(
                 StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
                 "HTTP-431",
                 "Request header fields too large.",
-                Some(format!("headers: at most {fields} fields and {bytes} bytes are accepted")),
+                Some(format!(
+                    "headers: at most {fields} fields and {bytes} bytes are accepted"
+                )),
             ),
-            RateLimited { retry_after_secs, per_minute } => row(
+            RateLimited {
+                retry_after_secs,
+                per_minute,
+            } => row(
                 StatusCode::TOO_MANY_REQUESTS,
                 "HTTP-429",
                 "API rate limit reached.",
@@ -267,7 +299,10 @@ impl ApiError {
                     "Authorization: this caller may make {per_minute} such requests per minute; retry after {retry_after_secs} s"
                 )),
             ),
-            TooManyFailures { retry_after_secs, per_minute } => row(
+            TooManyFailures {
+                retry_after_secs,
+                per_minute,
+            } => row(
                 StatusCode::TOO_MANY_REQUESTS,
                 "HTTP-429",
                 "API rate limit reached.",
@@ -289,7 +324,12 @@ impl ApiError {
                 "Service unavailable.",
                 Some("the database is unreachable; try again later".into()),
             ),
-            Internal(_) => row(StatusCode::INTERNAL_SERVER_ERROR, "HTTP-500", "Internal server error.", None),
+            _ => row(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "HTTP-500",
+                "Internal server error.",
+                None,
+            ),
         }
     }
 
@@ -305,61 +345,5 @@ impl ApiError {
                 detail,
             },
         )
-    }
-
-    /// The headers that go with the error: the RFC 6750 challenges of 401
-    /// and 403, and `Retry-After` on 429 and 503.
-    fn headers(&self, res: &mut Response) {
-        let value = match self {
-            ApiError::Unauthorized { presented: false } => Some((
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer realm=\"registrar\""),
-            )),
-            ApiError::Unauthorized { presented: true } => HeaderValue::from_str(&format!(
-                "Bearer realm=\"registrar\", error=\"invalid_token\", error_description=\"{BEARER_REFUSED}\""
-            ))
-            .ok()
-            .map(|v| (header::WWW_AUTHENTICATE, v)),
-            ApiError::Forbidden(scope) => HeaderValue::from_str(&format!(
-                "Bearer realm=\"registrar\", error=\"insufficient_scope\", scope=\"{scope}\""
-            ))
-            .ok()
-            .map(|v| (header::WWW_AUTHENTICATE, v)),
-            ApiError::RateLimited {
-                retry_after_secs, ..
-            }
-            | ApiError::TooManyFailures {
-                retry_after_secs, ..
-            } => Some((header::RETRY_AFTER, HeaderValue::from(*retry_after_secs))),
-            ApiError::Unavailable(_) | ApiError::Timeout(_) => {
-                Some((header::RETRY_AFTER, HeaderValue::from_static("1")))
-            }
-            // The rest of the body may still be on its way: this connection
-            // cannot carry another request.
-            ApiError::BodyTimeout(_) => Some((header::CONNECTION, HeaderValue::from_static("close"))),
-            _ => None,
-        };
-        if let Some((name, value)) = value {
-            res.headers_mut().insert(name, value);
-        }
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        match &self {
-            ApiError::Internal(e) => tracing::error!(error = %format!("{e:#}"), "internal error"),
-            ApiError::Unavailable(e) => tracing::warn!(error = %e, "store unavailable"),
-            ApiError::Timeout(secs) => {
-                tracing::warn!(timeout_s = secs, "request not completed in time")
-            }
-            _ => {}
-        }
-        let (status, info) = self.info();
-        let mut res = Response::new(Body::empty());
-        *res.status_mut() = status;
-        res.extensions_mut().insert(info);
-        self.headers(&mut res);
-        res
     }
 }

@@ -6,6 +6,7 @@
 pub mod body;
 pub mod caller;
 pub mod error;
+mod error_response;
 pub mod finish;
 pub mod oauth_error;
 pub mod paths;

@@ -8,7 +8,8 @@ use super::private_key_jwt::{self, ASSERTION_TYPE};
 use crate::domain::client::{AppType, AuthMethod};
 use crate::domain::client_record::AuthClient;
 use crate::domain::ids::ClientId;
-use crate::domain::secret::{REDACTED, matches_any};
+use crate::domain::secret::{REDACTED, matching};
+use crate::domain::token_liveness::Credential;
 use crate::http::OAuthError;
 use crate::state::AppState;
 use axum::http::{HeaderMap, header};
@@ -129,9 +130,8 @@ pub fn credentials(headers: &HeaderMap, p: &Params) -> Result<Credentials, OAuth
 #[derive(Debug)]
 pub struct Authenticated {
     pub client: AuthClient,
-    /// The `kid` of the registered key that verified a `private_key_jwt`
-    /// assertion; `None` for a secret.
-    pub key_id: Option<String>,
+    /// The secret or key it used: its tokens die with it.
+    pub credential: Credential,
 }
 
 /// Verifies the credentials; every failure is the same `invalid_client`.
@@ -159,7 +159,7 @@ async fn verify(
             private_key_jwt::take_jti(state, &client, &verified).await?;
             return Ok(Authenticated {
                 client,
-                key_id: Some(verified.kid),
+                credential: Credential::Key(verified.thumbprint),
             });
         }
     };
@@ -168,14 +168,14 @@ async fn verify(
     let client = state.store.find_auth_client(&id).await?.ok_or_else(fail)?;
     let allowed = client.config.app_type == AppType::Web
         && client.config.allows_auth_method(AuthMethod::ClientSecret);
-    if !allowed || !matches_any(secret, &client.secret_hashes) {
+    let hashes = client.secrets.iter().map(|s| s.hash.as_slice());
+    let Some(matched) = matching(secret, hashes).filter(|_| allowed) else {
         return Err(fail());
-    }
+    };
+    let matched = client.secrets.get(matched).ok_or_else(fail)?;
+    let credential = Credential::Secret(matched.id.clone());
     check_client_rate(state, path, &client)?;
-    Ok(Authenticated {
-        client,
-        key_id: None,
-    })
+    Ok(Authenticated { client, credential })
 }
 
 /// Counts a request of an authenticated client against its limit at the

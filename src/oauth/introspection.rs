@@ -47,7 +47,7 @@ pub async fn active_claims(
     match access_token::check(state, token).await {
         Ok(live) => Ok(Some(live.claims)),
         Err(Refused::Store(e)) => Err(e.into()),
-        Err(Refused::Invalid(_) | Refused::NotLive) => Ok(None),
+        Err(Refused::Invalid(_) | Refused::NotLive(_)) => Ok(None),
     }
 }
 

@@ -12,7 +12,7 @@
 use crate::domain::client::{AppType, AuthMethod, PublicKey};
 use crate::domain::client_record::AuthClient;
 use crate::domain::ids::ClientId;
-use crate::domain::public_keys::b64url_decode;
+use crate::domain::public_keys::{b64url_decode, thumbprint};
 use crate::domain::time::Timestamp;
 use crate::http::OAuthError;
 use crate::state::AppState;
@@ -160,8 +160,8 @@ pub const MAX_CANDIDATES_WITHOUT_KID: usize = 2;
 pub struct Verified {
     jti: String,
     keep_until: Timestamp,
-    /// The registered key that verified it.
-    pub kid: String,
+    /// The RFC 7638 thumbprint of the registered key that verified it.
+    pub thumbprint: String,
 }
 
 /// Verifies a client's assertion: its signature by one of the client's
@@ -216,7 +216,7 @@ pub async fn verify(
         // Remembered as long as the assertion could pass the checks above.
         keep_until: Timestamp::from_unix_seconds(claims.exp + LEEWAY_SECS),
         jti: claims.jti,
-        kid: key.kid.clone(),
+        thumbprint: thumbprint(key),
     };
     Ok((client, verified))
 }

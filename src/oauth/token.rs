@@ -1,7 +1,7 @@
 //! `POST /oauth/token`: the `client_credentials` grant, issuing RFC 9068 JWT
 //! access tokens.
 
-use super::client_auth::authenticate_request;
+use super::client_auth::{Authenticated, authenticate_request};
 use super::params::Params;
 use crate::domain::client::GrantType;
 use crate::domain::ids::random_alnum;
@@ -98,9 +98,8 @@ async fn issue(
         .ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;
     // Also counts the request against the client's own rate limit, so
     // nobody else can spend its allowance.
-    let client = authenticate_request(state, headers, &p, TOKEN_PATH, remote.0)
-        .await?
-        .client;
+    let Authenticated { client, credential } =
+        authenticate_request(state, headers, &p, TOKEN_PATH, remote.0).await?;
     if grant != GrantType::ClientCredentials.as_str() {
         return Err(OAuthError::unsupported_grant_type(
             "only client_credentials is supported",
@@ -125,6 +124,11 @@ async fn issue(
         client_id: client.client_id.to_string(),
         scope: scopes.join(" "),
         tenant_id: client.tenant_id.to_string(),
+        // What the token is issued on, so it dies with it
+        // (`domain::token_liveness`).
+        gty: Some(GrantType::ClientCredentials.as_str().to_owned()),
+        cred: Some(credential.claim()),
+        r#gen: Some(client.token_generation),
     };
     let access_token = state
         .keys

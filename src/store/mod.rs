@@ -17,6 +17,7 @@ mod group_commit;
 mod list_plan;
 mod list_sql;
 mod listing;
+mod liveness;
 mod postgres;
 mod secrets;
 mod server_secrets;

@@ -124,6 +124,7 @@ macro_rules! impl_shared {
         $crate::store::listing::impl_listing!($Store);
         $crate::store::listing::impl_list_explain!($Store);
         $crate::store::tokens::impl_tokens!($Store);
+        $crate::store::liveness::impl_liveness!($Store);
         $crate::store::server_secrets::impl_server_secrets!($Store);
 
         impl $Store {

@@ -40,4 +40,5 @@ mod secrets;
 mod slow_clients;
 mod storage;
 mod token;
+mod token_liveness;
 mod validation;
