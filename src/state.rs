@@ -8,7 +8,7 @@
 use crate::domain::key_wrap::{self, Kek, server_secret_aad};
 use crate::domain::time::Timestamp;
 use crate::ops::{Ops, OpsConfig, OpsState};
-use crate::signing::KeyRing;
+use crate::signing::{KeyRing, at_rest};
 use crate::store::Store;
 use aws_lc_rs::hmac;
 use axum::extract::FromRef;
@@ -74,6 +74,7 @@ impl AppState {
     /// [`AppState::with_ops`] sets others (`serve` does, from its options).
     pub async fn new(store: Store, settings: Settings) -> anyhow::Result<AppState> {
         let kek = settings.key_encryption_key.clone();
+        at_rest::prepare(&store, kek.as_deref()).await?;
         let keys =
             KeyRing::load_or_create_with(store.clone(), settings.token_ttl, kek.clone()).await?;
         let cursor_secret = cursor_secret(&store, kek.as_deref()).await?;

@@ -5,7 +5,7 @@ use crate::config::{DbArgs, NEW_KEK_ENV, read_kek};
 use crate::domain::key_wrap::Kek;
 use crate::domain::signing_keys::{KeyStatus, StoredSigningKey, key_statuses};
 use crate::domain::time::Timestamp;
-use crate::signing::{generate_key, seal};
+use crate::signing::{at_rest, generate_key, seal};
 use crate::store::Store;
 use serde::Serialize;
 
@@ -92,7 +92,10 @@ pub async fn rotate_with(
 pub async fn rotate(activate_in: i64, db: &DbArgs) -> anyhow::Result<()> {
     let kek = db.kek()?;
     let store = Store::connect(&db.database_url, &db.pool()).await?;
-    let rotated = rotate_with(&store, activate_in, kek.as_ref()).await;
+    let rotated = match at_rest::prepare(&store, kek.as_ref()).await {
+        Ok(()) => rotate_with(&store, activate_in, kek.as_ref()).await,
+        Err(e) => Err(e),
+    };
     store.close().await;
     println!("{}", serde_json::to_string(&rotated?)?);
     Ok(())
@@ -113,13 +116,31 @@ pub fn generate_kek() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What `keys rewrap` prints.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rewrapped {
+    /// Keys rewritten (signing keys and server secrets).
+    pub keys: usize,
+    /// The fingerprint of the key-encryption key they are now stored under.
+    pub fingerprint: String,
+}
+
 /// `keys rewrap`: every stored private key re-encrypted under a new KEK.
 pub async fn rewrap(new_file: Option<&std::path::Path>, db: &DbArgs) -> anyhow::Result<()> {
-    let _current = db.kek()?;
-    let Some(_new) = read_kek(new_file, NEW_KEK_ENV)? else {
+    let current = db.kek()?;
+    let Some(new) = read_kek(new_file, NEW_KEK_ENV)? else {
         anyhow::bail!(
             "give the new key-encryption key with --new-key-encryption-key-file or {NEW_KEK_ENV}"
         );
     };
-    anyhow::bail!("keys rewrap: not built yet")
+    let store = Store::connect(&db.database_url, &db.pool()).await?;
+    let done = at_rest::rewrap(&store, current.as_ref(), &new).await;
+    store.close().await;
+    let out = Rewrapped {
+        keys: done?,
+        fingerprint: new.fingerprint_hex(),
+    };
+    println!("{}", serde_json::to_string(&out)?);
+    Ok(())
 }

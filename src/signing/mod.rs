@@ -3,6 +3,7 @@
 //! process already verified. Below the application state, which holds the
 //! ring; above the store, which keeps the keys.
 
+pub mod at_rest;
 pub mod claims;
 pub mod key_ring;
 pub mod verified;

@@ -5,6 +5,7 @@
 
 use super::{Result, Store, dispatch};
 use crate::domain::ids::{ClientId, TenantId};
+use crate::domain::key_wrap::StoredKey;
 use crate::domain::signing_keys::StoredSigningKey;
 use crate::domain::time::Timestamp;
 use crate::domain::token_liveness::LiveFacts;
@@ -79,6 +80,17 @@ impl Store {
     /// does not exist in `tenant`).
     pub async fn revoke_client_tokens(&self, tenant: &TenantId, client: &ClientId) -> Result<()> {
         dispatch!(self.revoke_client_tokens(tenant, client))
+    }
+
+    /// Hands every stored private key (signing keys, server secrets) to
+    /// `change` and stores what it returns (`None`: unchanged), all in one
+    /// transaction that holds them; an `Err` leaves every key as it was.
+    /// Returns how many changed.
+    pub async fn rewrite_stored_keys<F>(&self, change: F) -> Result<usize>
+    where
+        F: FnMut(&StoredKey) -> Result<Option<Vec<u8>>, String> + Send,
+    {
+        dispatch!(self.rewrite_stored_keys(change))
     }
 
     /// Returns the named server secret, creating it from `fresh` if no

@@ -22,6 +22,10 @@ pub enum StoreError {
     Db(DbError),
     #[error("corrupt stored data: {0}")]
     Corrupt(String),
+    /// The stored private keys were left as they are: the message says why
+    /// (a key that the given key-encryption key cannot open, say).
+    #[error("{0}")]
+    KeysRefused(String),
 }
 
 /// A database driver's error (sqlx's, or rusqlite's for in-thread reads).

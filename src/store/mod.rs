@@ -24,9 +24,11 @@ mod server_secrets;
 mod shared;
 mod sqlite;
 mod sqlite_checkpoint;
+mod sqlite_file;
 mod sqlite_in_thread;
 mod sqlite_list;
 mod sqlite_reads;
+mod stored_keys;
 mod tokens;
 
 pub use error::{DbError, StoreError};

@@ -22,6 +22,7 @@ mod instances;
 mod interop;
 mod introspection;
 mod key_rotation;
+mod keys_at_rest;
 mod limits;
 mod list;
 mod list_filters;
