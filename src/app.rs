@@ -6,7 +6,7 @@ use crate::api;
 use crate::oauth;
 use crate::ops::pipeline::{Pipeline, PipelineLayer, RecordRouteLayer};
 use crate::ops::server::Listener;
-use crate::ops::{self, rate_limit};
+use crate::ops::{self, pruning, rate_limit};
 use crate::state::AppState;
 use axum::Router;
 use axum::http::StatusCode;
@@ -79,6 +79,7 @@ pub async fn serve_with_ops(
     // Picks up rotated signing keys without a restart (signing::key_ring).
     let refresher = tokio::spawn(state.keys.clone().refresh_periodically());
     let pruner = rate_limit::spawn_pruner(&state.ops);
+    let expired = pruning::spawn_expired_pruner(state.store.clone(), state.ops.prune_expired_every);
     let ops = state.ops.clone();
     // Both listeners stop on the same signal.
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -102,6 +103,7 @@ pub async fn serve_with_ops(
     if let Some(task) = ops_served {
         let _ = task.await;
     }
+    expired.abort();
     pruner.abort();
     refresher.abort();
     served

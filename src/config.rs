@@ -256,6 +256,7 @@ impl ServeArgs {
                 keep_alive_timeout: Duration::from_secs(self.keep_alive_timeout),
                 ..Default::default()
             },
+            ..Default::default()
         }
     }
 }

@@ -43,6 +43,7 @@ pub async fn create_client(
                 now,
                 first_secret,
             },
+            state.settings.max_clients_per_tenant,
         )
         .await?;
     let record = ClientRecord::created(client_id.clone(), config, now, first_secret);

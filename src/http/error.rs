@@ -28,6 +28,7 @@ pub mod codes {
     pub const SECRET_NOT_FOUND: &str = "OAUTH-CLIENTS-11";
     pub const INVALID_TOKEN: &str = "OAUTH-CLIENTS-12";
     pub const INSUFFICIENT_SCOPE: &str = "OAUTH-CLIENTS-13";
+    pub const CLIENT_QUOTA: &str = "OAUTH-CLIENTS-14";
 }
 
 /// The one description of every refused bearer token, whatever the reason:
@@ -89,6 +90,9 @@ pub enum ApiError {
     /// 409: the client already has 5 secrets.
     #[error("secret limit reached")]
     SecretLimit,
+    /// 409: the tenant already has `--max-clients-per-tenant` clients.
+    #[error("client quota reached")]
+    ClientQuota(u64),
     /// 408: the body did not arrive within the body-read timeout; the
     /// connection is closed after the answer.
     #[error("request body timed out")]
@@ -149,6 +153,7 @@ impl From<StoreError> for ApiError {
             StoreError::SecretNotFound => ApiError::SecretNotFound,
             StoreError::SecretsNotSupported => ApiError::SecretsNotSupported,
             StoreError::SecretLimit => ApiError::SecretLimit,
+            StoreError::ClientQuota(max) => ApiError::ClientQuota(max),
             StoreError::Invalid(v) => ApiError::InvalidField(v),
             StoreError::Unavailable(e) => ApiError::Unavailable(e.to_string()),
             other => ApiError::Internal(anyhow::Error::new(other)),
@@ -225,6 +230,12 @@ impl ApiError {
                 SECRET_LIMIT,
                 "The maximum number of client secrets is 5.",
                 Some("id: delete a secret before creating another".into()),
+            ),
+            ClientQuota(max) => row(
+                StatusCode::CONFLICT,
+                CLIENT_QUOTA,
+                "The maximum number of clients in this tenant is reached.",
+                Some(format!("tenant: at most {max} clients; delete one before creating another")),
             ),
             Route { status, method, path } => {
                 let (title, detail) = route_parts(*status, method, path);

@@ -17,6 +17,7 @@ pub mod metrics;
 mod metrics_text;
 pub mod openapi;
 pub mod pipeline;
+pub mod pruning;
 pub mod rate_limit;
 pub mod server;
 
@@ -30,7 +31,7 @@ use rate_limit::RateLimits;
 use std::sync::Arc;
 
 /// Operational settings of a server.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct OpsConfig {
     /// Tier 1 (management GET) requests per minute per caller; 0 disables.
     pub rate_limit_tier1: u32,
@@ -41,6 +42,21 @@ pub struct OpsConfig {
     /// per remote address; 0 disables.
     pub auth_failures_per_minute: u32,
     pub limits: ServerLimits,
+    /// How often expired `jti`s and revocations are pruned.
+    pub prune_expired_every: std::time::Duration,
+}
+
+impl Default for OpsConfig {
+    /// No rate limits, the default server limits and pruning period.
+    fn default() -> Self {
+        OpsConfig {
+            rate_limit_tier1: 0,
+            rate_limit_tier2: 0,
+            auth_failures_per_minute: 0,
+            limits: ServerLimits::default(),
+            prune_expired_every: pruning::PRUNE_EXPIRED_EVERY,
+        }
+    }
 }
 
 /// The per-process operational state.
@@ -49,6 +65,7 @@ pub struct Ops {
     pub rate_limits: RateLimits,
     pub metrics: Metrics,
     pub limits: ServerLimits,
+    pub prune_expired_every: std::time::Duration,
 }
 
 impl Ops {
@@ -61,6 +78,7 @@ impl Ops {
             ),
             metrics: Metrics::default(),
             limits: config.limits.clone(),
+            prune_expired_every: config.prune_expired_every,
         }
     }
 }

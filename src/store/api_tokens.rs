@@ -82,6 +82,13 @@ impl Store {
         dispatch!(self.revoke_client_tokens(tenant, client))
     }
 
+    /// Deletes the assertion `jti`s and token revocations that expired
+    /// before `now`, tenant by tenant, at most `batch` rows per transaction;
+    /// returns how many.
+    pub async fn prune_expired(&self, now: Timestamp, batch: u32) -> Result<u64> {
+        dispatch!(self.prune_expired(now, batch))
+    }
+
     /// Hands every stored private key (signing keys, server secrets) to
     /// `change` and stores what it returns (`None`: unchanged), all in one
     /// transaction that holds them; an `Err` leaves every key as it was.

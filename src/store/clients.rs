@@ -12,6 +12,13 @@ use sqlx::{ColumnIndex, Decode, Row, Type};
 pub(super) const INSERT_TENANT: &str =
     "INSERT INTO tenants (tenant_id, name, created_at) VALUES ($1, $2, $3)";
 
+/// Takes the tenant's row for a new client, unless it already has `$2`
+/// clients: then it changes no row. The count itself is kept by a trigger
+/// on `clients` (migration 0003); this statement only locks the row and
+/// decides, so concurrent creates (on any instance) are serialised on it.
+pub(super) const TAKE_CLIENT_SLOT: &str = "UPDATE tenants SET client_count = client_count \
+     WHERE tenant_id = $1 AND client_count < $2";
+
 /// The cross-tenant index of client ids, for client authentication.
 pub(super) const INSERT_DIRECTORY_ENTRY: &str =
     "INSERT INTO client_directory (client_id, tenant_id) VALUES ($1, $2)";
@@ -199,7 +206,7 @@ macro_rules! impl_client_writes {
             use $crate::domain::time::Timestamp;
             use $crate::store::clients::{
                 DELETE_CLIENT, DELETE_CLIENT_SECRETS, INSERT_CLIENT, INSERT_DIRECTORY_ENTRY,
-                INSERT_TENANT, MARK_DIRECTORY_ENTRY_DELETED, UPDATE_CLIENT,
+                INSERT_TENANT, MARK_DIRECTORY_ENTRY_DELETED, TAKE_CLIENT_SLOT, UPDATE_CLIENT,
             };
             use $crate::store::shared::{decode_client, encode_config};
             use $crate::store::{Result, StoreError};
@@ -272,8 +279,17 @@ macro_rules! impl_client_writes {
                     &self,
                     tenant: &TenantId,
                     client: NewClient<'_>,
+                    max_clients: u64,
                 ) -> Result<()> {
                     let mut tx = self.begin_write().await?;
+                    let slot = sqlx::query(TAKE_CLIENT_SLOT)
+                        .bind(tenant.as_str())
+                        .bind(i64::try_from(max_clients).unwrap_or(i64::MAX))
+                        .execute(&mut *tx)
+                        .await?;
+                    if slot.rows_affected() == 0 {
+                        return Err(StoreError::ClientQuota(max_clients));
+                    }
                     insert_client_tx(&mut tx, tenant, &client).await?;
                     tx.commit().await?;
                     Ok(())

@@ -13,6 +13,9 @@ pub enum StoreError {
     SecretsNotSupported,
     #[error("the client already has the maximum number of secrets")]
     SecretLimit,
+    /// The tenant already has this many clients.
+    #[error("the tenant already has {0} clients")]
+    ClientQuota(u64),
     #[error(transparent)]
     Invalid(#[from] ValidationError),
     /// The database could not be reached (pool timeout, I/O): a 503.

@@ -18,6 +18,7 @@ mod list_plan;
 mod list_sql;
 mod listing;
 mod liveness;
+mod maintenance;
 mod postgres;
 mod secrets;
 mod server_secrets;

@@ -127,6 +127,7 @@ macro_rules! impl_shared {
         $crate::store::tokens::impl_tokens!($Store);
         $crate::store::liveness::impl_liveness!($Store);
         $crate::store::stored_keys::impl_stored_keys!($Store);
+        $crate::store::maintenance::impl_maintenance!($Store);
         $crate::store::server_secrets::impl_server_secrets!($Store);
 
         impl $Store {

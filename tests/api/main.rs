@@ -11,11 +11,13 @@ mod support;
 
 mod auth;
 mod bad_input;
+mod caps;
 mod cli;
 mod clients;
 mod crash;
 mod database;
 mod errors;
+mod expiry_pruning;
 mod filter_oracle;
 mod hardening;
 mod instances;
