@@ -8,6 +8,7 @@ pub mod client_record;
 #[cfg(test)]
 mod fuzz;
 pub mod ids;
+pub mod key_wrap;
 pub mod list_query;
 pub mod password;
 pub mod patch;
@@ -17,6 +18,7 @@ pub mod scopes;
 pub mod secret;
 pub mod signing_keys;
 pub mod time;
+pub mod token_liveness;
 pub mod uris;
 pub mod user;
 pub mod user_lookup;

@@ -1,14 +1,21 @@
 //! The one check of an access token presented to this server: its signature
 //! and claims (`signing::KeyRing`, with the memo of tokens already verified),
-//! then, in the store, whether it is still live: its client exists in its
-//! tenant and the token was not revoked, and, for a user's token, that the
-//! user still exists and is active. Never cached: a revocation, a deletion
-//! or a user's disabling takes effect at once, on every instance.
+//! then whether it is still live: what the store says now (one read) against
+//! what the token was issued on, decided by `domain::token_liveness` (its
+//! client exists in its tenant, it was not revoked, nor were all the
+//! client's tokens, and its credential, scopes and grant are still allowed).
+//! Never cached: a change takes effect at once, on every instance.
+//!
+//! A user's token (`sub` is not its client) is also refused once its user is
+//! disabled or deleted: a second point read (`Store::is_user_active`), kept
+//! apart so client tokens do not pay for it; it can join the facts read in
+//! one go later.
 //!
 //! The management API (`api::auth`), introspection and revocation all call
 //! [`check`]; they differ only in how they answer a refusal.
 
 use crate::domain::ids::{ClientId, TenantId, UserId};
+use crate::domain::token_liveness::{self, TokenFacts};
 use crate::signing::{AccessClaims, VerifyError};
 use crate::state::AppState;
 use crate::store::StoreError;
@@ -40,9 +47,10 @@ pub enum Refused {
     /// for the log.
     #[error("{0}")]
     Invalid(String),
-    /// Verified, but revoked or its client is gone.
-    #[error("the token was revoked or its client no longer exists")]
-    NotLive,
+    /// Verified, but no longer live: revoked, its client gone, or what it
+    /// was issued on changed (`domain::token_liveness`).
+    #[error(transparent)]
+    NotLive(#[from] token_liveness::Refusal),
     /// Verified, but its user is disabled or gone.
     #[error("the token's user is disabled or no longer exists")]
     UserNotLive,
@@ -83,14 +91,18 @@ pub async fn check(state: &AppState, token: &str) -> Result<LiveToken, Refused> 
         })?;
     let tenant = TenantId::from_trusted(claims.tenant_id.clone());
     let client = ClientId::from_trusted(claims.client_id.clone());
-    let live = state
+    let now = state
         .store
-        .is_token_active(&tenant, &client, &claims.jti)
+        .token_facts(&tenant, &client, &claims.jti)
         .await
         .map_err(Refused::Store)?;
-    if !live {
-        return Err(Refused::NotLive);
-    }
+    let facts = TokenFacts {
+        scopes: &claims.scope,
+        grant: claims.gty.as_deref(),
+        credential: claims.cred.as_deref(),
+        generation: claims.r#gen,
+    };
+    token_liveness::check(&facts, &now)?;
     if claims.is_user_token() {
         check_user(state, &tenant, &claims.sub).await?;
     }

@@ -4,8 +4,9 @@
 //! `sub` is the user's id and `act` names the client (RFC 8693); no refresh
 //! token is issued.
 
+use super::client_auth::Authenticated;
 use super::params::Params;
-use super::token::{Subject, grant_scopes, issue_access_token};
+use super::token::{IssuedOn, Subject, grant_scopes, issue_access_token};
 use crate::domain::client::{AppType, ConsentMethod, GrantType};
 use crate::domain::client_record::AuthClient;
 use crate::domain::ids::ClientId;
@@ -52,9 +53,10 @@ pub async fn public_client_refusal(state: &AppState, p: &Params) -> Option<OAuth
 /// Answers the grant for an authenticated `client`.
 pub async fn grant(
     state: &AppState,
-    client: &AuthClient,
+    authenticated: &Authenticated,
     p: &Params,
 ) -> Result<Response, OAuthError> {
+    let client = &authenticated.client;
     check_client(client)?;
     let lookup = p
         .get("user_lookup")
@@ -79,5 +81,10 @@ pub async fn grant(
             sub: client.client_id.to_string(),
         }),
     };
-    issue_access_token(state, client, subject, &granted)
+    let issued_on = IssuedOn {
+        grant: GrantType::UserImpersonation,
+        client,
+        credential: &authenticated.credential,
+    };
+    issue_access_token(state, &issued_on, subject, &granted)
 }
