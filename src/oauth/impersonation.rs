@@ -11,6 +11,7 @@ use crate::domain::client::{AppType, ConsentMethod, GrantType};
 use crate::domain::client_record::AuthClient;
 use crate::domain::ids::ClientId;
 use crate::domain::scopes;
+use crate::domain::user::{Role, UserStatus};
 use crate::domain::user_lookup::{Target, UserLookup};
 use crate::http::OAuthError;
 use crate::signing::Actor;
@@ -71,9 +72,9 @@ pub async fn grant(
         .store
         .find_sign_in_user(&client.tenant_id, key.as_key())
         .await?
-        .filter(|u| u.status == crate::domain::user::UserStatus::Active)
+        .filter(|u| u.status == UserStatus::Active)
         .ok_or_else(no_user)?;
-    let is_admin = user.roles.contains(&crate::domain::user::Role::TenantAdmin);
+    let is_admin = user.roles.contains(&Role::TenantAdmin);
     let granted = scopes::for_user(requested, is_admin);
     let subject = Subject {
         sub: user.id.to_string(),
