@@ -12,8 +12,11 @@
 //! its grant type is no longer allowed. Tokens obtained with another secret
 //! of the same client are unaffected, so secrets rotate without downtime.
 //!
-//! Adding a condition (a user's status, say) is one more field in the facts
-//! and one more check in [`check`].
+//! A user's token (contract §7) is also refused once its user is disabled or
+//! deleted: the user's status is one more fact, read by the same statement.
+//!
+//! Adding a condition is one more field in the facts and one more check in
+//! [`check`].
 
 use super::client::{AppType, AuthMethod, ClientConfig, GrantType};
 use super::public_keys::thumbprint;
@@ -65,6 +68,8 @@ pub struct TokenFacts<'a> {
     pub credential: Option<&'a str>,
     /// The client's token generation when it was issued (`gen`).
     pub generation: Option<i64>,
+    /// Whether the token is a user's (its `sub` is a user, not its client).
+    pub for_user: bool,
 }
 
 /// What the store says of a client now, as far as its tokens are concerned.
@@ -84,6 +89,9 @@ pub struct LiveFacts {
     pub client: Option<ClientFacts>,
     /// Whether this very token was revoked (RFC 7009).
     pub revoked: bool,
+    /// Whether the token's user exists in its tenant and is active (false
+    /// for a client's own token, which has no user).
+    pub user_active: bool,
 }
 
 /// Why a verified token is no longer live: for the log, never for the
@@ -94,6 +102,8 @@ pub enum Refusal {
     Revoked,
     #[error("the token's client no longer exists")]
     ClientGone,
+    #[error("the token's user is disabled or no longer exists")]
+    UserGone,
     #[error("the client's tokens were revoked after this one was issued")]
     TokensRevoked,
     #[error("the token does not say how it was obtained (issued before credential binding)")]
@@ -114,6 +124,9 @@ pub fn check(token: &TokenFacts<'_>, now: &LiveFacts) -> Result<(), Refusal> {
         return Err(Refusal::Revoked);
     }
     let client = now.client.as_ref().ok_or(Refusal::ClientGone)?;
+    if token.for_user && !now.user_active {
+        return Err(Refusal::UserGone);
+    }
     let (Some(generation), Some(grant), Some(credential)) =
         (token.generation, token.grant, token.credential)
     else {
@@ -196,6 +209,7 @@ mod tests {
                 token_generation: 3,
             }),
             revoked: false,
+            user_active: false,
         }
     }
 
@@ -205,6 +219,7 @@ mod tests {
             grant: Some("client_credentials"),
             credential: Some(credential),
             generation: Some(3),
+            for_user: false,
         }
     }
 
@@ -231,6 +246,26 @@ mod tests {
     }
 
     #[test]
+    fn a_users_token_lives_only_while_its_user_is_active() {
+        let user_token = TokenFacts {
+            for_user: true,
+            ..token("s.s1")
+        };
+        let active = LiveFacts {
+            user_active: true,
+            ..live(config(json!({})))
+        };
+        assert_eq!(check(&user_token, &active), Ok(()));
+        let gone = live(config(json!({})));
+        assert_eq!(check(&user_token, &gone), Err(Refusal::UserGone));
+        assert_eq!(
+            check(&token("s.s1"), &gone),
+            Ok(()),
+            "a client's token has no user"
+        );
+    }
+
+    #[test]
     fn each_change_it_was_issued_on_refuses_it() {
         let base = config(json!({}));
         let key = base.public_keys.as_ref().unwrap()[0].clone();
@@ -250,6 +285,7 @@ mod tests {
                 LiveFacts {
                     client: None,
                     revoked: false,
+                    user_active: false,
                 },
                 token("s.s1"),
                 Refusal::ClientGone,

@@ -3,13 +3,9 @@
 //! then whether it is still live: what the store says now (one read) against
 //! what the token was issued on, decided by `domain::token_liveness` (its
 //! client exists in its tenant, it was not revoked, nor were all the
-//! client's tokens, and its credential, scopes and grant are still allowed).
+//! client's tokens, and its credential, scopes and grant are still allowed;
+//! for a user's token, its user exists and is active: contract §7).
 //! Never cached: a change takes effect at once, on every instance.
-//!
-//! A user's token (`sub` is not its client) is also refused once its user is
-//! disabled or deleted: a second point read (`Store::is_user_active`), kept
-//! apart so client tokens do not pay for it; it can join the facts read in
-//! one go later.
 //!
 //! The management API (`api::auth`), introspection and revocation all call
 //! [`check`]; they differ only in how they answer a refusal.
@@ -51,31 +47,9 @@ pub enum Refused {
     /// was issued on changed (`domain::token_liveness`).
     #[error(transparent)]
     NotLive(#[from] token_liveness::Refusal),
-    /// Verified, but its user is disabled or gone.
-    #[error("the token's user is disabled or no longer exists")]
-    UserNotLive,
     /// The store could not answer; the token may be fine.
     #[error(transparent)]
     Store(StoreError),
-}
-
-/// The user conditions of a user token (contract §7): its user exists in its
-/// tenant and is active. A separate read from the client's, so only user
-/// tokens pay for it.
-async fn check_user(state: &AppState, tenant: &TenantId, sub: &str) -> Result<(), Refused> {
-    let Some(user) = UserId::parse(sub) else {
-        return Err(Refused::UserNotLive);
-    };
-    let active = state
-        .store
-        .is_user_active(tenant, &user)
-        .await
-        .map_err(Refused::Store)?;
-    if active {
-        Ok(())
-    } else {
-        Err(Refused::UserNotLive)
-    }
 }
 
 /// Verifies `token` and checks in the store that it is still live.
@@ -91,9 +65,14 @@ pub async fn check(state: &AppState, token: &str) -> Result<LiveToken, Refused> 
         })?;
     let tenant = TenantId::from_trusted(claims.tenant_id.clone());
     let client = ClientId::from_trusted(claims.client_id.clone());
+    // A user's token names its user by id; a `sub` of any other shape is
+    // no user of this server, and an empty id matches none.
+    let user = claims
+        .is_user_token()
+        .then(|| UserId::parse(&claims.sub).unwrap_or_else(|| UserId::from_trusted("")));
     let now = state
         .store
-        .token_facts(&tenant, &client, &claims.jti)
+        .token_facts(&tenant, &client, &claims.jti, user.as_ref())
         .await
         .map_err(Refused::Store)?;
     let facts = TokenFacts {
@@ -101,11 +80,9 @@ pub async fn check(state: &AppState, token: &str) -> Result<LiveToken, Refused> 
         grant: claims.gty.as_deref(),
         credential: claims.cred.as_deref(),
         generation: claims.r#gen,
+        for_user: user.is_some(),
     };
     token_liveness::check(&facts, &now)?;
-    if claims.is_user_token() {
-        check_user(state, &tenant, &claims.sub).await?;
-    }
     Ok(LiveToken {
         tenant,
         client,

@@ -48,7 +48,7 @@ pub async fn active_claims(
     match access_token::check(state, token).await {
         Ok(live) => Ok(Some(live.claims)),
         Err(Refused::Store(e)) => Err(e.into()),
-        Err(Refused::Invalid(_) | Refused::NotLive(_) | Refused::UserNotLive) => Ok(None),
+        Err(Refused::Invalid(_) | Refused::NotLive(_)) => Ok(None),
     }
 }
 

@@ -4,7 +4,7 @@
 //! `tokens.rs` and `server_secrets.rs`).
 
 use super::{Result, Store, dispatch};
-use crate::domain::ids::{ClientId, TenantId};
+use crate::domain::ids::{ClientId, TenantId, UserId};
 use crate::domain::key_wrap::StoredKey;
 use crate::domain::signing_keys::StoredSigningKey;
 use crate::domain::time::Timestamp;
@@ -65,15 +65,16 @@ impl Store {
 
     /// What the store says now of an access token (already verified): its
     /// client, if it still exists in its tenant, with what its tokens depend
-    /// on, and whether the token was revoked. One query;
-    /// `domain::token_liveness` decides.
+    /// on, whether the token was revoked, and for a user's token whether its
+    /// user exists and is active. One query; `domain::token_liveness` decides.
     pub async fn token_facts(
         &self,
         tenant: &TenantId,
         client: &ClientId,
         jti: &str,
+        user: Option<&UserId>,
     ) -> Result<LiveFacts> {
-        dispatch!(self.token_facts(tenant, client, jti) or in_thread token_facts_in_thread)
+        dispatch!(self.token_facts(tenant, client, jti, user) or in_thread token_facts_in_thread)
     }
 
     /// Refuses every token issued to the client so far (`NotFound` when it

@@ -8,11 +8,14 @@ use crate::domain::token_liveness::{ClientFacts, LiveFacts};
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
 /// The token's client (its configuration and token generation, one row per
-/// secret with the secret's id, or one row with a NULL id) and whether the
-/// token (`$3`) was revoked; no row when the client is gone.
+/// secret with the secret's id, or one row with a NULL id), whether the
+/// token (`$3`) was revoked, and whether its user (`$4`; empty for a
+/// client's own token) exists and is active; no row when the client is gone.
 pub(super) const TOKEN_FACTS: &str = "SELECT c.config, c.token_generation, s.secret_id, \
             EXISTS (SELECT 1 FROM revoked_tokens r \
-                    WHERE r.tenant_id = $1 AND r.client_id = $2 AND r.jti = $3) AS revoked \
+                    WHERE r.tenant_id = $1 AND r.client_id = $2 AND r.jti = $3) AS revoked, \
+            EXISTS (SELECT 1 FROM users u \
+                    WHERE u.tenant_id = $1 AND u.user_id = $4 AND u.status = 'active') AS user_active \
      FROM clients c LEFT JOIN client_secrets s ON s.tenant_id = c.tenant_id AND s.client_id = c.client_id \
      WHERE c.tenant_id = $1 AND c.client_id = $2";
 
@@ -35,6 +38,7 @@ where
         return Ok(LiveFacts {
             client: None,
             revoked: false,
+            user_active: false,
         });
     };
     let mut secret_ids = Vec::with_capacity(rows.len());
@@ -48,6 +52,7 @@ where
             token_generation: first.try_get("token_generation")?,
         }),
         revoked: first.try_get("revoked")?,
+        user_active: first.try_get("user_active")?,
     })
 }
 
@@ -55,7 +60,7 @@ where
 macro_rules! impl_liveness {
     ($Store:ident) => {
         mod liveness {
-            use $crate::domain::ids::{ClientId, TenantId};
+            use $crate::domain::ids::{ClientId, TenantId, UserId};
             use $crate::domain::token_liveness::LiveFacts;
             use $crate::store::liveness::{REVOKE_CLIENT_TOKENS, TOKEN_FACTS, decode_token_facts};
             use $crate::store::{Result, StoreError};
@@ -66,11 +71,13 @@ macro_rules! impl_liveness {
                     tenant: &TenantId,
                     client: &ClientId,
                     jti: &str,
+                    user: Option<&UserId>,
                 ) -> Result<LiveFacts> {
                     let rows = sqlx::query(TOKEN_FACTS)
                         .bind(tenant.as_str())
                         .bind(client.as_str())
                         .bind(jti)
+                        .bind(user.map_or("", UserId::as_str))
                         .fetch_all(&self.read)
                         .await?;
                     decode_token_facts(&rows)

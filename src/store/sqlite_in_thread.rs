@@ -51,27 +51,16 @@ impl SqliteStore {
             .await
     }
 
-    pub(crate) async fn is_user_active_in_thread(
-        &self,
-        tenant: &TenantId,
-        user: &UserId,
-    ) -> Result<bool> {
-        self.in_thread_or_pool(
-            |r| r.is_user_active(tenant, user),
-            || self.is_user_active(tenant, user),
-        )
-        .await
-    }
-
     pub(crate) async fn token_facts_in_thread(
         &self,
         tenant: &TenantId,
         client: &ClientId,
         jti: &str,
+        user: Option<&UserId>,
     ) -> Result<LiveFacts> {
         self.in_thread_or_pool(
-            |r| r.token_facts(tenant, client, jti),
-            || self.token_facts(tenant, client, jti),
+            |r| r.token_facts(tenant, client, jti, user),
+            || self.token_facts(tenant, client, jti, user),
         )
         .await
     }

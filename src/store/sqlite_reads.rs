@@ -21,13 +21,12 @@
 use super::clients::{FIND_AUTH_CLIENT, FIND_CLIENT};
 use super::liveness::TOKEN_FACTS;
 use super::shared::PING;
-use super::users::USER_ACTIVE;
 use super::{StoreError, decode_config};
 use crate::domain::client_record::{AuthClient, AuthSecret, ClientRecord, SecretInfo};
 use crate::domain::ids::{ClientId, TenantId, UserId};
 use crate::domain::time::Timestamp;
 use crate::domain::token_liveness::{ClientFacts, LiveFacts};
-use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension as _, params};
+use rusqlite::{Connection, ErrorCode, OpenFlags, params};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -46,6 +45,10 @@ pub(crate) struct InThreadReads {
 }
 
 type ReadResult<T> = Result<Result<T, StoreError>, Busy>;
+
+/// A client's row of [`TOKEN_FACTS`]: its configuration, token generation,
+/// (revoked, user active), and the ids of its secrets.
+type FactsRow = (String, i64, (bool, bool), Vec<String>);
 
 impl InThreadReads {
     /// Opens one connection now, so a bad path fails at start, not later.
@@ -98,15 +101,6 @@ impl InThreadReads {
 
     pub(crate) fn ping(&self) -> ReadResult<()> {
         self.read(|c| c.query_row(PING, [], |_| Ok(())))
-    }
-
-    pub(crate) fn is_user_active(&self, tenant: &TenantId, user: &UserId) -> ReadResult<bool> {
-        self.read(|c| {
-            c.prepare_cached(USER_ACTIVE)?
-                .query_row(params![tenant.as_str(), user.as_str()], |_| Ok(()))
-                .optional()
-                .map(|row| row.is_some())
-        })
     }
 
     pub(crate) fn find_client(
@@ -201,18 +195,20 @@ impl InThreadReads {
         tenant: &TenantId,
         client: &ClientId,
         jti: &str,
+        user: Option<&UserId>,
     ) -> ReadResult<LiveFacts> {
+        let user = user.map_or("", UserId::as_str);
         let rows = self.read(|c| {
             let mut stmt = c.prepare_cached(TOKEN_FACTS)?;
-            let mut rows = stmt.query(params![tenant.as_str(), client.as_str(), jti])?;
-            let mut found: Option<(String, i64, bool, Vec<String>)> = None;
+            let mut rows = stmt.query(params![tenant.as_str(), client.as_str(), jti, user])?;
+            let mut found: Option<FactsRow> = None;
             while let Some(row) = rows.next()? {
                 let entry = match &mut found {
                     Some(e) => e,
                     None => found.insert((
                         row.get("config")?,
                         row.get("token_generation")?,
-                        row.get("revoked")?,
+                        (row.get("revoked")?, row.get("user_active")?),
                         Vec::new(),
                     )),
                 };
@@ -223,10 +219,11 @@ impl InThreadReads {
             Ok(found)
         })?;
         Ok(rows.and_then(|found| {
-            let Some((config, token_generation, revoked, secret_ids)) = found else {
+            let Some((config, token_generation, (revoked, user_active), secret_ids)) = found else {
                 return Ok(LiveFacts {
                     client: None,
                     revoked: false,
+                    user_active: false,
                 });
             };
             Ok(LiveFacts {
@@ -236,6 +233,7 @@ impl InThreadReads {
                     token_generation,
                 }),
                 revoked,
+                user_active,
             })
         }))
     }
