@@ -4,7 +4,7 @@
 pub mod api;
 pub mod app;
 pub mod cli;
-pub mod config;
+pub mod client;
 pub mod domain;
 pub mod filter;
 pub mod http;

@@ -1,10 +1,23 @@
-//! Subcommands: one function each.
+//! The command line: its clap types (`args.rs`) and one function per
+//! subcommand.
 
+pub mod args;
+mod audits;
+mod clients;
+mod completions;
+mod crud;
+mod input;
 pub mod keys;
+mod login;
+mod output;
+mod patch;
+pub mod remote;
 mod serve;
+mod signin;
 pub mod tenant;
+mod users;
 
-use crate::config::{Cli, Command, KeysCommand, LogFormat, TenantCommand};
+use crate::cli::args::{Cli, Command, KeysCommand, LogFormat, TenantCommand};
 use std::process::ExitCode;
 
 /// Target of the ready line `serve` logs once it listens.
@@ -36,6 +49,10 @@ fn init_logging(format: LogFormat) {
 }
 
 pub fn run(cli: Cli) -> ExitCode {
+    let command = match cli.command {
+        Command::Remote(remote) => return remote::run(remote),
+        other => other,
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -46,7 +63,7 @@ pub fn run(cli: Cli) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = match cli.command {
+    let result = match command {
         Command::Serve(args) => {
             init_logging(args.log_format);
             crate::ops::log_output::set_json(args.log_format == LogFormat::Json);
@@ -70,6 +87,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 KeysCommand::GenerateKek => keys::generate_kek(),
             }
         }
+        Command::Remote(_) => Ok(()),
     };
     crate::ops::log_output::flush();
     match result {

@@ -13,6 +13,7 @@ mod auth;
 mod bad_input;
 mod caps;
 mod cli;
+mod cli_client;
 mod clients;
 mod crash;
 mod database;
