@@ -15,9 +15,10 @@ pub mod remote;
 mod serve;
 mod signin;
 pub mod tenant;
+pub mod user;
 mod users;
 
-use crate::cli::args::{Cli, Command, KeysCommand, LogFormat, TenantCommand};
+use crate::cli::args::{Cli, Command, KeysCommand, LogFormat, TenantCommand, UserCommand};
 use std::process::ExitCode;
 
 /// Target of the ready line `serve` logs once it listens.
@@ -73,6 +74,22 @@ pub fn run(cli: Cli) -> ExitCode {
             init_logging(LogFormat::Text);
             runtime.block_on(tenant::create(&name, &db))
         }
+        Command::User(UserCommand::Create {
+            tenant,
+            email,
+            name,
+            admin,
+            db,
+        }) => {
+            init_logging(LogFormat::Text);
+            let new = user::NewUserArgs {
+                tenant: &tenant,
+                email: &email,
+                name: &name,
+                admin,
+            };
+            runtime.block_on(user::create(new, &db))
+        }
         Command::Keys(cmd) => {
             init_logging(LogFormat::Text);
             match cmd {
@@ -80,6 +97,11 @@ pub fn run(cli: Cli) -> ExitCode {
                     runtime.block_on(keys::rotate(activate_in, &db))
                 }
                 KeysCommand::List { db } => runtime.block_on(keys::list(&db)),
+                KeysCommand::Rewrap {
+                    new_key_encryption_key_file,
+                    db,
+                } => runtime.block_on(keys::rewrap(new_key_encryption_key_file.as_deref(), &db)),
+                KeysCommand::GenerateKek => keys::generate_kek(),
             }
         }
         Command::Remote(_) => Ok(()),

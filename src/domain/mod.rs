@@ -10,7 +10,9 @@ pub mod client_record;
 #[cfg(test)]
 mod fuzz;
 pub mod ids;
+pub mod key_wrap;
 pub mod list_query;
+pub mod password;
 pub mod patch;
 pub mod patch_plan;
 pub mod public_keys;
@@ -18,7 +20,11 @@ pub mod scopes;
 pub mod secret;
 pub mod signing_keys;
 pub mod time;
+pub mod token_liveness;
 pub mod uris;
+pub mod user;
+pub mod user_lookup;
+pub mod user_rules;
 pub mod validate;
 
 /// A rule that an input value broke, with the field it belongs to.

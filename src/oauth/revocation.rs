@@ -12,7 +12,7 @@ use super::introspection::active_claims;
 use super::params::Params;
 use crate::domain::time::Timestamp;
 use crate::http::paths::REVOCATION_PATH;
-use crate::http::{OAuthError, no_store};
+use crate::http::{OAuthError, Remote, no_store};
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::State;
@@ -23,8 +23,13 @@ use axum::response::{IntoResponse, Response};
 /// covers the leeway with which access tokens are verified.
 const KEEP_AFTER_EXP_SECS: i64 = 60;
 
-pub async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    match run(&state, &headers, body).await {
+pub async fn revoke(
+    State(state): State<AppState>,
+    remote: Remote,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    match run(&state, remote, &headers, body).await {
         Ok(()) => {
             let mut res = StatusCode::OK.into_response();
             no_store(&mut res);
@@ -34,9 +39,16 @@ pub async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Bod
     }
 }
 
-async fn run(state: &AppState, headers: &HeaderMap, body: Body) -> Result<(), OAuthError> {
+async fn run(
+    state: &AppState,
+    remote: Remote,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(), OAuthError> {
     let p = Params::read(headers, body).await?;
-    let caller = authenticate_request(state, headers, &p, REVOCATION_PATH).await?;
+    let caller = authenticate_request(state, headers, &p, REVOCATION_PATH, remote.0)
+        .await?
+        .client;
     let token = p
         .get("token")
         .ok_or_else(|| OAuthError::invalid_request("token is required"))?;

@@ -2,12 +2,12 @@
 //! from the database URL's scheme; only this module contains SQL.
 //!
 //! Both backends run the same statements: each resource's file (`clients.rs`,
-//! `secrets.rs`, `listing.rs`, `tokens.rs`, `server_secrets.rs`) holds its
+//! `secrets.rs`, `listing.rs`, `tokens.rs`, `server_secrets.rs`, `users.rs`) holds its
 //! SQL as named constants and a small macro that runs them on one backend,
 //! instantiated for both by `shared.rs`. `sqlite.rs` and `postgres.rs` hold
 //! what differs: connecting, pragmas, migrations and how a write transaction
-//! begins. `Store`'s methods are in `api_clients.rs`, `api_lists.rs` and
-//! `api_tokens.rs`.
+//! begins. `Store`'s methods are in `api_clients.rs`, `api_lists.rs`,
+//! `api_tokens.rs` and `api_users.rs`.
 //!
 //! Lists are one engine for every resource: a resource describes its table
 //! in [`ListTable`] and the columns of its filter attributes in
@@ -16,6 +16,7 @@
 mod api_clients;
 mod api_lists;
 mod api_tokens;
+mod api_users;
 mod client_list;
 mod clients;
 mod error;
@@ -25,16 +26,21 @@ mod list_plan;
 mod list_sql;
 mod list_table;
 mod listing;
+mod liveness;
+mod maintenance;
 mod postgres;
 mod secrets;
 mod server_secrets;
 mod shared;
 mod sqlite;
 mod sqlite_checkpoint;
+mod sqlite_file;
 mod sqlite_in_thread;
 mod sqlite_list;
 mod sqlite_reads;
+mod stored_keys;
 mod tokens;
+mod users;
 
 pub use error::{DbError, StoreError};
 pub use list_table::{AttrColumn, Column, DbRow, ListTable, SqlitePlanning, Trigrams};
@@ -81,6 +87,8 @@ pub struct PoolSettings {
     /// PostgreSQL's `statement_timeout` for every connection; `None` leaves
     /// the server's setting. A statement cut by it answers 503.
     pub statement_timeout: Option<Duration>,
+    /// SQLite: accept a database file its group or other users may read.
+    pub allow_shared_db_file: bool,
 }
 
 impl Default for PoolSettings {
@@ -89,6 +97,7 @@ impl Default for PoolSettings {
             max_connections: 16,
             acquire_timeout: Duration::from_secs(5),
             statement_timeout: Some(Duration::from_secs(30)),
+            allow_shared_db_file: false,
         }
     }
 }
