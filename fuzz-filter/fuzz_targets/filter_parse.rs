@@ -21,7 +21,8 @@
 #[path = "../../src/filter/mod.rs"]
 mod filter;
 
-use filter::{Attribute, ClientAttr, ClientFields, MAX_LEN, Record, Value, ValueKind};
+use filter::{Attribute, ClientAttr, ClientFields, MAX_LEN, Record, UserAttr, UserFields, Value};
+use filter::ValueKind;
 use filter::{matches, parse};
 
 /// A client for the evaluator; its values do not matter, only that
@@ -32,6 +33,15 @@ const CLIENT: ClientFields<'static> = ClientFields {
     app_type: "web",
     created_at_us: 1_700_000_000_000_000,
     updated_at_us: 1_700_000_000_000_001,
+};
+
+/// A user for the evaluator.
+const USER: UserFields<'static> = UserFields {
+    email: "Fuzz@Example.com",
+    name: "Fuzz User É",
+    subject: "fuzz-1",
+    status: "active",
+    created_at_us: 1_700_000_000_000_000,
 };
 
 /// A schema shaped like the audit log's: a dotted attribute, a timestamp,
@@ -88,6 +98,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         return;
     };
     check::<ClientAttr>(input, &CLIENT);
+    check::<UserAttr>(input, &USER);
     check::<EventAttr>(input, &Event);
 });
 

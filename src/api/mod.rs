@@ -39,7 +39,10 @@ pub fn router() -> Router<AppState> {
             "/api/core/oauth-clients/{id}/actions/revoke-tokens",
             post(actions::revoke_tokens),
         )
-        .route("/api/core/users", post(users::create_user))
+        .route(
+            "/api/core/users",
+            get(users::list_users).post(users::create_user),
+        )
         .route(
             "/api/core/users/{id}",
             get(users::get_user)

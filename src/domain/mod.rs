@@ -23,6 +23,7 @@ pub mod time;
 pub mod token_liveness;
 pub mod uris;
 pub mod user;
+pub mod user_list;
 pub mod user_lookup;
 pub mod user_rules;
 pub mod validate;

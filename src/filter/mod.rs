@@ -3,10 +3,10 @@
 //! The `filter` query parameter of a list endpoint is parsed here into our
 //! own [`Filter`] AST over the attributes of that resource: each listable
 //! resource has an enum of its attributes implementing [`Attribute`] (the
-//! clients' is [`ClientAttr`], in `clients.rs`).  The parser reports every
-//! fault as a [`FilterError`] carrying the byte offset of the offending
-//! token, so the HTTP layer can answer 400 with a precise position.  The in-memory
-//! evaluator [`matches()`] defines the semantics; the SQL translation in
+//! clients' is [`ClientAttr`], in `clients.rs`; the users' [`UserAttr`], in
+//! `users.rs`).  The parser reports every fault as a [`FilterError`]
+//! carrying the byte offset of the offending token, so the HTTP layer can
+//! answer 400 with a precise position.  The in-memory evaluator [`matches()`] defines the semantics; the SQL translation in
 //! `crate::store::filter_sql` is tested against it.
 //!
 //! This module deliberately knows nothing about HTTP or SQL.
@@ -17,6 +17,7 @@ mod clients;
 mod eval;
 mod lexer;
 mod parser;
+mod users;
 
 #[cfg(test)]
 mod proptests;
@@ -32,6 +33,7 @@ pub use attribute::{Attribute, Record, Value, ValueKind};
 pub use clients::{ClientAttr, ClientFields};
 pub use eval::matches;
 pub use parser::parse;
+pub use users::{UserAttr, UserFields};
 
 /// Longest accepted filter, counted in characters (not bytes).
 ///

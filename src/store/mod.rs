@@ -11,7 +11,8 @@
 //!
 //! Lists are one engine for every resource: a resource describes its table
 //! in [`ListTable`] and the columns of its filter attributes in
-//! [`AttrColumn`] (`list_table.rs`; the clients' in `client_list.rs`).
+//! [`AttrColumn`] (`list_table.rs`; the clients' in `client_list.rs`, the
+//! users' in `user_list.rs`).
 
 mod api_clients;
 mod api_lists;
@@ -40,6 +41,7 @@ mod sqlite_list;
 mod sqlite_reads;
 mod stored_keys;
 mod tokens;
+mod user_list;
 mod users;
 
 pub use error::{DbError, StoreError};

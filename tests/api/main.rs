@@ -48,4 +48,5 @@ mod token;
 mod token_liveness;
 mod user_cli;
 mod users;
+mod users_list;
 mod validation;
