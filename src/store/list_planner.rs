@@ -1,7 +1,8 @@
 //! SQLite's list planning, run through a [`ListExec`] (the sqlx pool, or a
 //! connection on the calling thread): the counts that choose a filtered
-//! page's index (`list_plan.rs` explains the choice and builds the SQL), and
-//! the bounded probes along a walk. A backend that does not plan
+//! page's index (`list_plan.rs` explains the choice and builds the SQL;
+//! a small tenant is walked whole without counting), and the bounded probes
+//! along a walk. A backend that does not plan
 //! ([`ListExec::plans`]), and a resource without planning hints, get the
 //! default plan: plain SQL for the database's own planner.
 
@@ -23,8 +24,17 @@ pub async fn plan_list<R: ListTable, E: ListExec>(exec: &E, q: &ListQuery<'_, R>
         return Ok(Plan::default());
     };
     let (sql, args) = list_sql::tenant_count_sql(q);
-    let size = exec.scalar(sql, args).await?;
-    let budget = list_plan::walk_budget(q.limit, size.unwrap_or(0));
+    let size = exec.scalar(sql, args).await?.unwrap_or(0);
+    let budget = list_plan::walk_budget(q.limit, size);
+    if let Some(rows) = small_tenant(q.limit, size) {
+        // Walking the whole tenant costs less than counting candidates
+        // (the trigram index's work grows with every tenant's names), and a
+        // probe that may read all of it always concludes.
+        return Ok(Plan {
+            access: Access::Walk,
+            budget: budget.max(rows),
+        });
+    }
     // Counting stops one past the budget: that is enough to rule out.
     let cap = budget + 1;
     let mut best: Option<(u64, Access)> = None;
@@ -73,6 +83,18 @@ pub async fn probe<R: ListTable, E: ListExec>(
         return Ok(Probe::Ended);
     }
     Ok(Probe::Spent)
+}
+
+/// Tenants of at most this many pages of rows are walked whole: no
+/// candidate is counted for them.
+const SMALL_TENANT_PAGES: u64 = 16;
+
+/// `Some(size)` when a tenant of `size` rows is small enough to walk whole
+/// for pages of `limit`: reading it costs less than counting candidates,
+/// above all in the trigram index, shared by every tenant.
+pub fn small_tenant(limit: u32, size: i64) -> Option<u64> {
+    let size = u64::try_from(size).unwrap_or(0);
+    (size <= SMALL_TENANT_PAGES * (u64::from(limit) + 1)).then_some(size)
 }
 
 async fn count<E: ListExec>(exec: &E, sql: String, args: Vec<SqlArg>) -> Result<u64> {

@@ -100,9 +100,12 @@ impl PgStore {
         self.write.begin().await
     }
 
-    /// `EXPLAIN` of one statement, one line per plan node.
+    /// `EXPLAIN (ANALYZE, BUFFERS)` of one statement (a read: running it
+    /// changes nothing), one line per plan node; for diagnostics only.
     async fn explain(&self, sql: String, args: Vec<SqlArg>) -> Result<Vec<String>, sqlx::Error> {
-        let query = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN {sql}")));
+        let query = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "EXPLAIN (ANALYZE, BUFFERS) {sql}"
+        )));
         let rows = bind_all(query, args).fetch_all(&self.read).await?;
         rows.iter().map(|row| row.try_get(0)).collect()
     }

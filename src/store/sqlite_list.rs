@@ -154,4 +154,51 @@ mod tests {
             assert_eq!(count, 2004, "the trigger counts bulk-loaded clients");
         });
     }
+
+    /// A tenant of at most 16 pages is walked whole, uncounted; one row
+    /// more and the counts choose.
+    #[test]
+    fn small_tenants_are_walked_whole() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let store = SqliteStore::connect("sqlite::memory:", &PoolSettings::default())
+                .await
+                .unwrap();
+            sqlx::query("INSERT INTO tenants (tenant_id, name, created_at) VALUES ('s', 's', 0)")
+                .execute(&store.write)
+                .await
+                .unwrap();
+            load(&store, "s", "rare", 336).await;
+            let small = TenantId::from_trusted("s");
+            let filter = crate::filter::parse("clientName co \"more\"").unwrap();
+            let q = ListQuery {
+                tenant: &small,
+                filter: Some(&filter),
+                sort: Sort {
+                    field: SortField::CreatedAt,
+                    descending: true,
+                },
+                limit: 20,
+                position: None,
+                count_total: false,
+            };
+            let plan = crate::store::list_planner::plan_list(&store.list_exec(), &q)
+                .await
+                .unwrap();
+            assert_eq!(plan.access, Access::Walk);
+            assert_eq!(plan.budget, 336, "a probe reads the whole tenant");
+            load(&store, "s", "more", 1).await;
+            let plan = crate::store::list_planner::plan_list(&store.list_exec(), &q)
+                .await
+                .unwrap();
+            assert_eq!(
+                plan.access,
+                Access::Trigrams("\"mor\" AND \"ore\"".to_owned()),
+                "one row more: the counts choose"
+            );
+        });
+    }
 }

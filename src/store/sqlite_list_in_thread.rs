@@ -149,21 +149,88 @@ mod tests {
     use crate::domain::client_list::ClientSort;
     use crate::domain::client_record::ClientRecord;
     use crate::domain::ids::TenantId;
-    use crate::domain::list_query::{Position, Sort};
+    use crate::domain::list_query::{Position, Sort, SortKey};
+    use crate::filter::{ClientFields, matches, parse};
     use crate::store::PoolSettings;
     use crate::store::sqlite::SqliteStore;
 
-    /// The ids, edges and count of a page.
-    fn shape(page: &ListPage<ClientRecord>) -> (Vec<String>, bool, bool, Option<i64>) {
-        let ids = page.items.iter().map(|c| c.client_id.to_string()).collect();
-        (ids, page.has_before, page.has_after, page.total)
+    /// A client as loaded: id, name, creation instant.
+    type Loaded = (String, String, i64);
+
+    /// `n` clients straight into the table (the triggers index their
+    /// names): every 97th is named `Rare …`.
+    async fn load(store: &SqliteStore, n: usize) -> Vec<Loaded> {
+        let mut tx = store.write.begin().await.unwrap();
+        sqlx::query("INSERT INTO tenants (tenant_id, name, created_at) VALUES ('t', 't', 0)")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        let mut loaded = Vec::new();
+        for i in 0..n {
+            let name = if i % 97 == 0 {
+                format!("Rare {i}")
+            } else {
+                format!("common {i}")
+            };
+            let created = i64::try_from(i % 50).unwrap();
+            let config = serde_json::json!({"appType": "spa", "clientName": name,
+                "connectionConfig": {"consentMethod": "required"}});
+            sqlx::query(
+                "INSERT INTO clients (tenant_id, client_id, app_type, client_name, name_key, \
+                 created_at, updated_at, config) VALUES ('t', $1, 'spa', $2, $3, $4, $4, $5)",
+            )
+            .bind(format!("c{i:04}"))
+            .bind(&name)
+            .bind(name.to_lowercase())
+            .bind(created)
+            .bind(config.to_string())
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+            loaded.push((format!("c{i:04}"), name, created));
+        }
+        tx.commit().await.unwrap();
+        loaded
     }
 
-    /// In-thread pages equal the pool's, for planned (trigram, index, walk)
-    /// and unplanned filters, first and later pages, with and without a
-    /// count; and a connection holding the write lock does not stop them.
+    /// What the evaluator selects: the page of 7 after `from` (creation
+    /// instant, id) in ascending creation order, and the count of all.
+    fn expected(
+        loaded: &[Loaded],
+        filter: Option<&str>,
+        from: Option<(i64, &str)>,
+    ) -> (Vec<String>, i64) {
+        let filter = filter.map(|f| parse(f).unwrap());
+        let mut hits: Vec<&Loaded> = loaded
+            .iter()
+            .filter(|(id, name, created)| {
+                let fields = ClientFields {
+                    client_id: id,
+                    client_name: name,
+                    app_type: "spa",
+                    created_at_us: *created,
+                    updated_at_us: *created,
+                };
+                filter.as_ref().is_none_or(|f| matches(f, &fields))
+            })
+            .collect();
+        hits.sort_by(|a, b| (a.2, &a.0).cmp(&(b.2, &b.0)));
+        let total = i64::try_from(hits.len()).unwrap();
+        let page = hits
+            .iter()
+            .filter(|(id, _, created)| from.is_none_or(|(k, f)| (*created, id.as_str()) > (k, f)))
+            .take(7)
+            .map(|(id, _, _)| id.clone())
+            .collect();
+        (page, total)
+    }
+
+    /// In-thread pages hold what the evaluator selects, and equal the
+    /// pool's, on a tenant big enough to be planned (trigram, index and walk
+    /// plans), first and later pages, before and after a rename and a
+    /// delete; a connection holding the write lock does not stop them.
     #[test]
-    fn in_thread_pages_equal_the_pools() {
+    fn in_thread_pages_hold_what_the_evaluator_selects() {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("list.db").display());
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -172,63 +239,53 @@ mod tests {
             .unwrap();
         runtime.block_on(async {
             let store = SqliteStore::connect(&url, &PoolSettings::default()).await.unwrap();
-            let mut tx = store.write.begin().await.unwrap();
-            sqlx::query("INSERT INTO tenants (tenant_id, name, created_at) VALUES ('t', 't', 0)")
-                .execute(&mut *tx)
-                .await
-                .unwrap();
-            for i in 0..400 {
-                let name = if i % 97 == 0 { format!("Rare {i}") } else { format!("common {i}") };
-                sqlx::query(
-                    "INSERT INTO clients (tenant_id, client_id, app_type, client_name, name_key, created_at, updated_at, config) \
-                     VALUES ('t', $1, 'spa', $2, $3, $4, $4, $5)",
-                )
-                .bind(format!("c{i:04}"))
-                .bind(&name)
-                .bind(name.to_lowercase())
-                .bind(i64::from(i % 50))
-                .bind(
-                    serde_json::json!({"appType": "spa", "clientName": name,
-                        "connectionConfig": {"consentMethod": "required"}})
-                    .to_string(),
-                )
-                .execute(&mut *tx)
-                .await
-                .unwrap();
-            }
-            tx.commit().await.unwrap();
+            let mut loaded = load(&store, 400).await;
             let reads = store.reads.clone().expect("a file database reads in-thread");
             let tenant = TenantId::from_trusted("t");
-            let later = Position {
-                forward: true,
-                inclusive: false,
-                key: crate::domain::list_query::SortKey::Int(20),
-                id: "c0100".into(),
-            };
             let filters = [
                 None,
                 Some("clientName co \"rare\""),
+                Some("clientName ew \"are 97\""),
                 Some("clientName sw \"common 1\""),
                 Some("clientId gt \"c0390\""),
                 Some("clientName co \"mmo\""),
             ];
-            for input in filters {
-                let filter = input.map(|f| crate::filter::parse(f).unwrap());
-                for position in [None, Some(later.clone())] {
-                    let q = ListQuery::<ClientRecord> {
-                        tenant: &tenant,
-                        filter: filter.as_ref(),
-                        sort: Sort { field: ClientSort::CreatedAt, descending: false },
-                        limit: 7,
-                        position,
-                        count_total: true,
-                    };
-                    let pooled = store.list(&q).await.unwrap();
-                    let in_thread = reads.list(&q).expect("not busy").unwrap();
-                    assert_eq!(shape(&in_thread), shape(&pooled), "{input:?}");
+            for round in 0..2 {
+                for input in filters {
+                    let filter = input.map(|f| parse(f).unwrap());
+                    for from in [None, Some((20, "c0100"))] {
+                        let q = ListQuery::<ClientRecord> {
+                            tenant: &tenant,
+                            filter: filter.as_ref(),
+                            sort: Sort { field: ClientSort::CreatedAt, descending: false },
+                            limit: 7,
+                            position: from.map(|(k, id)| Position {
+                                forward: true,
+                                inclusive: false,
+                                key: SortKey::Int(k),
+                                id: id.into(),
+                            }),
+                            count_total: true,
+                        };
+                        let in_thread = reads.list(&q).expect("not busy").unwrap();
+                        let ids: Vec<String> =
+                            in_thread.items.iter().map(|c| c.client_id.to_string()).collect();
+                        let (want, total) = expected(&loaded, input, from);
+                        assert_eq!((ids.clone(), in_thread.total), (want, Some(total)), "{input:?} {from:?} round {round}");
+                        let pooled = store.list(&q).await.unwrap();
+                        let pooled_ids: Vec<String> = pooled.items.iter().map(|c| c.client_id.to_string()).collect();
+                        assert_eq!(pooled_ids, ids);
+                        assert_eq!((pooled.has_before, pooled.has_after), (in_thread.has_before, in_thread.has_after));
+                    }
                 }
+                // A rename and a delete: the trigram index follows them.
+                sqlx::query("UPDATE clients SET client_name = 'common 97', name_key = 'common 97' WHERE client_id = 'c0097'")
+                    .execute(&store.write).await.unwrap();
+                sqlx::query("DELETE FROM clients WHERE client_id = 'c0194'").execute(&store.write).await.unwrap();
+                loaded[97].1 = "common 97".into();
+                loaded.remove(194);
             }
-            // A writer holding the lock: WAL readers go on.
+            // A writer holding the lock: WAL readers go on, on the snapshot.
             let blocker = rusqlite::Connection::open(dir.path().join("list.db")).unwrap();
             blocker.execute_batch("BEGIN IMMEDIATE; DELETE FROM clients WHERE client_id = 'c0001';").unwrap();
             let q = ListQuery::<ClientRecord> {
@@ -240,8 +297,9 @@ mod tests {
                 count_total: true,
             };
             let page = reads.list(&q).expect("not busy").unwrap();
-            assert_eq!(shape(&page).0, ["c0000", "c0001"], "the committed snapshot");
-            assert_eq!(page.total, Some(400));
+            let ids: Vec<String> = page.items.iter().map(|c| c.client_id.to_string()).collect();
+            assert_eq!(ids, ["c0000", "c0001"], "the committed snapshot");
+            assert_eq!(page.total, Some(399));
             blocker.execute_batch("ROLLBACK").unwrap();
         });
     }
