@@ -28,7 +28,8 @@ pub trait ListExec {
         each: EachRow<'_>,
     ) -> impl Future<Output = Result<()>>;
 
-    /// The integer in the first column of the first row, if there is a row.
+    /// The integer (a 64-bit one on PostgreSQL: `COUNT(*)`, `BIGINT`) in
+    /// the first column of the first row, if there is a row.
     fn scalar(&self, sql: String, args: Vec<SqlArg>) -> impl Future<Output = Result<Option<i64>>>;
 }
 

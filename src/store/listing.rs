@@ -104,7 +104,14 @@ async fn exists<R: ListTable, E: ListExec>(
         }
     }
     let (sql, args) = list_sql::exists_sql(q, plan, walk);
-    Ok(exec.scalar(sql, args).await?.is_some())
+    // Whether a row comes back; its `1` is not read (an INT4 on PostgreSQL).
+    let mut found = false;
+    exec.rows(sql, args, &mut |_| {
+        found = true;
+        Ok(())
+    })
+    .await?;
+    Ok(found)
 }
 
 /// `totalResults`: how many items match, on every page.
