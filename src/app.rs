@@ -4,6 +4,7 @@
 
 use crate::api;
 use crate::oauth;
+use crate::pages;
 use crate::ops::pipeline::{Pipeline, PipelineLayer, RecordRouteLayer};
 use crate::ops::{self, rate_limit};
 use crate::state::AppState;
@@ -27,6 +28,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api::router())
         .merge(oauth::router())
+        .merge(pages::router())
         .merge(ops::router())
         .fallback(not_found)
         .route_layer(RecordRouteLayer)
@@ -34,6 +36,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             api::auth::require_token,
         ))
+        // Outside the management API's authentication: preflights carry no token.
+        .layer(middleware::from_fn_with_state(state.clone(), oauth::cors::cors))
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .with_state(state)
 }

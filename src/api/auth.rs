@@ -8,7 +8,7 @@
 //! Tier 2) and answered 429 over the limit.
 
 use crate::domain::scopes::missing_scope;
-use crate::http::{ApiError, Caller};
+use crate::http::{ApiError, Caller, CorsClient};
 use crate::oauth::access_token::{self, Refused};
 use crate::state::AppState;
 use axum::extract::{Request, State};
@@ -73,6 +73,16 @@ pub async fn require_token(
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };
+    // The answer is about the token's client: its allowed origins decide
+    // the CORS headers (oauth::cors), error answers included.
+    let cors = CorsClient(caller.client.clone());
+    let mut res = authorized(&state, req, next, caller).await;
+    res.extensions_mut().insert(cors);
+    res
+}
+
+/// Checks the scope and rate limit of an authenticated request and runs it.
+async fn authorized(state: &AppState, mut req: Request, next: Next, caller: Caller) -> Response {
     let reading = matches!(*req.method(), Method::GET | Method::HEAD);
     if let Some(scope) = missing_scope(reading, &caller.scopes) {
         return ApiError::Forbidden(scope).into_response();

@@ -9,6 +9,7 @@
 //! imports it.
 
 pub mod access_line;
+pub mod address_failures;
 pub mod health;
 pub mod limits;
 pub mod log_output;
@@ -45,6 +46,8 @@ pub struct Ops {
     pub rate_limits: RateLimits,
     pub metrics: Metrics,
     pub limits: ServerLimits,
+    /// Failed sign-ins per remote address (the sign-in pages).
+    pub signin_failures: address_failures::AddressFailures,
 }
 
 impl Ops {
@@ -53,6 +56,7 @@ impl Ops {
             rate_limits: RateLimits::new(config.rate_limit_tier1, config.rate_limit_tier2),
             metrics: Metrics::default(),
             limits: config.limits.clone(),
+            signin_failures: address_failures::AddressFailures::default(),
         }
     }
 }

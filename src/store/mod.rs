@@ -11,6 +11,8 @@ mod list_plan;
 mod list_sql;
 mod postgres;
 mod queries;
+mod signin;
+mod signin_queries;
 mod sqlite;
 mod sqlite_reads;
 mod token_queries;

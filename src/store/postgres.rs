@@ -142,3 +142,4 @@ super::queries::impl_queries!(
     " FOR UPDATE"
 );
 super::token_queries::impl_token_queries!(PgStore);
+super::signin_queries::impl_signin_queries!(PgStore);

@@ -358,6 +358,7 @@ impl SqliteStore {
 
 super::queries::impl_queries!(SqliteStore, sqlx::Sqlite, super::group_commit::WriteTx, "");
 super::token_queries::impl_token_queries!(SqliteStore);
+super::signin_queries::impl_signin_queries!(SqliteStore);
 
 #[cfg(test)]
 mod tests {

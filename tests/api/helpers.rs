@@ -189,6 +189,7 @@ pub fn test_settings() -> Settings {
     Settings {
         public_url: String::new(),
         token_ttl: 21600,
+        sessions: Default::default(),
     }
 }
 
@@ -196,6 +197,7 @@ pub async fn spawn_app() -> TestApp {
     TestApp::spawn_with(Settings {
         public_url: String::new(),
         token_ttl: 21600,
+        sessions: Default::default(),
     })
     .await
 }

@@ -387,6 +387,7 @@ pub async fn second_instance(app: &TestApp) -> (String, tokio::task::JoinHandle<
     let settings = Settings {
         public_url: app.base.clone(),
         token_ttl: 21600,
+        sessions: Default::default(),
     };
     let state = AppState::new(store, settings).await.unwrap();
     let server = tokio::spawn(async move {
