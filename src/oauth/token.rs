@@ -1,13 +1,15 @@
 //! `POST /oauth/token`: the `client_credentials` grant, issuing RFC 9068 JWT
-//! access tokens.
+//! access tokens, and the dispatch to the sign-in grants
+//! (`authorization_code` in `code_grant.rs`, `refresh_token` in
+//! `refresh_grant.rs`).
 
-use super::client_auth::authenticate_request;
+use super::client_auth::{authenticate_request, identify_client};
 use super::params::Params;
 use crate::domain::client::GrantType;
 use crate::domain::ids::random_alnum;
 use crate::domain::time::Timestamp;
 use crate::http::paths::TOKEN_PATH;
-use crate::http::{OAuthError, no_store};
+use crate::http::{CorsClient, OAuthError, no_store};
 use crate::signing::{ACCESS_TOKEN_TYPE, AccessClaims};
 use crate::state::AppState;
 use axum::Json;
@@ -27,6 +29,23 @@ pub struct TokenResponse {
     pub expires_at: i64,
     pub scope: String,
 }
+
+impl TokenResponse {
+    pub fn new(access_token: String, expires_in: i64, exp: i64, scope: String) -> TokenResponse {
+        TokenResponse {
+            access_token,
+            token_type: "bearer".into(),
+            expires_in,
+            expires_at: exp,
+            scope,
+        }
+    }
+}
+
+/// The grants of people signing in, whose public clients name themselves
+/// with `client_id` alone.
+const AUTHORIZATION_CODE: &str = "authorization_code";
+const REFRESH_TOKEN: &str = "refresh_token";
 
 /// The scopes to grant: the requested ones if all are allowed, else all allowed.
 fn grant_scopes(requested: Option<&str>, allowed: &[String]) -> Result<Vec<String>, OAuthError> {
@@ -49,28 +68,52 @@ fn grant_scopes(requested: Option<&str>, allowed: &[String]) -> Result<Vec<Strin
 }
 
 pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    match issue(&state, &headers, body).await {
+    let p = match Params::read(&headers, body).await {
+        Ok(p) => p,
+        Err(e) => return e.into_response(),
+    };
+    let mut res = match issue(&state, &headers, &p).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
+    };
+    // CORS: the answer is about the client named or authenticated.
+    if let Some(id) = p
+        .get("client_id")
+        .and_then(crate::domain::ids::ClientId::parse)
+    {
+        res.extensions_mut().insert(CorsClient(id));
     }
+    res
 }
 
-async fn issue(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Response, OAuthError> {
-    let p = Params::read(headers, body).await?;
+async fn issue(state: &AppState, headers: &HeaderMap, p: &Params) -> Result<Response, OAuthError> {
     let grant = p
         .get("grant_type")
         .ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;
-    let client = authenticate_request(state, headers, &p, TOKEN_PATH).await?;
+    let client = if grant == AUTHORIZATION_CODE || grant == REFRESH_TOKEN {
+        identify_client(state, headers, p, TOKEN_PATH).await?
+    } else {
+        authenticate_request(state, headers, p, TOKEN_PATH).await?
+    };
     // Counted per authenticated client, so nobody else can spend its allowance.
     state
         .ops
         .rate_limits
         .check_token_client(client.client_id.as_str())
         .map_err(|l| OAuthError::rate_limited(l.retry_after_secs(), l.per_minute))?;
-    if grant != GrantType::ClientCredentials.as_str() {
-        return Err(OAuthError::unsupported_grant_type(
-            "only client_credentials is supported",
-        ));
+    match grant {
+        AUTHORIZATION_CODE => {
+            return with_cors(super::code_grant::exchange(state, &client, p).await, &client);
+        }
+        REFRESH_TOKEN => {
+            return with_cors(super::refresh_grant::refresh(state, &client, p).await, &client);
+        }
+        g if g == GrantType::ClientCredentials.as_str() => {}
+        _ => {
+            return Err(OAuthError::unsupported_grant_type(
+                "supported grant types: authorization_code, refresh_token, client_credentials",
+            ));
+        }
     }
     if !client.config.allows_grant(GrantType::ClientCredentials) {
         return Err(OAuthError::unauthorized_client(
@@ -96,15 +139,20 @@ async fn issue(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Resp
         .keys
         .sign(ACCESS_TOKEN_TYPE, &claims)
         .map_err(|e| OAuthError::server_error(&e))?;
-    let body = TokenResponse {
-        access_token,
-        token_type: "bearer".into(),
-        expires_in: ttl,
-        expires_at: claims.exp,
-        scope: claims.scope,
-    };
+    let body = TokenResponse::new(access_token, ttl, claims.exp, claims.scope);
     let mut res = Json(body).into_response();
     no_store(&mut res);
+    res.extensions_mut().insert(CorsClient(client.client_id.clone()));
+    Ok(res)
+}
+
+/// Marks the answer of a sign-in grant, success or refusal, as about `client`.
+fn with_cors(
+    answer: Result<Response, OAuthError>,
+    client: &crate::domain::client_record::AuthClient,
+) -> Result<Response, OAuthError> {
+    let mut res = answer.unwrap_or_else(IntoResponse::into_response);
+    res.extensions_mut().insert(CorsClient(client.client_id.clone()));
     Ok(res)
 }
 
