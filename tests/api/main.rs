@@ -11,6 +11,7 @@ mod helpers;
 
 mod auth;
 mod bad_input;
+mod browser;
 mod cli;
 mod clients;
 mod crash;
