@@ -3,7 +3,7 @@
 //! `token_queries.rs`. Every statement names the tenant first.
 
 /// SQL of the sign-in, one constant per statement.
-mod sql {
+pub(crate) mod sql {
     pub const INSERT_INTERACTION: &str = "INSERT INTO signin_interactions \
         (tenant_id, ix_hash, binding_hash, csrf, client_id, request, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
     pub const PRUNE_INTERACTIONS: &str = "DELETE FROM signin_interactions WHERE tenant_id = $1 AND expires_at < $2";
