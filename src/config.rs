@@ -18,6 +18,9 @@ pub enum Command {
     /// Manage tenants.
     #[command(subcommand)]
     Tenant(TenantCommand),
+    /// Manage a tenant's users directly on the database.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Manage the access-token signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -52,6 +55,29 @@ pub enum TenantCommand {
     Create {
         /// Display name of the tenant.
         name: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user of a tenant. Reads the password from stdin (one line,
+    /// at least 12 characters); prints the user as one JSON object on stdout
+    /// (never the password).
+    Create {
+        /// The id of the tenant (as printed by `tenant create`).
+        #[arg(long)]
+        tenant: String,
+        /// The user's email, unique in the tenant (compared case-insensitively).
+        #[arg(long)]
+        email: String,
+        /// The user's display name.
+        #[arg(long)]
+        name: String,
+        /// Give the user the TenantAdmin role.
+        #[arg(long)]
+        admin: bool,
         #[command(flatten)]
         db: DbArgs,
     },

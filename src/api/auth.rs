@@ -84,7 +84,7 @@ pub async fn require_token(
 /// Checks the scope and rate limit of an authenticated request and runs it.
 async fn authorized(state: &AppState, mut req: Request, next: Next, caller: Caller) -> Response {
     let reading = matches!(*req.method(), Method::GET | Method::HEAD);
-    if let Some(scope) = missing_scope(reading, &caller.scopes) {
+    if let Some(scope) = missing_scope(req.uri().path(), reading, &caller.scopes) {
         return ApiError::Forbidden(scope).into_response();
     }
     if let Err(limited) = state.ops.rate_limits.check_caller(req.method(), &caller) {

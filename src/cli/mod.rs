@@ -3,8 +3,9 @@
 pub mod keys;
 mod serve;
 pub mod tenant;
+pub mod user;
 
-use crate::config::{Cli, Command, KeysCommand, LogFormat, TenantCommand};
+use crate::config::{Cli, Command, KeysCommand, LogFormat, TenantCommand, UserCommand};
 use std::process::ExitCode;
 
 /// Target of the ready line `serve` logs once it listens.
@@ -55,6 +56,22 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Tenant(TenantCommand::Create { name, db }) => {
             init_logging(LogFormat::Text);
             runtime.block_on(tenant::create(&name, &db))
+        }
+        Command::User(UserCommand::Create {
+            tenant,
+            email,
+            name,
+            admin,
+            db,
+        }) => {
+            init_logging(LogFormat::Text);
+            let new = user::NewUserArgs {
+                tenant: &tenant,
+                email: &email,
+                name: &name,
+                admin,
+            };
+            runtime.block_on(user::create(new, &db))
         }
         Command::Keys(cmd) => {
             init_logging(LogFormat::Text);

@@ -4,7 +4,7 @@ use crate::config::DbArgs;
 use crate::domain::client_record::NewClient;
 use crate::domain::ids::{ClientId, TenantId};
 use crate::domain::patch_plan::secret_to_draw;
-use crate::domain::scopes::{CLIENTS_READ, CLIENTS_WRITE};
+use crate::domain::scopes::all_management_scopes;
 use crate::domain::time::Timestamp;
 use crate::domain::validate::{Mode, parse_config};
 use crate::store::Store;
@@ -25,7 +25,7 @@ pub struct NewTenant {
 }
 
 /// Creates a tenant and its admin client (a `web` client with
-/// `client_secret`, `client_credentials` and both management scopes) in one
+/// `client_secret`, `client_credentials` and every management scope) in one
 /// transaction.
 pub async fn provision(store: &Store, name: &str) -> anyhow::Result<NewTenant> {
     anyhow::ensure!(!name.trim().is_empty(), "the tenant name must not be blank");
@@ -42,7 +42,7 @@ pub async fn provision(store: &Store, name: &str) -> anyhow::Result<NewTenant> {
             "description": "Administrator client created by `registrar tenant create`.",
             "allowedAuthMethods": ["client_secret"],
             "allowedGrantTypes": ["client_credentials"],
-            "allowedScopes": [CLIENTS_READ, CLIENTS_WRITE],
+            "allowedScopes": all_management_scopes(),
         }),
         Mode::Create,
     )?;

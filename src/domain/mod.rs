@@ -11,6 +11,7 @@ mod fuzz;
 pub mod handles;
 pub mod ids;
 pub mod list_query;
+pub mod password;
 pub mod patch;
 pub mod patch_plan;
 pub mod pkce;
@@ -23,6 +24,9 @@ pub mod signin_records;
 pub mod signing_keys;
 pub mod time;
 pub mod uris;
+pub mod user;
+pub mod user_lookup;
+pub mod user_rules;
 pub mod validate;
 
 /// A rule that an input value broke, with the field it belongs to.

@@ -7,7 +7,7 @@ use super::private_key_jwt::ALGORITHMS;
 use crate::domain::authorize::OIDC_SCOPES;
 use crate::domain::client::GrantType;
 use crate::domain::pkce::S256;
-use crate::domain::scopes::{CLIENTS_READ, CLIENTS_WRITE};
+use crate::domain::scopes::all_management_scopes;
 use crate::http::paths::{
     AUTHORIZE_PATH, INTROSPECTION_PATH, JWKS_PATH, LOGOUT_PATH, REVOCATION_PATH, TOKEN_PATH,
     USERINFO_PATH,
@@ -43,7 +43,7 @@ pub fn document(state: &AppState) -> Value {
     // Public clients (spa, native) send only their client_id.
     token_auth.push("none");
     let mut scopes: Vec<&str> = OIDC_SCOPES.to_vec();
-    scopes.extend([CLIENTS_READ, CLIENTS_WRITE]);
+    scopes.extend(all_management_scopes());
     json!({
         "issuer": state.settings.issuer(),
         "authorization_endpoint": format!("{base}{AUTHORIZE_PATH}"),

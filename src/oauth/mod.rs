@@ -10,6 +10,7 @@ pub mod code_grant;
 pub mod cookies;
 pub mod cors;
 pub mod interaction;
+pub mod impersonation;
 pub mod introspection;
 pub mod logout;
 pub mod metadata;

@@ -1,7 +1,8 @@
-//! `POST /oauth/token`: the `client_credentials` grant, issuing RFC 9068 JWT
-//! access tokens, and the dispatch to the sign-in grants
-//! (`authorization_code` in `code_grant.rs`, `refresh_token` in
-//! `refresh_grant.rs`).
+//! `POST /oauth/token`: client authentication, then the grant: the
+//! `client_credentials` grant here, user impersonation in
+//! `impersonation.rs` (both issue RFC 9068 JWT access tokens through
+//! [`issue_access_token`]), and the sign-in grants, `authorization_code` in
+//! `code_grant.rs` and `refresh_token` in `refresh_grant.rs`.
 
 use super::client_auth::{authenticate_request, identify_client};
 use super::params::Params;
@@ -10,7 +11,8 @@ use crate::domain::ids::random_alnum;
 use crate::domain::time::Timestamp;
 use crate::http::paths::TOKEN_PATH;
 use crate::http::{CorsClient, OAuthError, no_store};
-use crate::signing::{ACCESS_TOKEN_TYPE, AccessClaims};
+use crate::domain::client_record::AuthClient;
+use crate::signing::{ACCESS_TOKEN_TYPE, AccessClaims, Actor};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Body;
@@ -48,7 +50,7 @@ const AUTHORIZATION_CODE: &str = "authorization_code";
 const REFRESH_TOKEN: &str = "refresh_token";
 
 /// The scopes to grant: the requested ones if all are allowed, else all allowed.
-fn grant_scopes(requested: Option<&str>, allowed: &[String]) -> Result<Vec<String>, OAuthError> {
+pub(super) fn grant_scopes(requested: Option<&str>, allowed: &[String]) -> Result<Vec<String>, OAuthError> {
     let Some(req) = requested else {
         return Ok(allowed.to_vec());
     };
@@ -76,10 +78,11 @@ pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Body
         Ok(r) => r,
         Err(e) => e.into_response(),
     };
-    // CORS: the answer is about the client named or authenticated.
-    if let Some(id) = p
-        .get("client_id")
-        .and_then(crate::domain::ids::ClientId::parse)
+    // CORS: the answer is about the client named (or, below, authenticated).
+    if res.extensions().get::<CorsClient>().is_none()
+        && let Some(id) = p
+            .get("client_id")
+            .and_then(crate::domain::ids::ClientId::parse)
     {
         res.extensions_mut().insert(CorsClient(id));
     }
@@ -90,10 +93,17 @@ async fn issue(state: &AppState, headers: &HeaderMap, p: &Params) -> Result<Resp
     let grant = p
         .get("grant_type")
         .ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;
-    let client = if grant == AUTHORIZATION_CODE || grant == REFRESH_TOKEN {
-        identify_client(state, headers, p, TOKEN_PATH).await?
-    } else {
-        authenticate_request(state, headers, p, TOKEN_PATH).await?
+    if grant == AUTHORIZATION_CODE || grant == REFRESH_TOKEN {
+        return sign_in_grant(state, headers, p, grant).await;
+    }
+    let client = match authenticate_request(state, headers, p, TOKEN_PATH).await {
+        Ok(c) => c,
+        Err(e) if grant == GrantType::UserImpersonation.as_str() => {
+            return Err(super::impersonation::public_client_refusal(state, p)
+                .await
+                .unwrap_or(e));
+        }
+        Err(e) => return Err(e),
     };
     // Counted per authenticated client, so nobody else can spend its allowance.
     state
@@ -101,19 +111,15 @@ async fn issue(state: &AppState, headers: &HeaderMap, p: &Params) -> Result<Resp
         .rate_limits
         .check_token_client(client.client_id.as_str())
         .map_err(|l| OAuthError::rate_limited(l.retry_after_secs(), l.per_minute))?;
-    match grant {
-        AUTHORIZATION_CODE => {
-            return with_cors(super::code_grant::exchange(state, &client, p).await, &client);
-        }
-        REFRESH_TOKEN => {
-            return with_cors(super::refresh_grant::refresh(state, &client, p).await, &client);
-        }
-        g if g == GrantType::ClientCredentials.as_str() => {}
-        _ => {
-            return Err(OAuthError::unsupported_grant_type(
-                "supported grant types: authorization_code, refresh_token, client_credentials",
-            ));
-        }
+    if grant == GrantType::UserImpersonation.as_str() {
+        return super::impersonation::grant(state, &client, p).await;
+    }
+    if grant != GrantType::ClientCredentials.as_str() {
+        return Err(OAuthError::unsupported_grant_type(format!(
+            "supported grant types: {AUTHORIZATION_CODE}, {REFRESH_TOKEN}, {}, {}",
+            GrantType::ClientCredentials.as_str(),
+            GrantType::UserImpersonation.as_str()
+        )));
     }
     if !client.config.allows_grant(GrantType::ClientCredentials) {
         return Err(OAuthError::unauthorized_client(
@@ -121,12 +127,58 @@ async fn issue(state: &AppState, headers: &HeaderMap, p: &Params) -> Result<Resp
         ));
     }
     let scopes = grant_scopes(p.get("scope"), client.config.scopes())?;
+    let subject = Subject {
+        sub: client.client_id.to_string(),
+        act: None,
+    };
+    issue_access_token(state, &client, subject, &scopes)
+}
+
+/// The code and refresh grants: the client authenticates, or a public
+/// client names itself; every answer, refusals included, is about it (CORS).
+async fn sign_in_grant(
+    state: &AppState,
+    headers: &HeaderMap,
+    p: &Params,
+    grant: &str,
+) -> Result<Response, OAuthError> {
+    let client = identify_client(state, headers, p, TOKEN_PATH).await?;
+    state
+        .ops
+        .rate_limits
+        .check_token_client(client.client_id.as_str())
+        .map_err(|l| OAuthError::rate_limited(l.retry_after_secs(), l.per_minute))?;
+    let answer = if grant == AUTHORIZATION_CODE {
+        super::code_grant::exchange(state, &client, p).await
+    } else {
+        super::refresh_grant::refresh(state, &client, p).await
+    };
+    let mut res = answer.unwrap_or_else(IntoResponse::into_response);
+    res.extensions_mut().insert(CorsClient(client.client_id.clone()));
+    Ok(res)
+}
+
+/// Whom a token is for: the client itself, or a user (with the client as
+/// the actor, in impersonation).
+pub(super) struct Subject {
+    pub sub: String,
+    pub act: Option<Actor>,
+}
+
+/// Signs an access token for `client` and answers the token response
+/// (`Cache-Control: no-store`, never a refresh token).
+pub(super) fn issue_access_token(
+    state: &AppState,
+    client: &AuthClient,
+    subject: Subject,
+    scopes: &[String],
+) -> Result<Response, OAuthError> {
     let now = Timestamp::now();
     let ttl = state.settings.token_ttl;
     let exp = now.plus_seconds(ttl);
     let claims = AccessClaims {
         iss: state.settings.issuer().to_owned(),
-        sub: client.client_id.to_string(),
+        sub: subject.sub,
         aud: state.settings.audience().to_owned(),
         exp: exp.unix_seconds(),
         iat: now.unix_seconds(),
@@ -134,6 +186,9 @@ async fn issue(state: &AppState, headers: &HeaderMap, p: &Params) -> Result<Resp
         client_id: client.client_id.to_string(),
         scope: scopes.join(" "),
         tenant_id: client.tenant_id.to_string(),
+        auth_time: None,
+        act: subject.act,
+        gid: None,
     };
     let access_token = state
         .keys
@@ -142,16 +197,6 @@ async fn issue(state: &AppState, headers: &HeaderMap, p: &Params) -> Result<Resp
     let body = TokenResponse::new(access_token, ttl, claims.exp, claims.scope);
     let mut res = Json(body).into_response();
     no_store(&mut res);
-    res.extensions_mut().insert(CorsClient(client.client_id.clone()));
-    Ok(res)
-}
-
-/// Marks the answer of a sign-in grant, success or refusal, as about `client`.
-fn with_cors(
-    answer: Result<Response, OAuthError>,
-    client: &crate::domain::client_record::AuthClient,
-) -> Result<Response, OAuthError> {
-    let mut res = answer.unwrap_or_else(IntoResponse::into_response);
     res.extensions_mut().insert(CorsClient(client.client_id.clone()));
     Ok(res)
 }

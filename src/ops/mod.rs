@@ -16,6 +16,7 @@ pub mod log_output;
 pub mod metrics;
 mod metrics_text;
 pub mod openapi;
+pub mod passwords;
 pub mod pipeline;
 pub mod rate_limit;
 pub mod server;

@@ -97,7 +97,7 @@ pub async fn sign_in(State(state): State<AppState>, Path(ix): Path<String>, req:
     let hash = found.as_ref().map(|u| u.password_hash.clone());
     let matches = passwords::verify(field("password").to_owned(), hash).await;
     let user = match found {
-        Some(u) if matches && u.status.is_active() => u,
+        Some(u) if matches && u.status == crate::domain::user::UserStatus::Active => u,
         _ => return failed(&state, &r, &key, addr, &email).await,
     };
     let full = match state.store.find_user(&r.ix.tenant, &user.id).await {

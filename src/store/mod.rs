@@ -16,6 +16,7 @@ mod signin_queries;
 mod sqlite;
 mod sqlite_reads;
 mod token_queries;
+mod user_queries;
 
 use crate::domain::ValidationError;
 use crate::domain::client::ClientConfig;
@@ -25,6 +26,7 @@ use crate::domain::list_query::{ListPage, ListQuery};
 use crate::domain::patch_plan::PatchPlan;
 use crate::domain::signing_keys::StoredSigningKey;
 use crate::domain::time::Timestamp;
+use crate::domain::user::{NewUser, SignInUser, User, UserChange, UserId, UserKey};
 use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +39,16 @@ pub enum StoreError {
     SecretsNotSupported,
     #[error("the client already has the maximum number of secrets")]
     SecretLimit,
+    #[error("user not found")]
+    UserNotFound,
+    /// Another user of the tenant has this email (case-insensitively).
+    #[error("the email is taken in the tenant")]
+    EmailTaken,
+    /// Another user of the tenant has this subject.
+    #[error("the subject is taken in the tenant")]
+    SubjectTaken,
+    #[error("tenant not found")]
+    TenantNotFound,
     #[error(transparent)]
     Invalid(#[from] ValidationError),
     /// The database could not be reached (pool timeout, I/O): a 503.
@@ -379,6 +391,47 @@ impl Store {
         jti: &str,
     ) -> Result<bool> {
         dispatch!(self.is_token_active(tenant, client, jti) or in_thread is_token_active_in_thread)
+    }
+
+    /// Inserts a user; `EmailTaken` or `SubjectTaken` when the unique index
+    /// of the email or subject refuses it, `TenantNotFound` for an unknown
+    /// tenant.
+    pub async fn insert_user(&self, tenant: &TenantId, user: NewUser<'_>) -> Result<()> {
+        dispatch!(self.insert_user(tenant, user))
+    }
+
+    pub async fn find_user(&self, tenant: &TenantId, id: &UserId) -> Result<Option<User>> {
+        dispatch!(self.find_user(tenant, id))
+    }
+
+    /// A user of the tenant by id, subject or email (case-insensitively),
+    /// with its password hash, for sign-in and impersonation.
+    pub async fn find_sign_in_user(
+        &self,
+        tenant: &TenantId,
+        key: UserKey<'_>,
+    ) -> Result<Option<SignInUser>> {
+        dispatch!(self.find_sign_in_user(tenant, key))
+    }
+
+    /// Reads the user, lets `plan` decide the change, and writes it, all in
+    /// one transaction that holds the user's row; `EmailTaken` when the new
+    /// email belongs to another user.
+    pub async fn update_user<F>(&self, tenant: &TenantId, id: &UserId, plan: F) -> Result<User>
+    where
+        F: FnOnce(&User) -> Result<UserChange, ValidationError> + Send,
+    {
+        dispatch!(self.update_user(tenant, id, plan))
+    }
+
+    /// Whether the user a token was issued for still exists in its tenant
+    /// and is active (a user token's liveness, contract §7).
+    pub async fn is_user_active(&self, tenant: &TenantId, id: &UserId) -> Result<bool> {
+        dispatch!(self.is_user_active(tenant, id) or in_thread is_user_active_in_thread)
+    }
+
+    pub async fn delete_user(&self, tenant: &TenantId, id: &UserId) -> Result<()> {
+        dispatch!(self.delete_user(tenant, id))
     }
 
     /// Returns the named server secret, creating it from `fresh` if no

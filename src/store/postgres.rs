@@ -143,3 +143,4 @@ super::queries::impl_queries!(
 );
 super::token_queries::impl_token_queries!(PgStore);
 super::signin_queries::impl_signin_queries!(PgStore);
+super::user_queries::impl_user_queries!(PgStore, sqlx::Postgres, " FOR UPDATE");

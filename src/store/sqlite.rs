@@ -242,6 +242,18 @@ impl SqliteStore {
         .await
     }
 
+    pub(crate) async fn is_user_active_in_thread(
+        &self,
+        tenant: &TenantId,
+        user: &crate::domain::ids::UserId,
+    ) -> super::Result<bool> {
+        self.in_thread_or_pool(
+            |r| r.is_user_active(tenant, user),
+            || self.is_user_active(tenant, user),
+        )
+        .await
+    }
+
     #[cfg(test)]
     pub(crate) fn read_pool(&self) -> &SqlitePool {
         &self.read
@@ -359,6 +371,7 @@ impl SqliteStore {
 super::queries::impl_queries!(SqliteStore, sqlx::Sqlite, super::group_commit::WriteTx, "");
 super::token_queries::impl_token_queries!(SqliteStore);
 super::signin_queries::impl_signin_queries!(SqliteStore);
+super::user_queries::impl_user_queries!(SqliteStore, sqlx::Sqlite, "");
 
 #[cfg(test)]
 mod tests {

@@ -1,4 +1,5 @@
-//! In-thread SQLite reads for the hot paths: a bearer token's liveness check,
+//! In-thread SQLite reads for the hot paths: a bearer token's liveness check
+//! (and its user's, for a user token),
 //! `GET` of one client, the token endpoint's client lookup, and `/health`.
 //!
 //! sqlx's SQLite driver runs every statement on a worker thread of its own
@@ -18,7 +19,7 @@
 //! through the constants of this module.
 
 use super::{AuthClient, ClientRecord, SecretInfo, StoreError, decode_config};
-use crate::domain::ids::{ClientId, TenantId};
+use crate::domain::ids::{ClientId, TenantId, UserId};
 use crate::domain::time::Timestamp;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension as _, params};
 use std::path::{Path, PathBuf};
@@ -42,6 +43,11 @@ pub(crate) const FIND_AUTH_CLIENT: &str = "SELECT c.tenant_id, c.config, s.secre
 /// One row when the client exists and the token id is not revoked.
 pub(crate) const TOKEN_ACTIVE: &str = "SELECT 1 FROM clients c WHERE c.tenant_id = $1 AND c.client_id = $2 AND NOT EXISTS \
      (SELECT 1 FROM revoked_tokens r WHERE r.tenant_id = $1 AND r.client_id = $2 AND r.jti = $3)";
+
+/// One row when the user exists in the tenant and is active (a user token's
+/// liveness, beside [`TOKEN_ACTIVE`]).
+pub(crate) const USER_ACTIVE: &str =
+    "SELECT 1 FROM users WHERE tenant_id = $1 AND user_id = $2 AND status = 'active'";
 
 /// SQLite could not start the read at once; repeat it through the pool.
 #[derive(Debug)]
@@ -121,6 +127,15 @@ impl InThreadReads {
         self.read(|c| {
             c.prepare_cached(TOKEN_ACTIVE)?
                 .query_row(params![tenant.as_str(), client.as_str(), jti], |_| Ok(()))
+                .optional()
+                .map(|row| row.is_some())
+        })
+    }
+
+    pub(crate) fn is_user_active(&self, tenant: &TenantId, user: &UserId) -> ReadResult<bool> {
+        self.read(|c| {
+            c.prepare_cached(USER_ACTIVE)?
+                .query_row(params![tenant.as_str(), user.as_str()], |_| Ok(()))
                 .optional()
                 .map(|row| row.is_some())
         })
