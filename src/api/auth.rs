@@ -62,7 +62,7 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Caller, A
 /// them against the caller's rate limit.
 pub async fn require_token(
     State(state): State<AppState>,
-    mut req: Request,
+    req: Request,
     next: Next,
 ) -> Response {
     let path = req.uri().path();

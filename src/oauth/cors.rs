@@ -74,11 +74,11 @@ fn preflight(kind: Kind, origin: HeaderValue) -> Response {
 
 /// Whether `origin` is one of the allowed origins of the client the answer
 /// is about.
-async fn client_allows(state: &AppState, res: &Response, origin: &HeaderValue) -> bool {
-    let Some(CorsClient(id)) = res.extensions().get::<CorsClient>() else {
+async fn client_allows(state: &AppState, about: Option<CorsClient>, origin: &HeaderValue) -> bool {
+    let Some(CorsClient(id)) = about else {
         return false;
     };
-    let Ok(Some(client)) = state.store.find_auth_client(id).await else {
+    let Ok(Some(client)) = state.store.find_auth_client(&id).await else {
         return false;
     };
     let origin = origin.to_str().unwrap_or_default();
@@ -108,7 +108,10 @@ pub async fn cors(State(state): State<AppState>, req: Request, next: Next) -> Re
     vary(&mut res);
     let allow = match kind {
         Kind::Public => Some(HeaderValue::from_static("*")),
-        Kind::Client { .. } => client_allows(&state, &res, &origin).await.then_some(origin),
+        Kind::Client { .. } => {
+            let about = res.extensions().get::<CorsClient>().cloned();
+            client_allows(&state, about, &origin).await.then_some(origin)
+        }
     };
     if let Some(v) = allow {
         let h = res.headers_mut();
