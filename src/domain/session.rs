@@ -72,7 +72,7 @@ mod tests {
     fn sessions_end_after_idle_or_max_whichever_first() {
         let l = SessionLifetimes { idle_secs: 60, max_secs: 300 };
         let t0 = Timestamp::from_unix_seconds(1_000);
-        let at = |s| Timestamp::from_unix_seconds(1_000 + s);
+        let at = |s: i64| Timestamp::from_unix_seconds(1_000 + s);
         assert!(l.is_live(t0, t0, at(59)));
         assert!(!l.is_live(t0, t0, at(60)), "idle for the idle time");
         assert!(l.is_live(t0, at(250), at(299)), "kept alive by use");
