@@ -5,7 +5,8 @@
 /// SQL of the sign-in, one constant per statement.
 pub(crate) mod sql {
     pub const INSERT_INTERACTION: &str = "INSERT INTO signin_interactions \
-        (tenant_id, ix_hash, binding_hash, csrf, client_id, request, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        (tenant_id, ix_hash, binding_hash, csrf, client_id, request, expires_at, user_id, auth_time, session_hash) \
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
     pub const PRUNE_INTERACTIONS: &str = "DELETE FROM signin_interactions WHERE tenant_id = $1 AND expires_at < $2";
     pub const FIND_INTERACTION: &str = "SELECT binding_hash, csrf, client_id, request, user_id, auth_time, session_hash, expires_at \
         FROM signin_interactions WHERE tenant_id = $1 AND ix_hash = $2";
@@ -85,6 +86,9 @@ macro_rules! impl_signin_queries {
                         .bind(ix.client_id.as_str())
                         .bind(request)
                         .bind(ix.expires_at.micros())
+                        .bind(ix.signed_in.as_ref().map(|w| w.user_id.clone()))
+                        .bind(ix.signed_in.as_ref().map(|w| w.auth_time.micros()))
+                        .bind(ix.signed_in.as_ref().map(|w| w.session_hash.clone()))
                         .execute(&mut *tx)
                         .await?;
                     tx.commit().await?;

@@ -9,7 +9,7 @@ use registrar::domain::session::SessionLifetimes;
 use registrar::state::Settings;
 use reqwest::StatusCode;
 
-async fn sign_in_form(app: &TestApp, b: &mut Browser, client: &str) -> Page {
+async fn sign_in_form(_app: &TestApp, b: &mut Browser, client: &str) -> Page {
     let (_, challenge) = pkce();
     let start = b.get(&authorize_url(client, &code_params(&challenge, "openid", "s"))).await;
     b.follow(&start).await
@@ -126,7 +126,11 @@ async fn pages_carry_the_security_headers() {
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert_eq!(h["cache-control"], "no-store");
     assert!(!form.body.contains("<script"), "no JavaScript");
-    assert!(!form.body.contains("src=\"http"), "nothing fetched from elsewhere on the sign-in page");
+    // The only asset of the server's own is its stylesheet; the one thing
+    // from elsewhere is the client's registered logo (`img-src https:`).
+    assert!(form.body.contains("<link rel=\"stylesheet\" href=\"/oauth/assets/registrar.css\">"));
+    assert_eq!(form.body.matches("src=\"").count(), 1, "one image, the client's logo");
+    assert!(form.body.contains("src=\"https://app.example/logo.png\""));
     let css = b.get("/oauth/assets/registrar.css").await;
     assert_eq!(css.status, StatusCode::OK);
     assert!(css.content_type().starts_with("text/css"));
