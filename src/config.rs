@@ -24,6 +24,10 @@ pub enum Command {
     /// Manage the access-token signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    // The command-line client (src/cli/remote.rs): login, logout, clients,
+    // users, audits, completions.
+    #[command(flatten)]
+    Remote(crate::cli::remote::RemoteCommand),
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,9 +1,20 @@
 //! Subcommands: one function each.
 
+mod audits;
+mod clients;
+mod completions;
+mod crud;
+mod input;
 pub mod keys;
+mod login;
+mod output;
+mod patch;
+pub mod remote;
 mod serve;
+mod signin;
 pub mod tenant;
 pub mod user;
+mod users;
 
 use crate::config::{Cli, Command, KeysCommand, LogFormat, TenantCommand, UserCommand};
 use std::process::ExitCode;
@@ -37,6 +48,10 @@ fn init_logging(format: LogFormat) {
 }
 
 pub fn run(cli: Cli) -> ExitCode {
+    let command = match cli.command {
+        Command::Remote(remote) => return remote::run(remote),
+        other => other,
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -47,7 +62,7 @@ pub fn run(cli: Cli) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = match cli.command {
+    let result = match command {
         Command::Serve(args) => {
             init_logging(args.log_format);
             crate::ops::log_output::set_json(args.log_format == LogFormat::Json);
@@ -82,6 +97,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 KeysCommand::List { db } => runtime.block_on(keys::list(&db)),
             }
         }
+        Command::Remote(_) => Ok(()),
     };
     crate::ops::log_output::flush();
     match result {

@@ -22,7 +22,7 @@ pub struct ResourceScopes {
 }
 
 /// Every resource of the management API.
-pub const RESOURCES: [ResourceScopes; 2] = [
+pub static RESOURCES: [ResourceScopes; 2] = [
     ResourceScopes {
         path: "/api/core/oauth-clients",
         read: CLIENTS_READ,
@@ -43,7 +43,9 @@ pub fn all_management_scopes() -> Vec<&'static str> {
 /// Whether `scope` governs part of the management API (such a scope in a
 /// user's token needs the `TenantAdmin` role, contract §8).
 pub fn is_management_scope(scope: &str) -> bool {
-    RESOURCES.iter().any(|r| r.read == scope || r.write == scope)
+    RESOURCES
+        .iter()
+        .any(|r| r.read == scope || r.write == scope)
 }
 
 /// The scopes a user's token carries out of `granted` (already within what
@@ -122,16 +124,28 @@ mod tests {
         assert_eq!(missing_scope(CLIENTS, true, &users), Some(CLIENTS_READ));
         let read = held(&[USERS_READ]);
         assert_eq!(missing_scope("/api/core/users", true, &read), None);
-        assert_eq!(missing_scope("/api/core/users", false, &read), Some(USERS_WRITE));
+        assert_eq!(
+            missing_scope("/api/core/users", false, &read),
+            Some(USERS_WRITE)
+        );
     }
 
     #[test]
     fn a_path_belongs_to_a_resource_only_at_a_segment_boundary() {
-        assert_eq!(resource_of("/api/core/users").map(|r| r.read), Some(USERS_READ));
+        assert_eq!(
+            resource_of("/api/core/users").map(|r| r.read),
+            Some(USERS_READ)
+        );
         assert!(resource_of("/api/core/users-x").is_none());
         assert!(resource_of("/api/core").is_none());
-        assert_eq!(missing_scope("/api/core/nothing", true, &[]), Some(CLIENTS_READ));
-        assert_eq!(missing_scope("/api/core/nothing", true, &held(&[USERS_READ])), None);
+        assert_eq!(
+            missing_scope("/api/core/nothing", true, &[]),
+            Some(CLIENTS_READ)
+        );
+        assert_eq!(
+            missing_scope("/api/core/nothing", true, &held(&[USERS_READ])),
+            None
+        );
     }
 
     #[test]

@@ -56,7 +56,10 @@ impl UserLookup {
         let obj = v
             .as_object()
             .ok_or_else(|| "user_lookup must be a JSON object".to_owned())?;
-        if let Some(k) = obj.keys().find(|k| !matches!(k.as_str(), "field" | "value")) {
+        if let Some(k) = obj
+            .keys()
+            .find(|k| !matches!(k.as_str(), "field" | "value"))
+        {
             let k: String = k.chars().take(64).collect();
             return Err(format!("user_lookup has an unknown member `{k}`"));
         }
@@ -80,11 +83,8 @@ impl UserLookup {
     /// What to look up in the store.
     pub fn target(&self) -> Target {
         match self.field {
-            LookupField::UserId => {
-                UserId::parse(&self.value).map_or(Target::NoSuchUser, |id| {
-                    Target::Key(LookupKey::Id(id))
-                })
-            }
+            LookupField::UserId => UserId::parse(&self.value)
+                .map_or(Target::NoSuchUser, |id| Target::Key(LookupKey::Id(id))),
             LookupField::Subject => Target::Key(LookupKey::Subject(self.value.clone())),
             LookupField::Email => Target::Key(LookupKey::Email(self.value.clone())),
         }

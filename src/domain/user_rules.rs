@@ -216,9 +216,8 @@ fn parse_subject(v: &Value) -> Result<String, ValidationError> {
 fn parse_status(v: Option<&Value>, default: UserStatus) -> Result<UserStatus, ValidationError> {
     match v {
         None => Ok(default),
-        Some(Value::String(s)) => UserStatus::parse(s).ok_or_else(|| {
-            ValidationError::new("status", "must be \"active\" or \"disabled\"")
-        }),
+        Some(Value::String(s)) => UserStatus::parse(s)
+            .ok_or_else(|| ValidationError::new("status", "must be \"active\" or \"disabled\"")),
         Some(_) => Err(ValidationError::new("status", "must be a string")),
     }
 }
@@ -232,10 +231,9 @@ fn parse_roles(v: Option<&Value>) -> Result<Vec<Role>, ValidationError> {
         .ok_or_else(|| ValidationError::new("roles", "must be an array of strings"))?;
     let mut roles = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        let role = item
-            .as_str()
-            .and_then(Role::parse)
-            .ok_or_else(|| ValidationError::new(format!("roles[{i}]"), "must be \"TenantAdmin\""))?;
+        let role = item.as_str().and_then(Role::parse).ok_or_else(|| {
+            ValidationError::new(format!("roles[{i}]"), "must be \"TenantAdmin\"")
+        })?;
         if roles.contains(&role) {
             return Err(ValidationError::new(
                 format!("roles[{i}]"),

@@ -61,7 +61,10 @@ fn each_create_rule_names_its_field() {
         (with("password", json!("a".repeat(1025))), "password"),
         (with("password", json!(123_456_789_012_u64)), "password"),
         (with("roles", json!(["Owner"])), "roles[0]"),
-        (with("roles", json!(["TenantAdmin", "TenantAdmin"])), "roles[1]"),
+        (
+            with("roles", json!(["TenantAdmin", "TenantAdmin"])),
+            "roles[1]",
+        ),
         (with("roles", json!("TenantAdmin")), "roles"),
         (with("status", json!("gone")), "status"),
         (with("subject", json!("")), "subject"),
@@ -94,7 +97,9 @@ fn email_shapes() {
     for ok in ["a@b", "first.last+tag@sub.example.com", "x_y@a-b.c"] {
         assert!(is_email(ok), "{ok}");
     }
-    for bad in ["", "@b.c", "a@", "a@-b.c", "a@b-.c", "a@@b.c", "a@b c", "ä@b.c"] {
+    for bad in [
+        "", "@b.c", "a@", "a@-b.c", "a@b-.c", "a@@b.c", "a@b c", "ä@b.c",
+    ] {
         assert!(!is_email(bad), "{bad}");
     }
 }
@@ -122,12 +127,27 @@ fn a_patch_changes_the_allowed_fields_and_moves_updated_at() {
 fn patch_shapes_are_checked() {
     for (body, field) in [
         (json!([]), ""),
-        (json!([{"op": "move", "path": "/name", "from": "/email"}]), "[0].op"),
-        (json!([{"op": "replace", "path": "/subject", "value": "s"}]), "[0].path"),
-        (json!([{"op": "replace", "path": "/id", "value": "s"}]), "[0].path"),
-        (json!([{"op": "replace", "path": "/name", "value": 1}]), "[0].value"),
+        (
+            json!([{"op": "move", "path": "/name", "from": "/email"}]),
+            "[0].op",
+        ),
+        (
+            json!([{"op": "replace", "path": "/subject", "value": "s"}]),
+            "[0].path",
+        ),
+        (
+            json!([{"op": "replace", "path": "/id", "value": "s"}]),
+            "[0].path",
+        ),
+        (
+            json!([{"op": "replace", "path": "/name", "value": 1}]),
+            "[0].value",
+        ),
         (json!([{"op": "remove", "path": "/password"}]), "[0].op"),
-        (json!([{"op": "replace", "path": "/password", "value": "short"}]), "[0].value"),
+        (
+            json!([{"op": "replace", "path": "/password", "value": "short"}]),
+            "[0].value",
+        ),
     ] {
         let err = parse_user_patch(&body).expect_err(&format!("should refuse {body}"));
         assert_eq!(err.field, field, "case {body}: {err}");
@@ -138,11 +158,17 @@ fn patch_shapes_are_checked() {
 fn a_patched_user_must_pass_the_create_rules_and_nothing_half_applies() {
     let before = user();
     for (ops, field) in [
-        (json!([{"op": "replace", "path": "/email", "value": "nope"}]), "email"),
+        (
+            json!([{"op": "replace", "path": "/email", "value": "nope"}]),
+            "email",
+        ),
         (json!([{"op": "remove", "path": "/name"}]), "name"),
         (json!([{"op": "remove", "path": "/status"}]), "status"),
         (json!([{"op": "remove", "path": "/roles"}]), "roles"),
-        (json!([{"op": "replace", "path": "/roles", "value": ["Root"]}]), "roles[0]"),
+        (
+            json!([{"op": "replace", "path": "/roles", "value": ["Root"]}]),
+            "roles[0]",
+        ),
         (
             json!([
                 {"op": "replace", "path": "/name", "value": "B"},

@@ -1,15 +1,20 @@
 //! The create rules of contract §4, applied to a create body or to a client
 //! document after a JSON Patch. One function, so both paths enforce the same
 //! rules and a patched client is always one that could have been created.
+//! The readers of single fields are in `validate/fields.rs`.
+
+mod fields;
+
+pub use fields::is_scope_token;
 
 use super::ValidationError;
 use super::client::{
     AppType, AuthMethod, ClientConfig, ConnectionConfig, ConsentMethod, GrantType,
 };
 use super::public_keys::parse_public_keys;
-use super::uris::{check_origin, check_redirect_uri, check_web_url};
+use super::uris::{check_origin, check_redirect_uri};
+use fields::{opt_string, opt_string_list, opt_url, reject_nul, web_only_enum_list};
 use serde_json::{Map, Value};
-use std::collections::HashSet;
 
 pub const MAX_CLIENT_NAME: usize = 512;
 pub const MAX_DESCRIPTION: usize = 4096;
@@ -59,75 +64,19 @@ pub fn parse_config(body: &Value, mode: Mode) -> Result<ClientConfig, Validation
     let obj = body
         .as_object()
         .ok_or_else(|| ValidationError::new("", "the request body must be a JSON object"))?;
-    for key in obj.keys() {
-        if READ_ONLY.contains(&key.as_str()) {
-            return Err(ValidationError::new(key, "is read-only and cannot be set"));
-        }
-        if !WRITABLE.contains(&key.as_str()) {
-            return Err(ValidationError::new(key, "is not a known field"));
-        }
-    }
+    check_field_names(obj)?;
     reject_nul(body, "")?;
-    let app_type = match obj.get("appType") {
-        None => return Err(ValidationError::new("appType", "is required")),
-        Some(Value::String(s)) => AppType::parse(s).ok_or_else(|| {
-            ValidationError::new(
-                "appType",
-                "must be one of \"web\", \"native\", \"spa\", \"anonymous-embed\"",
-            )
-        })?,
-        Some(_) => return Err(ValidationError::new("appType", "must be a string")),
-    };
-    let client_name = match opt_string(obj, "clientName", MAX_CLIENT_NAME)? {
-        Some(s) if !s.trim().is_empty() => s,
-        Some(_) => return Err(ValidationError::new("clientName", "must not be blank")),
-        None => return Err(ValidationError::new("clientName", "is required")),
-    };
+    let app_type = parse_app_type(obj)?;
+    let client_name = parse_client_name(obj)?;
     let description = opt_string(obj, "description", MAX_DESCRIPTION)?;
     let logo_uri = opt_url(obj, "logoUri")?;
     let client_uri = opt_url(obj, "clientUri")?;
-
-    let redirect_uris = opt_string_list(obj, "redirectUris", MAX_REDIRECT_URIS)?;
-    for (i, uri) in redirect_uris.iter().flatten().enumerate() {
-        check_redirect_uri(uri, app_type)
-            .map_err(|m| ValidationError::new(format!("redirectUris[{i}]"), m))?;
-    }
-    let allowed_origins = opt_string_list(obj, "allowedOrigins", MAX_ORIGINS)?;
-    if allowed_origins.is_some() && app_type == AppType::Native {
-        return Err(ValidationError::new(
-            "allowedOrigins",
-            "is not allowed for native clients",
-        ));
-    }
-    for (i, o) in allowed_origins.iter().flatten().enumerate() {
-        check_origin(o).map_err(|m| ValidationError::new(format!("allowedOrigins[{i}]"), m))?;
-    }
-    let allowed_scopes = opt_string_list(obj, "allowedScopes", usize::MAX)?;
-    for (i, s) in allowed_scopes.iter().flatten().enumerate() {
-        if !is_scope_token(s) {
-            return Err(ValidationError::new(
-                format!("allowedScopes[{i}]"),
-                "must be a scope token: printable ASCII without spaces, quotes or backslashes",
-            ));
-        }
-    }
-
+    let redirect_uris = parse_redirect_uris(obj, app_type)?;
+    let allowed_origins = parse_origins(obj, app_type)?;
+    let allowed_scopes = parse_scopes(obj)?;
     let allowed_grant_types =
         web_only_enum_list(obj, "allowedGrantTypes", app_type, GrantType::parse)?;
-    let mut allowed_auth_methods =
-        web_only_enum_list(obj, "allowedAuthMethods", app_type, AuthMethod::parse)?;
-    if app_type == AppType::Web {
-        match &allowed_auth_methods {
-            None => allowed_auth_methods = Some(vec![AuthMethod::ClientSecret]),
-            Some(v) if v.is_empty() => {
-                return Err(ValidationError::new(
-                    "allowedAuthMethods",
-                    "must list at least one method",
-                ));
-            }
-            Some(_) => {}
-        }
-    }
+    let allowed_auth_methods = parse_auth_methods(obj, app_type)?;
     let public_keys = match obj.get("publicKeys") {
         None => None,
         Some(v) => Some(parse_public_keys(v)?),
@@ -159,139 +108,101 @@ pub fn parse_config(body: &Value, mode: Mode) -> Result<ClientConfig, Validation
     })
 }
 
-/// RFC 6749 §3.3: `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`.
-pub fn is_scope_token(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= MAX_LIST_ITEM
-        && s.bytes()
-            .all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
+/// Every field must be a writable one; read-only fields are named as such.
+fn check_field_names(obj: &Map<String, Value>) -> Result<(), ValidationError> {
+    for key in obj.keys() {
+        if READ_ONLY.contains(&key.as_str()) {
+            return Err(ValidationError::new(key, "is read-only and cannot be set"));
+        }
+        if !WRITABLE.contains(&key.as_str()) {
+            return Err(ValidationError::new(key, "is not a known field"));
+        }
+    }
+    Ok(())
 }
 
-/// NUL characters are never meaningful in a client's configuration, and
-/// PostgreSQL cannot store them in text, so they are refused everywhere, with
-/// the path of the first string that holds one.
-fn reject_nul(v: &Value, at: &str) -> Result<(), ValidationError> {
-    let nul = || ValidationError::new(at, "must not contain NUL characters");
-    match v {
-        Value::String(s) if s.contains('\0') => Err(nul()),
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .try_for_each(|(i, item)| reject_nul(item, &format!("{at}[{i}]"))),
-        Value::Object(map) => map.iter().try_for_each(|(k, item)| {
-            let path = if at.is_empty() {
-                k.clone()
-            } else {
-                format!("{at}.{k}")
-            };
-            if k.contains('\0') {
-                return Err(ValidationError::new(
-                    path,
-                    "must not contain NUL characters",
-                ));
-            }
-            reject_nul(item, &path)
+fn parse_app_type(obj: &Map<String, Value>) -> Result<AppType, ValidationError> {
+    match obj.get("appType") {
+        None => Err(ValidationError::new("appType", "is required")),
+        Some(Value::String(s)) => AppType::parse(s).ok_or_else(|| {
+            ValidationError::new(
+                "appType",
+                "must be one of \"web\", \"native\", \"spa\", \"anonymous-embed\"",
+            )
         }),
-        _ => Ok(()),
+        Some(_) => Err(ValidationError::new("appType", "must be a string")),
     }
 }
 
-fn opt_string(
+fn parse_client_name(obj: &Map<String, Value>) -> Result<String, ValidationError> {
+    match opt_string(obj, "clientName", MAX_CLIENT_NAME)? {
+        Some(s) if !s.trim().is_empty() => Ok(s),
+        Some(_) => Err(ValidationError::new("clientName", "must not be blank")),
+        None => Err(ValidationError::new("clientName", "is required")),
+    }
+}
+
+fn parse_redirect_uris(
     obj: &Map<String, Value>,
-    name: &str,
-    max: usize,
-) -> Result<Option<String>, ValidationError> {
-    match obj.get(name) {
-        None => Ok(None),
-        Some(Value::String(s)) => {
-            if s.chars().count() > max {
-                return Err(ValidationError::new(
-                    name,
-                    format!("must be at most {max} characters"),
-                ));
-            }
-            Ok(Some(s.clone()))
-        }
-        Some(_) => Err(ValidationError::new(name, "must be a string")),
-    }
-}
-
-fn opt_url(obj: &Map<String, Value>, name: &str) -> Result<Option<String>, ValidationError> {
-    let v = opt_string(obj, name, MAX_URI)?;
-    if let Some(s) = &v {
-        check_web_url(s).map_err(|m| ValidationError::new(name, m))?;
-    }
-    Ok(v)
-}
-
-/// An optional array of distinct strings of at most 256 characters each.
-fn opt_string_list(
-    obj: &Map<String, Value>,
-    name: &str,
-    max_items: usize,
-) -> Result<Option<Vec<String>>, ValidationError> {
-    let Some(v) = obj.get(name) else {
-        return Ok(None);
-    };
-    let arr = v
-        .as_array()
-        .ok_or_else(|| ValidationError::new(name, "must be an array of strings"))?;
-    if arr.len() > max_items {
-        return Err(ValidationError::new(
-            name,
-            format!("must hold at most {max_items} items"),
-        ));
-    }
-    let mut seen = HashSet::with_capacity(arr.len());
-    let mut out = Vec::with_capacity(arr.len());
-    for (i, item) in arr.iter().enumerate() {
-        let s = item
-            .as_str()
-            .ok_or_else(|| ValidationError::new(format!("{name}[{i}]"), "must be a string"))?;
-        if s.is_empty() || s.chars().count() > MAX_LIST_ITEM {
-            return Err(ValidationError::new(
-                format!("{name}[{i}]"),
-                format!("must be 1 to {MAX_LIST_ITEM} characters"),
-            ));
-        }
-        if !seen.insert(s) {
-            return Err(ValidationError::new(
-                format!("{name}[{i}]"),
-                "is a duplicate",
-            ));
-        }
-        out.push(s.to_owned());
-    }
-    Ok(Some(out))
-}
-
-fn web_only_enum_list<T: PartialEq>(
-    obj: &Map<String, Value>,
-    name: &str,
     app_type: AppType,
-    parse: fn(&str) -> Option<T>,
-) -> Result<Option<Vec<T>>, ValidationError> {
-    let Some(list) = opt_string_list(obj, name, usize::MAX)? else {
-        return Ok(None);
-    };
-    if app_type != AppType::Web {
+) -> Result<Option<Vec<String>>, ValidationError> {
+    let redirect_uris = opt_string_list(obj, "redirectUris", MAX_REDIRECT_URIS)?;
+    for (i, uri) in redirect_uris.iter().flatten().enumerate() {
+        check_redirect_uri(uri, app_type)
+            .map_err(|m| ValidationError::new(format!("redirectUris[{i}]"), m))?;
+    }
+    Ok(redirect_uris)
+}
+
+fn parse_origins(
+    obj: &Map<String, Value>,
+    app_type: AppType,
+) -> Result<Option<Vec<String>>, ValidationError> {
+    let allowed_origins = opt_string_list(obj, "allowedOrigins", MAX_ORIGINS)?;
+    if allowed_origins.is_some() && app_type == AppType::Native {
         return Err(ValidationError::new(
-            name,
-            "is only allowed for web clients",
+            "allowedOrigins",
+            "is not allowed for native clients",
         ));
     }
-    list.iter()
-        .enumerate()
-        .map(|(i, s)| {
-            parse(s).ok_or_else(|| {
-                ValidationError::new(
-                    format!("{name}[{i}]"),
-                    format!("`{s}` is not a supported value"),
-                )
-            })
-        })
-        .collect::<Result<Vec<T>, _>>()
-        .map(Some)
+    for (i, o) in allowed_origins.iter().flatten().enumerate() {
+        check_origin(o).map_err(|m| ValidationError::new(format!("allowedOrigins[{i}]"), m))?;
+    }
+    Ok(allowed_origins)
+}
+
+fn parse_scopes(obj: &Map<String, Value>) -> Result<Option<Vec<String>>, ValidationError> {
+    let allowed_scopes = opt_string_list(obj, "allowedScopes", usize::MAX)?;
+    for (i, s) in allowed_scopes.iter().flatten().enumerate() {
+        if !is_scope_token(s) {
+            return Err(ValidationError::new(
+                format!("allowedScopes[{i}]"),
+                "must be a scope token: printable ASCII without spaces, quotes or backslashes",
+            ));
+        }
+    }
+    Ok(allowed_scopes)
+}
+
+/// A web client authenticates with a client secret unless it lists its
+/// methods, and then it must list at least one.
+fn parse_auth_methods(
+    obj: &Map<String, Value>,
+    app_type: AppType,
+) -> Result<Option<Vec<AuthMethod>>, ValidationError> {
+    let allowed_auth_methods =
+        web_only_enum_list(obj, "allowedAuthMethods", app_type, AuthMethod::parse)?;
+    if app_type != AppType::Web {
+        return Ok(allowed_auth_methods);
+    }
+    match allowed_auth_methods {
+        None => Ok(Some(vec![AuthMethod::ClientSecret])),
+        Some(v) if v.is_empty() => Err(ValidationError::new(
+            "allowedAuthMethods",
+            "must list at least one method",
+        )),
+        Some(v) => Ok(Some(v)),
+    }
 }
 
 fn parse_connection_config(

@@ -45,9 +45,8 @@ fn check_client(client: &AuthClient) -> Result<(), OAuthError> {
 pub async fn public_client_refusal(state: &AppState, p: &Params) -> Option<OAuthError> {
     let id = ClientId::parse(p.get("client_id")?)?;
     let client = state.store.find_auth_client(&id).await.ok()??;
-    matches!(client.config.app_type, AppType::Spa | AppType::Native).then(|| {
-        OAuthError::unauthorized_client("public clients may not impersonate users")
-    })
+    matches!(client.config.app_type, AppType::Spa | AppType::Native)
+        .then(|| OAuthError::unauthorized_client("public clients may not impersonate users"))
 }
 
 /// Answers the grant for an authenticated `client`.

@@ -7,11 +7,11 @@
 use super::client_auth::{authenticate_request, identify_client};
 use super::params::Params;
 use crate::domain::client::GrantType;
+use crate::domain::client_record::AuthClient;
 use crate::domain::ids::random_alnum;
 use crate::domain::time::Timestamp;
 use crate::http::paths::TOKEN_PATH;
 use crate::http::{CorsClient, OAuthError, no_store};
-use crate::domain::client_record::AuthClient;
 use crate::signing::{ACCESS_TOKEN_TYPE, AccessClaims, Actor};
 use crate::state::AppState;
 use axum::Json;
@@ -50,7 +50,10 @@ const AUTHORIZATION_CODE: &str = "authorization_code";
 const REFRESH_TOKEN: &str = "refresh_token";
 
 /// The scopes to grant: the requested ones if all are allowed, else all allowed.
-pub(super) fn grant_scopes(requested: Option<&str>, allowed: &[String]) -> Result<Vec<String>, OAuthError> {
+pub(super) fn grant_scopes(
+    requested: Option<&str>,
+    allowed: &[String],
+) -> Result<Vec<String>, OAuthError> {
     let Some(req) = requested else {
         return Ok(allowed.to_vec());
     };

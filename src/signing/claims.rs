@@ -45,3 +45,37 @@ impl AccessClaims {
         self.sub != self.client_id
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims(act: Option<Actor>, auth_time: Option<i64>) -> AccessClaims {
+        AccessClaims {
+            iss: "i".into(),
+            sub: "u".into(),
+            aud: "a".into(),
+            exp: 2,
+            iat: 1,
+            jti: "j".into(),
+            client_id: "c".into(),
+            scope: String::new(),
+            tenant_id: "t".into(),
+            auth_time,
+            act,
+        }
+    }
+
+    #[test]
+    fn auth_time_and_act_appear_only_when_set() {
+        let plain = serde_json::to_value(claims(None, None)).unwrap();
+        assert!(plain.get("act").is_none() && plain.get("auth_time").is_none());
+        let actor = Some(Actor { sub: "c".into() });
+        let user = serde_json::to_value(claims(actor, Some(5))).unwrap();
+        assert_eq!(user["act"], serde_json::json!({"sub": "c"}));
+        assert_eq!(user["auth_time"], 5);
+        let back: AccessClaims = serde_json::from_value(plain).unwrap();
+        assert!(back.act.is_none() && back.auth_time.is_none());
+        assert!(back.is_user_token(), "sub u is not client c");
+    }
+}

@@ -6,10 +6,16 @@
 //! server was lost (a connection that sat idle is pinged before use), so the
 //! service recovers without a restart once PostgreSQL answers again.
 
+use super::filter_sql::SqlArg;
+use super::list_plan::Probe;
+use super::list_sql::{Plan, Walk};
+use super::shared::bind_all;
 use super::{PoolSettings, redact_url};
+use crate::domain::list_query::ListQuery;
 use anyhow::Context as _;
 use sqlx::ConnectOptions as _;
 use sqlx::Connection as _;
+use sqlx::Row as _;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use std::str::FromStr as _;
 use std::time::Duration;
@@ -29,6 +35,15 @@ pub struct PgStore {
     read: PgPool,
     write: PgPool,
 }
+
+/// The database the shared statements (`shared.rs`) run on.
+type Db = sqlx::Postgres;
+/// Their write transaction.
+type WriteTx = sqlx::Transaction<'static, sqlx::Postgres>;
+/// How they read a client they will change: `FOR UPDATE` locks its row.
+const LOCK_CLIENT: &str = super::clients::CLIENT_TO_CHANGE_FOR_UPDATE;
+/// How a write transaction reads a user it will change (locking its row).
+const LOCK_USER: &str = super::users::USER_TO_CHANGE_FOR_UPDATE;
 
 impl PgStore {
     pub async fn connect(url: &str, pool: &PoolSettings) -> anyhow::Result<Self> {
@@ -75,7 +90,7 @@ impl PgStore {
         vec![super::PoolStats::of("main", &self.write)]
     }
 
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+    async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
         self.write.begin().await
     }
 
@@ -91,23 +106,20 @@ impl PgStore {
     /// the pg_trgm index on `name_key` (migration 0003) for substring
     /// filters by itself: list queries go to it as plain SQL.
     #[allow(clippy::unused_async)]
-    async fn plan_list(
-        &self,
-        _q: &super::ListQuery<'_>,
-    ) -> Result<super::list_sql::Plan, sqlx::Error> {
-        Ok(super::list_sql::Plan::default())
+    async fn plan_list(&self, _q: &ListQuery<'_>) -> Result<Plan, sqlx::Error> {
+        Ok(Plan::default())
     }
 
     /// Never called: the default plan never walks by force.
     #[allow(clippy::unused_async)]
     async fn probe(
         &self,
-        _q: &super::ListQuery<'_>,
-        _walk: super::list_sql::Walk<'_>,
+        _q: &ListQuery<'_>,
+        _walk: Walk<'_>,
         _budget: u64,
         _needed: u64,
-    ) -> Result<super::list_plan::Probe, sqlx::Error> {
-        Ok(super::list_plan::Probe::Spent)
+    ) -> Result<Probe, sqlx::Error> {
+        Ok(Probe::Spent)
     }
 }
 
@@ -135,12 +147,4 @@ async fn check_reachable(
     }
 }
 
-super::queries::impl_queries!(
-    PgStore,
-    sqlx::Postgres,
-    sqlx::Transaction<'static, sqlx::Postgres>,
-    " FOR UPDATE"
-);
-super::token_queries::impl_token_queries!(PgStore);
-super::signin_queries::impl_signin_queries!(PgStore);
-super::user_queries::impl_user_queries!(PgStore, sqlx::Postgres, " FOR UPDATE");
+super::shared::impl_shared!(PgStore);

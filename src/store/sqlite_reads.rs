@@ -1,5 +1,4 @@
-//! In-thread SQLite reads for the hot paths: a bearer token's liveness check
-//! (and its user's, for a user token),
+//! In-thread SQLite reads for the hot paths: a bearer token's liveness check,
 //! `GET` of one client, the token endpoint's client lookup, and `/health`.
 //!
 //! sqlx's SQLite driver runs every statement on a worker thread of its own
@@ -13,41 +12,23 @@
 //! [`Busy`] at once (no busy timeout here) and the caller repeats it through
 //! the sqlx pool, which waits off-thread.
 //!
-//! Writes and every other read keep going through sqlx (`sqlite.rs`,
-//! `queries.rs`), so the write path, its group commit and the migrations are
-//! unchanged. The SQL text of each read here is shared with the sqlx version
-//! through the constants of this module.
+//! Writes and every other read keep going through sqlx (`sqlite.rs` and the
+//! statement files), so the write path, its group commit and the migrations
+//! are unchanged. Each read here runs the same SQL text as its sqlx version:
+//! the constants of `clients.rs` and `tokens.rs`. `sqlite_in_thread.rs`
+//! chooses between the two.
 
-use super::{AuthClient, ClientRecord, SecretInfo, StoreError, decode_config};
+use super::clients::{FIND_AUTH_CLIENT, FIND_CLIENT};
+use super::shared::PING;
+use super::tokens::TOKEN_ACTIVE;
+use super::users::USER_ACTIVE;
+use super::{StoreError, decode_config};
+use crate::domain::client_record::{AuthClient, ClientRecord, SecretInfo};
 use crate::domain::ids::{ClientId, TenantId, UserId};
 use crate::domain::time::Timestamp;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension as _, params};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-
-/// A client and its secrets' metadata: one row per secret, or one row with
-/// NULL secret columns when it has none.
-pub(crate) const FIND_CLIENT: &str = "SELECT c.client_id, c.created_at, c.updated_at, c.secret_count, c.config, \
-            s.hint AS secret_hint, s.created_at AS secret_created_at, s.created_by AS secret_created_by \
-     FROM clients c LEFT JOIN client_secrets s ON s.tenant_id = c.tenant_id AND s.client_id = c.client_id \
-     WHERE c.tenant_id = $1 AND c.client_id = $2 \
-     ORDER BY s.created_at, s.hint";
-
-/// A client found by id alone (token endpoint) with its secret hashes: a
-/// row per secret, or one row with a NULL hash.
-pub(crate) const FIND_AUTH_CLIENT: &str = "SELECT c.tenant_id, c.config, s.secret_hash FROM client_directory d \
-     JOIN clients c ON c.tenant_id = d.tenant_id AND c.client_id = d.client_id \
-     LEFT JOIN client_secrets s ON s.tenant_id = c.tenant_id AND s.client_id = c.client_id \
-     WHERE d.client_id = $1";
-
-/// One row when the client exists and the token id is not revoked.
-pub(crate) const TOKEN_ACTIVE: &str = "SELECT 1 FROM clients c WHERE c.tenant_id = $1 AND c.client_id = $2 AND NOT EXISTS \
-     (SELECT 1 FROM revoked_tokens r WHERE r.tenant_id = $1 AND r.client_id = $2 AND r.jti = $3)";
-
-/// One row when the user exists in the tenant and is active (a user token's
-/// liveness, beside [`TOKEN_ACTIVE`]).
-pub(crate) const USER_ACTIVE: &str =
-    "SELECT 1 FROM users WHERE tenant_id = $1 AND user_id = $2 AND status = 'active'";
 
 /// SQLite could not start the read at once; repeat it through the pool.
 #[derive(Debug)]
@@ -115,7 +96,16 @@ impl InThreadReads {
     }
 
     pub(crate) fn ping(&self) -> ReadResult<()> {
-        self.read(|c| c.query_row("SELECT 1", [], |_| Ok(())))
+        self.read(|c| c.query_row(PING, [], |_| Ok(())))
+    }
+
+    pub(crate) fn is_user_active(&self, tenant: &TenantId, user: &UserId) -> ReadResult<bool> {
+        self.read(|c| {
+            c.prepare_cached(USER_ACTIVE)?
+                .query_row(params![tenant.as_str(), user.as_str()], |_| Ok(()))
+                .optional()
+                .map(|row| row.is_some())
+        })
     }
 
     pub(crate) fn is_token_active(
@@ -127,15 +117,6 @@ impl InThreadReads {
         self.read(|c| {
             c.prepare_cached(TOKEN_ACTIVE)?
                 .query_row(params![tenant.as_str(), client.as_str(), jti], |_| Ok(()))
-                .optional()
-                .map(|row| row.is_some())
-        })
-    }
-
-    pub(crate) fn is_user_active(&self, tenant: &TenantId, user: &UserId) -> ReadResult<bool> {
-        self.read(|c| {
-            c.prepare_cached(USER_ACTIVE)?
-                .query_row(params![tenant.as_str(), user.as_str()], |_| Ok(()))
                 .optional()
                 .map(|row| row.is_some())
         })

@@ -1,6 +1,6 @@
 //! Contract §3: bearer tokens, scopes, tenant isolation.
 
-use crate::helpers::*;
+use crate::support::*;
 use registrar::domain::time::Timestamp;
 use registrar::signing::AccessClaims;
 use registrar::signing::KeyRing;

@@ -4,7 +4,7 @@
 //! 5xx; every error has the error body (RFC 6749's on `POST /oauth/token`);
 //! and the server is healthy afterwards.
 
-use crate::helpers::*;
+use crate::support::*;
 use reqwest::Method;
 use reqwest::header::{HeaderName, HeaderValue};
 use serde_json::{Value, json};

@@ -9,8 +9,8 @@
 //! test says SKIPPED on the terminal, except under `CI=true`, where a
 //! missing tool fails it.
 
-use crate::helpers::*;
-use crate::signin_support::{PASSWORD, create_user};
+use crate::support::*;
+use crate::support::signin::{PASSWORD, create_user};
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::Command;

@@ -1,83 +1,19 @@
 //! The CLI contract (§2), against the real binary: `tenant create` output,
 //! the ready line, port 0, and graceful shutdown.
 
-use crate::helpers::*;
+use crate::support::process::{BIN, Server, serve_command, tenant_create, terminate};
+use crate::support::*;
 use reqwest::StatusCode;
-use serde_json::Value;
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command};
+use std::process::Command;
 use std::time::Duration;
-
-const BIN: &str = env!("CARGO_BIN_EXE_registrar");
-
-fn tenant_create(db: &str, name: &str) -> Value {
-    let out = Command::new(BIN)
-        .args(["tenant", "create", name, "--database-url", db])
-        .output()
-        .expect("run registrar");
-    assert!(
-        out.status.success(),
-        "tenant create failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(
-        stdout.lines().count(),
-        1,
-        "exactly one line on stdout: {stdout:?}"
-    );
-    let v: Value = serde_json::from_str(&stdout).expect("stdout is one JSON object");
-    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(keys.len(), 3, "{v}");
-    for k in ["tenantId", "clientId", "clientSecret"] {
-        assert!(v[k].as_str().is_some_and(|s| !s.is_empty()), "{k} in {v}");
-    }
-    v
-}
-
-/// Starts `registrar serve` on port 0 and returns it with its base URL, read
-/// from the ready line on stderr.
-pub fn start_server(db: &str, extra: &[&str]) -> (Child, String) {
-    let mut child = crate::helpers::serve_command(db)
-        .args(extra)
-        .spawn()
-        .expect("spawn registrar serve");
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut sent = false;
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if !sent && let Some(addr) = crate::helpers::ready_address(&line) {
-                let _ = tx.send(addr);
-                sent = true;
-            }
-        }
-    });
-    let base = rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("ready line `listening on http://ADDR` on stderr");
-    (child, base)
-}
-
-fn terminate(child: &mut Child) -> std::process::ExitStatus {
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    for _ in 0..100 {
-        if let Some(s) = child.try_wait().unwrap() {
-            return s;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let _ = child.kill();
-    panic!("server did not stop on SIGTERM");
-}
 
 #[tokio::test]
 async fn tenant_create_serve_on_port_zero_token_and_sigterm() {
     let db = TestDb::fresh().await;
     let first = tenant_create(&db.url, "acme");
-    let (mut child, base) = start_server(&db.url, &[]);
+    let mut server = Server::start(&db.url, &[]);
+    let base = server.base.clone();
     assert!(
         !base.ends_with(":0"),
         "the ready line shows the real port: {base}"
@@ -108,7 +44,7 @@ async fn tenant_create_serve_on_port_zero_token_and_sigterm() {
             "each tenant sees its own admin client"
         );
     }
-    let status = terminate(&mut child);
+    let status = terminate(&mut server.child);
     assert!(status.success(), "exit 0 after SIGTERM, got {status}");
 }
 
@@ -147,9 +83,9 @@ fn help_lists_every_serve_option() {
 fn json_log_format_writes_one_json_object_per_line() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("r.db").display());
-    let (mut child, base) = start_server(&db, &["--log-format", "json"]);
-    assert!(base.starts_with("http://127.0.0.1:"));
-    terminate(&mut child);
+    let mut server = Server::start(&db, &["--log-format", "json"]);
+    assert!(server.base.starts_with("http://127.0.0.1:"));
+    terminate(&mut server.child);
 }
 
 #[test]
@@ -172,7 +108,7 @@ fn bad_database_url_fails_with_a_message() {
 fn the_ready_line_survives_a_quiet_log_filter() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("q.db").display());
-    let mut child = crate::helpers::serve_command(&db)
+    let mut child = serve_command(&db)
         .env("RUST_LOG", "error")
         .spawn()
         .expect("spawn registrar serve");

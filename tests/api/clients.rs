@@ -1,6 +1,6 @@
 //! Create, get and delete: success paths and what a client looks like on the wire.
 
-use crate::helpers::*;
+use crate::support::*;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -98,7 +98,7 @@ async fn public_clients_get_no_secret_and_no_web_only_fields() {
 async fn key_only_web_client_gets_no_secret() {
     let app = spawn_app().await;
     let (status, c) = app
-        .create_client(&app.admin.token, json!({"appType":"web","clientName":"jwt","allowedAuthMethods":["private_key_jwt"],"publicKeys":[crate::validation::rsa_jwk("k1")]}))
+        .create_client(&app.admin.token, json!({"appType":"web","clientName":"jwt","allowedAuthMethods":["private_key_jwt"],"publicKeys":[crate::support::keys::rsa_jwk("k1")]}))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{c}");
     assert!(c.get("clientSecret").is_none());

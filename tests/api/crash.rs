@@ -4,7 +4,7 @@
 //! acknowledged must work, and every client must be whole. Several rounds on
 //! the same database; bounded by request counts and deadlines.
 
-use crate::process::{Server, tenant_create, token};
+use crate::support::process::{Server, tenant_create, token};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::Connection as _;

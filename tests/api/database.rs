@@ -3,8 +3,8 @@
 //! body) and the recovery without restart when it returns, tested against a
 //! private PostgreSQL cluster this module creates, stops and starts again.
 
-use crate::helpers::*;
-use crate::servers::{Instance, start_instances};
+use crate::support::servers::{Instance, start_instances};
+use crate::support::*;
 use registrar::store::{PoolSettings, Store};
 use reqwest::StatusCode;
 use serde_json::json;

@@ -1,7 +1,7 @@
 //! Framework-level errors carry the reference's error body too: unknown
 //! routes, wrong methods, and the request id.
 
-use crate::helpers::*;
+use crate::support::*;
 use reqwest::{Method, StatusCode};
 
 #[tokio::test]

@@ -6,7 +6,7 @@
 //! keyset comparisons on PostgreSQL, where the unit oracle (SQLite in
 //! memory) cannot reach.
 
-use crate::helpers::*;
+use crate::support::*;
 use registrar::filter::{Record, matches, parse};
 use reqwest::StatusCode;
 use serde_json::{Value, json};

@@ -3,8 +3,8 @@
 //! the `act` claim, no refresh token, management scopes only for a
 //! `TenantAdmin`, and a disabled or deleted user's token refused at once.
 
-use crate::helpers::*;
-use crate::users_support::*;
+use crate::support::users::*;
+use crate::support::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -30,8 +30,13 @@ async fn a_trusted_web_client_gets_a_token_for_a_user_by_json_and_by_form() {
         lookup("email", "ivy@EXAMPLE.com"),
     ];
     for l in &lookups {
-        let (status, body) =
-            impersonate_json(&app, &cid, &secret, json!({"user_lookup": l, "scope": "read"})).await;
+        let (status, body) = impersonate_json(
+            &app,
+            &cid,
+            &secret,
+            json!({"user_lookup": l, "scope": "read"}),
+        )
+        .await;
         assert_eq!(status, StatusCode::OK, "JSON {l}: {body}");
         assert_eq!(body["scope"], "read");
         assert!(body.get("refresh_token").is_none(), "{body}");
@@ -48,7 +53,10 @@ async fn a_trusted_web_client_gets_a_token_for_a_user_by_json_and_by_form() {
         assert_eq!(body["scope"], "read write", "no scope means all allowed");
         assert!(body.get("refresh_token").is_none());
         let c = claims(body["access_token"].as_str().unwrap());
-        assert_eq!((c["sub"].as_str(), &c["act"]), (Some(uid), &json!({"sub": cid})));
+        assert_eq!(
+            (c["sub"].as_str(), &c["act"]),
+            (Some(uid), &json!({"sub": cid}))
+        );
     }
 }
 
@@ -60,7 +68,10 @@ async fn each_impersonation_rule_refuses_with_its_error() {
     let u = user(&app, &admin.token, "rule@example.com").await;
     let uid = u["id"].as_str().unwrap().to_owned();
     let ok = json!({"user_lookup": lookup("userId", &uid)});
-    assert_eq!(impersonate_json(&app, &cid, &secret, ok.clone()).await.0, StatusCode::OK);
+    assert_eq!(
+        impersonate_json(&app, &cid, &secret, ok.clone()).await.0,
+        StatusCode::OK
+    );
 
     let malformed = [
         json!({}),
@@ -74,7 +85,11 @@ async fn each_impersonation_rule_refuses_with_its_error() {
     ];
     for body in malformed {
         let (status, e) = impersonate_json(&app, &cid, &secret, body.clone()).await;
-        assert_eq!((status, e["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_request")), "{body}: {e}");
+        assert_eq!(
+            (status, e["error"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("invalid_request")),
+            "{body}: {e}"
+        );
     }
     let unknown = [
         lookup("userId", &"z".repeat(32)),
@@ -84,7 +99,11 @@ async fn each_impersonation_rule_refuses_with_its_error() {
     ];
     for l in unknown {
         let (status, e) = impersonate_json(&app, &cid, &secret, json!({"user_lookup": l})).await;
-        assert_eq!((status, e["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")), "{l}: {e}");
+        assert_eq!(
+            (status, e["error"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("invalid_grant")),
+            "{l}: {e}"
+        );
     }
     let (status, e) = impersonate_json(
         &app,
@@ -93,11 +112,17 @@ async fn each_impersonation_rule_refuses_with_its_error() {
         json!({"user_lookup": lookup("userId", &uid), "scope": "read admin"}),
     )
     .await;
-    assert_eq!((status, e["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_scope")));
+    assert_eq!(
+        (status, e["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_scope"))
+    );
 
     // A disabled user, and a user of another tenant, cannot be impersonated.
     let ops = json!([{"op": "replace", "path": "/status", "value": "disabled"}]);
-    assert_eq!(patch_user(&app, &admin.token, &uid, ops).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(
+        patch_user(&app, &admin.token, &uid, ops).await.0,
+        StatusCode::NO_CONTENT
+    );
     let (status, e) = impersonate_json(&app, &cid, &secret, ok).await;
     assert_eq!(e["error"], "invalid_grant", "{status}");
     let other = app.new_tenant("other").await;
@@ -135,8 +160,13 @@ async fn only_trusted_web_clients_allowing_the_grant_may_impersonate() {
             body.clone(),
         )
         .await;
-        assert_eq!((status, e["error"].as_str()), (StatusCode::BAD_REQUEST, Some("unauthorized_client")), "{c}: {e}");
+        assert_eq!(
+            (status, e["error"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("unauthorized_client")),
+            "{c}: {e}"
+        );
     }
+    let lookup_text = body["user_lookup"].to_string();
     for app_type in ["spa", "native"] {
         let (status, created) = app
             .create_client(
@@ -152,13 +182,17 @@ async fn only_trusted_web_clients_allowing_the_grant_may_impersonate() {
             .form(&[
                 ("grant_type", IMPERSONATION),
                 ("client_id", created["clientId"].as_str().unwrap()),
-                ("user_lookup", &body["user_lookup"].to_string()),
+                ("user_lookup", lookup_text.as_str()),
             ])
             .send()
             .await
             .unwrap();
         let (status, e) = read(res).await;
-        assert_eq!((status, e["error"].as_str()), (StatusCode::BAD_REQUEST, Some("unauthorized_client")), "{app_type}: {e}");
+        assert_eq!(
+            (status, e["error"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("unauthorized_client")),
+            "{app_type}: {e}"
+        );
     }
 }
 
@@ -179,11 +213,17 @@ async fn management_scopes_reach_a_user_token_only_for_a_tenant_admin() {
     let (_, body) = impersonate_json(&app, &cid, &secret, scope_of(&plain)).await;
     assert_eq!(body["scope"], "profile", "{body}");
     let token = body["access_token"].as_str().unwrap();
-    assert_eq!(get_user(&app, token, plain["id"].as_str().unwrap()).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        get_user(&app, token, plain["id"].as_str().unwrap()).await.0,
+        StatusCode::FORBIDDEN
+    );
     let (_, body) = impersonate_json(&app, &cid, &secret, scope_of(&admin)).await;
     assert_eq!(body["scope"], "users:read profile", "{body}");
     let token = body["access_token"].as_str().unwrap();
-    assert_eq!(get_user(&app, token, plain["id"].as_str().unwrap()).await.0, StatusCode::OK);
+    assert_eq!(
+        get_user(&app, token, plain["id"].as_str().unwrap()).await.0,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -199,7 +239,13 @@ async fn a_disabled_or_deleted_users_token_is_refused_at_once() {
     .await;
     assert_eq!(status, StatusCode::CREATED);
     let uid = u["id"].as_str().unwrap();
-    let (_, body) = impersonate_json(&app, &cid, &secret, json!({"user_lookup": lookup("userId", uid)})).await;
+    let (_, body) = impersonate_json(
+        &app,
+        &cid,
+        &secret,
+        json!({"user_lookup": lookup("userId", uid)}),
+    )
+    .await;
     let token = body["access_token"].as_str().unwrap().to_owned();
     assert_eq!(get_user(&app, &token, uid).await.0, StatusCode::OK);
     let active = introspect(&app, admin, &token).await;
@@ -208,18 +254,42 @@ async fn a_disabled_or_deleted_users_token_is_refused_at_once() {
     assert_eq!(active["act"], json!({"sub": cid}));
 
     let set = |status: &str| json!([{"op": "replace", "path": "/status", "value": status}]);
-    assert_eq!(patch_user(&app, &admin.token, uid, set("disabled")).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(
+        patch_user(&app, &admin.token, uid, set("disabled")).await.0,
+        StatusCode::NO_CONTENT
+    );
     let (status, e) = get_user(&app, &token, uid).await;
-    assert_code(status, &e, StatusCode::UNAUTHORIZED, "OAUTH-CLIENTS-12", "Unauthorized.");
-    assert_eq!(introspect(&app, admin, &token).await, json!({"active": false}));
+    assert_code(
+        status,
+        &e,
+        StatusCode::UNAUTHORIZED,
+        "OAUTH-CLIENTS-12",
+        "Unauthorized.",
+    );
+    assert_eq!(
+        introspect(&app, admin, &token).await,
+        json!({"active": false})
+    );
 
     // Nothing is cached: enabled again, the same token works again.
-    assert_eq!(patch_user(&app, &admin.token, uid, set("active")).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(
+        patch_user(&app, &admin.token, uid, set("active")).await.0,
+        StatusCode::NO_CONTENT
+    );
     assert_eq!(get_user(&app, &token, uid).await.0, StatusCode::OK);
 
-    assert_eq!(delete_user(&app, &admin.token, uid).await.0, StatusCode::NO_CONTENT);
-    assert_eq!(get_user(&app, &token, uid).await.0, StatusCode::UNAUTHORIZED);
-    assert_eq!(introspect(&app, admin, &token).await, json!({"active": false}));
+    assert_eq!(
+        delete_user(&app, &admin.token, uid).await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        get_user(&app, &token, uid).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        introspect(&app, admin, &token).await,
+        json!({"active": false})
+    );
     // The client's own tokens are unaffected.
     let own = app.token(&cid, &secret, None).await;
     assert_eq!(introspect(&app, admin, &own).await["active"], true);

@@ -6,8 +6,8 @@
 //! On the `postgres` target this is the deployment of contract §1; on the
 //! `api` target the same holds for processes sharing one SQLite file.
 
-use crate::helpers::*;
-use crate::servers::start_instances;
+use crate::support::servers::start_instances;
+use crate::support::*;
 use registrar::store::{PoolSettings, Store};
 use reqwest::StatusCode;
 use serde_json::json;

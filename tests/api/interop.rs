@@ -6,7 +6,7 @@
 //! Without it the test says SKIPPED on the terminal, past the output capture,
 //! so a skip is never silent.
 
-use crate::helpers::*;
+use crate::support::*;
 use std::io::Write as _;
 use std::process::Command;
 

@@ -2,9 +2,8 @@
 //! client authentication, what is active, tenant isolation, and a revoked
 //! token refused by the management API at once, on every instance.
 
-use crate::helpers::*;
-use crate::keypairs::ClientKey;
-use crate::private_key_jwt::{key_client, post_assertion, second_instance};
+use crate::support::keys::{ClientKey, key_client, post_assertion};
+use crate::support::*;
 use jsonwebtoken::Algorithm;
 use registrar::domain::time::Timestamp;
 use registrar::signing::AccessClaims;

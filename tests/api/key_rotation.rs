@@ -3,7 +3,7 @@
 //! itself; old keys published (and trusted) exactly as long as their tokens
 //! can live.
 
-use crate::helpers::*;
+use crate::support::*;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use registrar::cli::keys::rotate_in;

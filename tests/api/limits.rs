@@ -1,7 +1,7 @@
 //! Server limits: header size and count, URI length, request time,
 //! connections and the header read timeout, each with its error answer.
 
-use crate::helpers::*;
+use crate::support::*;
 use registrar::ops::OpsConfig;
 use registrar::ops::limits::ServerLimits;
 use reqwest::StatusCode;
@@ -243,7 +243,7 @@ async fn connections_beyond_the_limit_wait_until_one_closes() {
 
 #[tokio::test]
 async fn serve_options_set_the_server_limits_and_are_documented_in_help() {
-    let out = std::process::Command::new(crate::process::BIN)
+    let out = std::process::Command::new(crate::support::process::BIN)
         .args(["serve", "--help"])
         .output()
         .unwrap();
@@ -258,8 +258,10 @@ async fn serve_options_set_the_server_limits_and_are_documented_in_help() {
     }
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("r.db").display());
-    let server =
-        crate::process::Server::start(&db, &["--max-connections", "7", "--request-timeout", "5"]);
+    let server = crate::support::process::Server::start(
+        &db,
+        &["--max-connections", "7", "--request-timeout", "5"],
+    );
     let text = reqwest::get(format!("{}/metrics", server.base))
         .await
         .unwrap()

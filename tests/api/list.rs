@@ -1,7 +1,7 @@
 //! Contract §4 "List": limit, keyset cursors, links, totalResults, sort and
 //! filter over HTTP.
 
-use crate::helpers::*;
+use crate::support::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::HashSet;

@@ -2,8 +2,8 @@
 //! (the exact clients each selects, and `totalResults`) and of rejected ones
 //! (400 `OAUTH-CLIENTS-4` with the fault's position and what was expected).
 
-use crate::helpers::*;
-use crate::list_support::*;
+use crate::support::list::*;
+use crate::support::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;

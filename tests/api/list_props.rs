@@ -10,8 +10,8 @@
 //! per client set; each case uses a fresh tenant on one server, so earlier
 //! cases' clients also check that nothing leaks across tenants.
 
-use crate::helpers::*;
-use crate::list_support::*;
+use crate::support::list::*;
+use crate::support::*;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use registrar::filter::{Attr, CompareOp, Filter, Operand, matches, parse};

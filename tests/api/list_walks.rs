@@ -3,8 +3,8 @@
 //! symmetry, and the pages a cursor leads to after everything beyond it was
 //! deleted.
 
-use crate::helpers::*;
-use crate::list_support::*;
+use crate::support::list::*;
+use crate::support::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::HashSet;

@@ -2,7 +2,7 @@
 //! `--log-format json`; every stderr line is one JSON object, every request
 //! is logged with its id, and no secret, token or Authorization value leaks.
 
-use crate::process::{Server, tenant_create, token};
+use crate::support::process::{Server, tenant_create, token};
 use base64::Engine;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -25,7 +25,7 @@ impl Seen {
 async fn send(seen: &mut Seen, req: reqwest::RequestBuilder) -> (StatusCode, Value) {
     let res = req.send().await.expect("send");
     seen.id(&res);
-    crate::helpers::read(res).await
+    crate::support::read(res).await
 }
 
 /// Steps 2 to 8 of the README walkthrough (step 1, `tenant create`, is done

@@ -2,17 +2,18 @@
 //!
 //! Cargo builds this suite twice: as the test target `api` (SQLite) and as
 //! `postgres` (`tests/postgres` is a symbolic link to this directory), so a
-//! module listed here runs on both backends; see `helpers::backend()`.
+//! module listed here runs on both backends; see `support::db::backend()`.
 
 // Table-driven tests list their cases inline and are long by design.
 #![allow(clippy::too_many_lines)]
 
-mod helpers;
+mod support;
 
 mod auth;
 mod bad_input;
 mod browser;
 mod cli;
+mod cli_client;
 mod clients;
 mod crash;
 mod database;
@@ -23,12 +24,10 @@ mod instances;
 mod interop;
 mod introspection;
 mod key_rotation;
-mod keypairs;
 mod limits;
 mod list;
 mod list_filters;
 mod list_props;
-mod list_support;
 mod list_walks;
 mod logs;
 mod metadata;
@@ -36,21 +35,17 @@ mod metrics;
 mod openapi;
 mod patch;
 mod private_key_jwt;
-mod process;
 mod rate_limits;
 mod schemathesis;
 mod secrets;
-mod servers;
 mod signin_cors;
 mod signin_errors;
 mod signin_flow;
 mod signin_instances;
 mod signin_security;
-mod signin_support;
 mod signin_tokens;
 mod storage;
 mod token;
 mod user_cli;
 mod users;
-mod users_support;
 mod validation;

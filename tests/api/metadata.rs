@@ -1,7 +1,7 @@
 //! Contract §5 / issue 5: the RFC 8414 metadata lists exactly what is
 //! supported, and its endpoints answer.
 
-use crate::helpers::*;
+use crate::support::*;
 use reqwest::StatusCode;
 use serde_json::json;
 

@@ -2,7 +2,7 @@
 //! histograms by route and status, tokens issued, authentication failures,
 //! connections and pool statistics.
 
-use crate::helpers::*;
+use crate::support::*;
 use reqwest::StatusCode;
 
 async fn scrape(app: &TestApp) -> String {

@@ -2,7 +2,7 @@
 //! the router's, every documented operation is served, and it is published
 //! with a browsable page that needs no token and no internet.
 
-use crate::helpers::*;
+use crate::support::*;
 use registrar::state::{AppState, Settings};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;

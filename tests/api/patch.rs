@@ -1,7 +1,7 @@
 //! Contract §4 "Patch": RFC 6902 on a client, all-or-nothing, 202 when a
 //! secret is generated.
 
-use crate::helpers::*;
+use crate::support::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -245,7 +245,7 @@ async fn gaining_client_secret_generates_one_with_202() {
     let (_, c) = app
         .create_client(
             &app.admin.token,
-            json!({"appType":"web","clientName":"k","allowedGrantTypes":["client_credentials"],"allowedAuthMethods":["private_key_jwt"],"publicKeys":[crate::validation::rsa_jwk("k")]}),
+            json!({"appType":"web","clientName":"k","allowedGrantTypes":["client_credentials"],"allowedAuthMethods":["private_key_jwt"],"publicKeys":[crate::support::keys::rsa_jwk("k")]}),
         )
         .await;
     let id = c["clientId"].as_str().unwrap();
@@ -283,7 +283,7 @@ async fn losing_client_secret_revokes_stored_secrets() {
             &id,
             json!([
                 {"op":"replace","path":"/allowedAuthMethods","value":["private_key_jwt"]},
-                {"op":"add","path":"/publicKeys","value":[crate::validation::ec_jwk("e")]}
+                {"op":"add","path":"/publicKeys","value":[crate::support::keys::ec_jwk("e")]}
             ]),
         )
         .await;

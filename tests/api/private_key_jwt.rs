@@ -3,48 +3,13 @@
 //! refusal (all the same `invalid_client`), replay across instances, and which
 //! methods a client may use.
 
-use crate::helpers::*;
-use crate::keypairs::{ASSERTION_TYPE, ClientKey, claims};
+use crate::support::keys::{ASSERTION_TYPE, ClientKey, claims, key_client, post_assertion};
+use crate::support::*;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use registrar::state::{AppState, Settings};
-use registrar::store::{PoolSettings, Store};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-/// A `web` client allowing `methods`, with `keys` registered and the read scope.
-pub async fn key_client(app: &TestApp, methods: &[&str], keys: &[&ClientKey]) -> Value {
-    let jwks: Vec<Value> = keys.iter().map(|k| k.jwk.clone()).collect();
-    let (status, c) = app
-        .create_client(
-            &app.admin.token,
-            json!({"appType":"web","clientName":"key client","allowedGrantTypes":["client_credentials"],
-                   "allowedAuthMethods":methods,"allowedScopes":["oauth-clients:read"],"publicKeys":jwks}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{c}");
-    c
-}
-
-/// POSTs a client assertion (with `client_id` in the body when given) to `url`.
-pub async fn post_assertion(
-    app: &TestApp,
-    url: &str,
-    client_id: Option<&str>,
-    assertion: &str,
-    extra: &[(&str, &str)],
-) -> (StatusCode, Value) {
-    let mut form = vec![
-        ("client_assertion_type", ASSERTION_TYPE),
-        ("client_assertion", assertion),
-    ];
-    if let Some(id) = client_id {
-        form.push(("client_id", id));
-    }
-    form.extend_from_slice(extra);
-    read(app.http.post(url).form(&form).send().await.unwrap()).await
-}
 
 const GRANT: (&str, &str) = ("grant_type", "client_credentials");
 
@@ -374,26 +339,6 @@ async fn an_assertion_with_a_secret_or_basic_credentials_is_invalid_request() {
         (StatusCode::BAD_REQUEST, Some("invalid_request")),
         "{body}"
     );
-}
-
-/// Starts a second server on the same database and public URL, as a second
-/// instance behind a load balancer would be.
-pub async fn second_instance(app: &TestApp) -> (String, tokio::task::JoinHandle<()>) {
-    let store = Store::connect(&app.db.url, &PoolSettings::default())
-        .await
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let settings = Settings {
-        public_url: app.base.clone(),
-        token_ttl: 21600,
-        sessions: Default::default(),
-    };
-    let state = AppState::new(store, settings).await.unwrap();
-    let server = tokio::spawn(async move {
-        let _ = registrar::app::serve(listener, state, std::future::pending()).await;
-    });
-    (base, server)
 }
 
 #[tokio::test]

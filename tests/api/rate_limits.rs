@@ -4,8 +4,8 @@
 //! never depends on how fast the machine is: the whole allowance is usable
 //! at once, and only a 20-second pause between two requests could refill it.
 
-use crate::helpers::*;
-use crate::process::Server;
+use crate::support::process::Server;
+use crate::support::*;
 use registrar::ops::OpsConfig;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -155,10 +155,10 @@ async fn zero_disables_the_limits() {
 async fn serve_options_set_the_limits() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("r.db").display());
-    let admin = crate::process::tenant_create(&db, "acme");
+    let admin = crate::support::process::tenant_create(&db, "acme");
     let server = Server::start(&db, &["--rate-limit-tier1", "2", "--rate-limit-tier2", "0"]);
     let http = reqwest::Client::new();
-    let token = crate::process::token(
+    let token = crate::support::process::token(
         &http,
         &server.base,
         admin["clientId"].as_str().unwrap(),

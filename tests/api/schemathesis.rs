@@ -12,7 +12,7 @@
 //! is off (the schema cannot express every rule, so schema-valid clients may
 //! rightly get a 400), and size refusals (413, 414, 431) count as rejections.
 
-use crate::process::{Server, tenant_create, token};
+use crate::support::process::{Server, tenant_create, token};
 use std::process::Command;
 
 pub const ENV: &str = "REGISTRAR_SCHEMATHESIS";

@@ -1,7 +1,7 @@
 //! Contract §4 "Secrets": creation, the 5-secret limit, deletion, rotation,
 //! and that a secret is never readable after its first response.
 
-use crate::helpers::*;
+use crate::support::*;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -144,7 +144,7 @@ async fn secrets_only_for_web_clients_allowing_client_secret() {
         .create_client(&app.admin.token, json!({"appType":"spa","clientName":"s"}))
         .await;
     let (_, jwt) = app
-        .create_client(&app.admin.token, json!({"appType":"web","clientName":"k","allowedAuthMethods":["private_key_jwt"],"publicKeys":[crate::validation::ec_jwk("k")]}))
+        .create_client(&app.admin.token, json!({"appType":"web","clientName":"k","allowedAuthMethods":["private_key_jwt"],"publicKeys":[crate::support::keys::ec_jwk("k")]}))
         .await;
     for c in [spa, jwt] {
         let id = c["clientId"].as_str().unwrap();
@@ -170,7 +170,7 @@ async fn no_secret_is_stored_in_the_database_files() {
     let (_, s) = app.add_secret(&app.admin.token, id).await;
     secrets.push(s["clientSecret"].as_str().unwrap().to_owned());
     let (status, p) = app
-        .patch(&app.admin.token, id, json!([{"op":"replace","path":"/allowedAuthMethods","value":["private_key_jwt"]},{"op":"add","path":"/publicKeys","value":[crate::validation::ec_jwk("k")]}]))
+        .patch(&app.admin.token, id, json!([{"op":"replace","path":"/allowedAuthMethods","value":["private_key_jwt"]},{"op":"add","path":"/publicKeys","value":[crate::support::keys::ec_jwk("k")]}]))
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{p}");
     let (status, p) = app

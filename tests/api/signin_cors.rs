@@ -2,8 +2,8 @@
 //! get nothing, preflights answered; the two discovery documents agree and
 //! list exactly what is supported.
 
-use crate::helpers::*;
-use crate::signin_support::*;
+use crate::support::*;
+use crate::support::signin::*;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 

@@ -2,8 +2,8 @@
 //! URI is trusted an HTML error page, never a redirect; after it, a redirect
 //! with `error`, `error_description`, `state` and `iss`.
 
-use crate::helpers::*;
-use crate::signin_support::*;
+use crate::support::*;
+use crate::support::signin::*;
 use reqwest::StatusCode;
 use serde_json::json;
 

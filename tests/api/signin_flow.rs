@@ -2,8 +2,8 @@
 //! required and trusted, deny, remembered consent, single sign-on, `prompt`,
 //! `login_hint`, the tokens and userinfo that come out.
 
-use crate::helpers::*;
-use crate::signin_support::*;
+use crate::support::*;
+use crate::support::signin::*;
 use reqwest::StatusCode;
 
 #[tokio::test]

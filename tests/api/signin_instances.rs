@@ -2,9 +2,9 @@
 //! nothing of it lives in one process's memory): two real `registrar serve`
 //! processes on one database, every request of the flow alternating.
 
-use crate::helpers::*;
-use crate::servers::{PUBLIC_URL, start_instances};
-use crate::signin_support::*;
+use crate::support::*;
+use crate::support::servers::{PUBLIC_URL, start_instances};
+use crate::support::signin::*;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -13,7 +13,7 @@ async fn a_sign_in_begun_on_one_instance_finishes_on_another() {
     let db = TestDb::fresh().await;
     let mut instances = start_instances(&db.url, 2, &[]);
     let (a, b) = (instances.remove(0), instances.remove(0));
-    let tenant = crate::process::tenant_create(&db.url, "multi");
+    let tenant = crate::support::process::tenant_create(&db.url, "multi");
     let admin = a
         .token(tenant["clientId"].as_str().unwrap(), tenant["clientSecret"].as_str().unwrap())
         .await;

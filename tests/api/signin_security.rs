@@ -3,8 +3,8 @@
 //! email and wrong password, the failure lock, the pages' headers, cookie
 //! attributes, session lifetimes, stored values hashed.
 
-use crate::helpers::*;
-use crate::signin_support::*;
+use crate::support::*;
+use crate::support::signin::*;
 use registrar::domain::session::SessionLifetimes;
 use registrar::state::Settings;
 use reqwest::StatusCode;

@@ -3,8 +3,8 @@
 //! rotation with family revocation on reuse; `web` clients authenticate;
 //! a disabled user's tokens are refused at once.
 
-use crate::helpers::*;
-use crate::signin_support::*;
+use crate::support::*;
+use crate::support::signin::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

@@ -4,7 +4,7 @@
 //! also covers the WAL; this one also covers PostgreSQL, whose files a test
 //! cannot read.
 
-use crate::helpers::*;
+use crate::support::*;
 use reqwest::StatusCode;
 use serde_json::json;
 use sqlx::Row as _;
@@ -81,7 +81,7 @@ async fn no_plain_secret_or_access_token_is_in_any_column_of_the_store() {
     secrets.push(s["clientSecret"].as_str().unwrap().to_owned());
     // Losing and regaining client_secret makes the 202 secret.
     let (status, _) = app
-        .patch(&app.admin.token, id, json!([{"op":"replace","path":"/allowedAuthMethods","value":["private_key_jwt"]},{"op":"add","path":"/publicKeys","value":[crate::validation::ec_jwk("k")]}]))
+        .patch(&app.admin.token, id, json!([{"op":"replace","path":"/allowedAuthMethods","value":["private_key_jwt"]},{"op":"add","path":"/publicKeys","value":[crate::support::keys::ec_jwk("k")]}]))
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (status, p) = app

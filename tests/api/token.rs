@@ -1,6 +1,6 @@
 //! Contract §5: the token endpoint for client_credentials, metadata and JWKS.
 
-use crate::helpers::*;
+use crate::support::*;
 use base64::Engine;
 use reqwest::StatusCode;
 use serde_json::{Value, json};

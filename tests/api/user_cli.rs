@@ -2,8 +2,8 @@
 //! password from stdin, the user as one JSON object on stdout, refusals with
 //! exit 1 and a message.
 
-use crate::helpers::*;
-use crate::users_support::*;
+use crate::support::users::*;
+use crate::support::*;
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::io::Write as _;
@@ -13,7 +13,9 @@ const BIN: &str = env!("CARGO_BIN_EXE_registrar");
 
 fn user_create(db: &str, tenant: &str, email: &str, extra: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(BIN)
-        .args(["user", "create", "--tenant", tenant, "--email", email, "--name", "Cli User"])
+        .args([
+            "user", "create", "--tenant", tenant, "--email", email, "--name", "Cli User",
+        ])
         .args(extra)
         .args(["--database-url", db])
         .stdin(Stdio::piped())
@@ -34,7 +36,13 @@ fn user_create(db: &str, tenant: &str, email: &str, extra: &[&str], stdin: &str)
 async fn user_create_reads_the_password_from_stdin_and_prints_the_user() {
     let app = spawn_app().await;
     let tenant = &app.admin.tenant_id;
-    let out = user_create(&app.db.url, tenant, "cli@example.com", &["--admin"], &format!("{PASSWORD}\n"));
+    let out = user_create(
+        &app.db.url,
+        tenant,
+        "cli@example.com",
+        &["--admin"],
+        &format!("{PASSWORD}\n"),
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     let stdout = String::from_utf8(out.stdout).unwrap();
@@ -51,11 +59,17 @@ async fn user_create_reads_the_password_from_stdin_and_prints_the_user() {
     let tenant_id = registrar::domain::ids::TenantId::from_trusted(tenant.clone());
     let found = app
         .store
-        .find_sign_in_user(&tenant_id, registrar::domain::user::UserKey::Email("CLI@example.com"))
+        .find_sign_in_user(
+            &tenant_id,
+            registrar::domain::user::UserKey::Email("CLI@example.com"),
+        )
         .await
         .unwrap()
         .expect("found by email, case-insensitively");
-    assert!(registrar::domain::password::verify(PASSWORD, &found.password_hash));
+    assert!(registrar::domain::password::verify(
+        PASSWORD,
+        &found.password_hash
+    ));
 }
 
 #[tokio::test]
@@ -64,20 +78,50 @@ async fn user_create_refuses_a_short_password_a_taken_email_and_an_unknown_tenan
     let db = &app.db.url;
     let tenant = &app.admin.tenant_id;
     let cases = [
-        (tenant.as_str(), "short@example.com", "elevenchars\n", "at least 12 characters"),
-        (tenant.as_str(), "bad-email", "long enough password\n", "email"),
-        ("no-such-tenant", "t@example.com", "long enough password\n", "no tenant"),
+        (
+            tenant.as_str(),
+            "short@example.com",
+            "elevenchars\n",
+            "at least 12 characters",
+        ),
+        (
+            tenant.as_str(),
+            "bad-email",
+            "long enough password\n",
+            "email",
+        ),
+        (
+            "no-such-tenant",
+            "t@example.com",
+            "long enough password\n",
+            "no tenant",
+        ),
     ];
     for (tenant, email, stdin, needle) in cases {
         let out = user_create(db, tenant, email, &[], stdin);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{email}: {stderr}");
         assert!(out.stdout.is_empty(), "{email}: nothing on stdout");
-        assert!(stderr.contains(needle), "{email}: `{stderr}` should mention `{needle}`");
+        assert!(
+            stderr.contains(needle),
+            "{email}: `{stderr}` should mention `{needle}`"
+        );
     }
-    let ok = user_create(db, tenant, "taken@example.com", &[], "long enough password\n");
+    let ok = user_create(
+        db,
+        tenant,
+        "taken@example.com",
+        &[],
+        "long enough password\n",
+    );
     assert!(ok.status.success());
-    let out = user_create(db, tenant, "TAKEN@example.com", &[], "long enough password\n");
+    let out = user_create(
+        db,
+        tenant,
+        "TAKEN@example.com",
+        &[],
+        "long enough password\n",
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
 }

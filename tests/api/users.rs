@@ -3,8 +3,8 @@
 //! users scopes, tenant isolation, and the password stored only as an
 //! Argon2id hash.
 
-use crate::helpers::*;
-use crate::users_support::*;
+use crate::support::users::*;
+use crate::support::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -30,13 +30,25 @@ async fn create_answers_201_with_location_and_never_the_password() {
     assert_eq!(status, StatusCode::CREATED, "{u}");
     let id = u["id"].as_str().unwrap();
     assert_eq!(id.len(), 32);
-    assert!(id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+    assert!(
+        id.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    );
     assert_eq!(location.as_deref(), Some(format!("{USERS}/{id}").as_str()));
     let mut keys: Vec<&str> = u.as_object().unwrap().keys().map(String::as_str).collect();
     keys.sort_unstable();
     assert_eq!(
         keys,
-        ["createdAt", "email", "id", "name", "roles", "status", "subject", "updatedAt"]
+        [
+            "createdAt",
+            "email",
+            "id",
+            "name",
+            "roles",
+            "status",
+            "subject",
+            "updatedAt"
+        ]
     );
     assert_eq!(u["subject"], id, "subject defaults to the id");
     assert_eq!(u["email"], "Ada@Example.com");
@@ -66,7 +78,10 @@ async fn each_create_rule_fails_with_400_naming_the_field() {
     let cases = [
         (without("email"), "email"),
         (with("email", json!("not-an-email")), "email"),
-        (with("email", json!(format!("{}@e.com", "a".repeat(315)))), "email"),
+        (
+            with("email", json!(format!("{}@e.com", "a".repeat(315)))),
+            "email",
+        ),
         (without("name"), "name"),
         (with("name", json!(" ")), "name"),
         (with("name", json!("n".repeat(513))), "name"),
@@ -81,15 +96,28 @@ async fn each_create_rule_fails_with_400_naming_the_field() {
     ];
     for (body, field) in cases {
         let (status, e) = create_user(&app, t, body.clone()).await;
-        assert_code(status, &e, StatusCode::BAD_REQUEST, INVALID_FIELD.0, INVALID_FIELD.1);
+        assert_code(
+            status,
+            &e,
+            StatusCode::BAD_REQUEST,
+            INVALID_FIELD.0,
+            INVALID_FIELD.1,
+        );
         let detail = e["errors"][0]["detail"].as_str().unwrap();
-        assert!(detail.starts_with(&format!("{field}:")), "case {body}: {detail}");
+        assert!(
+            detail.starts_with(&format!("{field}:")),
+            "case {body}: {detail}"
+        );
         assert!(!detail.contains(PASSWORD));
     }
     let (status, e) = create_user(&app, t, json!([])).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{e}");
     let (_, list) = app.list(t, "").await;
-    assert_eq!(list["data"].as_array().unwrap().len(), 1, "no client was touched");
+    assert_eq!(
+        list["data"].as_array().unwrap().len(),
+        1,
+        "no client was touched"
+    );
 }
 
 #[tokio::test]
@@ -103,7 +131,13 @@ async fn a_taken_email_is_409_on_create_and_patch_case_insensitively() {
         json!({"email": "GRACE@example.COM", "name": "G", "password": PASSWORD}),
     )
     .await;
-    assert_code(status, &e, StatusCode::CONFLICT, "USERS-5", "Email already in use.");
+    assert_code(
+        status,
+        &e,
+        StatusCode::CONFLICT,
+        "USERS-5",
+        "Email already in use.",
+    );
     let other = user(&app, t, "other@example.com").await;
     let id = other["id"].as_str().unwrap();
     let (status, e) = patch_user(
@@ -113,7 +147,13 @@ async fn a_taken_email_is_409_on_create_and_patch_case_insensitively() {
         json!([{"op": "replace", "path": "/email", "value": "Grace@Example.com"}]),
     )
     .await;
-    assert_code(status, &e, StatusCode::CONFLICT, "USERS-5", "Email already in use.");
+    assert_code(
+        status,
+        &e,
+        StatusCode::CONFLICT,
+        "USERS-5",
+        "Email already in use.",
+    );
     let (_, unchanged) = get_user(&app, t, id).await;
     assert_eq!(unchanged, other, "a refused patch changes nothing");
     // Changing the case of one's own email is no conflict.
@@ -136,7 +176,13 @@ async fn a_taken_subject_is_409() {
     assert_eq!(status, StatusCode::CREATED, "{u}");
     assert_eq!(u["subject"], "idp|42");
     let (status, e) = create_user(&app, t, body("s2@example.com")).await;
-    assert_code(status, &e, StatusCode::CONFLICT, "USERS-6", "Subject already in use.");
+    assert_code(
+        status,
+        &e,
+        StatusCode::CONFLICT,
+        "USERS-6",
+        "Subject already in use.",
+    );
 }
 
 #[tokio::test]
@@ -165,7 +211,10 @@ async fn patch_changes_fields_and_the_password_and_moves_updated_at() {
     assert_eq!(after["createdAt"], u["createdAt"]);
     assert!(after["updatedAt"].as_str() > u["updatedAt"].as_str());
     let hash = stored_hash(&app, id).await;
-    assert!(registrar::domain::password::verify("a brand new passphrase", &hash));
+    assert!(registrar::domain::password::verify(
+        "a brand new passphrase",
+        &hash
+    ));
     assert!(!registrar::domain::password::verify(PASSWORD, &hash));
 }
 
@@ -178,21 +227,48 @@ async fn bad_patches_are_400_and_change_nothing() {
     let patch_code = ("USERS-2", "Invalid user patch document.");
     for (ops, code, needle) in [
         (json!([]), patch_code, ""),
-        (json!([{"op": "replace", "path": "/subject", "value": "x"}]), patch_code, "[0].path"),
-        (json!([{"op": "remove", "path": "/password"}]), patch_code, "[0].op"),
-        (json!([{"op": "replace", "path": "/password", "value": "short"}]), patch_code, "[0].value"),
-        (json!([{"op": "copy", "path": "/name", "from": "/email"}]), patch_code, "[0].op"),
+        (
+            json!([{"op": "replace", "path": "/subject", "value": "x"}]),
+            patch_code,
+            "[0].path",
+        ),
+        (
+            json!([{"op": "remove", "path": "/password"}]),
+            patch_code,
+            "[0].op",
+        ),
+        (
+            json!([{"op": "replace", "path": "/password", "value": "short"}]),
+            patch_code,
+            "[0].value",
+        ),
+        (
+            json!([{"op": "copy", "path": "/name", "from": "/email"}]),
+            patch_code,
+            "[0].op",
+        ),
         (
             json!([{"op": "replace", "path": "/name", "value": "New"}, {"op": "replace", "path": "/email", "value": "bad"}]),
             INVALID_FIELD,
             "email",
         ),
-        (json!([{"op": "remove", "path": "/name"}]), INVALID_FIELD, "name"),
-        (json!([{"op": "replace", "path": "/roles", "value": ["Root"]}]), INVALID_FIELD, "roles[0]"),
+        (
+            json!([{"op": "remove", "path": "/name"}]),
+            INVALID_FIELD,
+            "name",
+        ),
+        (
+            json!([{"op": "replace", "path": "/roles", "value": ["Root"]}]),
+            INVALID_FIELD,
+            "roles[0]",
+        ),
     ] {
         let (status, e) = patch_user(&app, t, id, ops.clone()).await;
         assert_code(status, &e, StatusCode::BAD_REQUEST, code.0, code.1);
-        assert!(e["errors"][0]["detail"].as_str().unwrap().contains(needle), "case {ops}: {e}");
+        assert!(
+            e["errors"][0]["detail"].as_str().unwrap().contains(needle),
+            "case {ops}: {e}"
+        );
     }
     let (_, after) = get_user(&app, t, id).await;
     assert_eq!(after, u);
@@ -223,16 +299,40 @@ async fn delete_needs_confirmation_and_then_the_user_is_gone() {
         .await
         .unwrap();
     let (status, e) = read(res).await;
-    assert_code(status, &e, StatusCode::BAD_REQUEST, "USERS-3", "User deletion not confirmed.");
+    assert_code(
+        status,
+        &e,
+        StatusCode::BAD_REQUEST,
+        "USERS-3",
+        "User deletion not confirmed.",
+    );
     assert_eq!(get_user(&app, t, id).await.0, StatusCode::OK);
     let (status, _) = delete_user(&app, t, id).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (status, e) = get_user(&app, t, id).await;
-    assert_code(status, &e, StatusCode::NOT_FOUND, "USERS-4", "User not found.");
+    assert_code(
+        status,
+        &e,
+        StatusCode::NOT_FOUND,
+        "USERS-4",
+        "User not found.",
+    );
     let (status, _) = delete_user(&app, t, id).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, e) = patch_user(&app, t, id, json!([{"op": "replace", "path": "/name", "value": "x"}])).await;
-    assert_code(status, &e, StatusCode::NOT_FOUND, "USERS-4", "User not found.");
+    let (status, e) = patch_user(
+        &app,
+        t,
+        id,
+        json!([{"op": "replace", "path": "/name", "value": "x"}]),
+    )
+    .await;
+    assert_code(
+        status,
+        &e,
+        StatusCode::NOT_FOUND,
+        "USERS-4",
+        "User not found.",
+    );
     // The email is free again.
     user(&app, t, "del@example.com").await;
     let (status, _) = get_user(&app, t, "not-an-id").await;
@@ -251,8 +351,19 @@ async fn the_users_scopes_govern_the_users_api_alone() {
         .token_with_scopes(admin, &["oauth-clients:read", "oauth-clients:write"])
         .await;
     let (status, e) = get_user(&app, &clients_only, id).await;
-    assert_code(status, &e, StatusCode::FORBIDDEN, "OAUTH-CLIENTS-13", "Forbidden.");
-    assert!(e["errors"][0]["detail"].as_str().unwrap().contains("users:read"));
+    assert_code(
+        status,
+        &e,
+        StatusCode::FORBIDDEN,
+        "OAUTH-CLIENTS-13",
+        "Forbidden.",
+    );
+    assert!(
+        e["errors"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("users:read")
+    );
     let (status, e) = create_user(&app, &clients_only, body()).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{e}");
 
@@ -260,17 +371,38 @@ async fn the_users_scopes_govern_the_users_api_alone() {
     assert_eq!(get_user(&app, &read_only, id).await.0, StatusCode::OK);
     let (status, e) = create_user(&app, &read_only, body()).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert!(e["errors"][0]["detail"].as_str().unwrap().contains("users:write"));
-    assert_eq!(delete_user(&app, &read_only, id).await.0, StatusCode::FORBIDDEN);
+    assert!(
+        e["errors"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("users:write")
+    );
+    assert_eq!(
+        delete_user(&app, &read_only, id).await.0,
+        StatusCode::FORBIDDEN
+    );
     let (status, _) = app.list(&read_only, "").await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "users:read is not oauth-clients:read");
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "users:read is not oauth-clients:read"
+    );
 
     let write = app.token_with_scopes(admin, &["users:write"]).await;
     assert_eq!(get_user(&app, &write, id).await.0, StatusCode::OK);
-    assert_eq!(create_user(&app, &write, body()).await.0, StatusCode::CREATED);
+    assert_eq!(
+        create_user(&app, &write, body()).await.0,
+        StatusCode::CREATED
+    );
     let ops = json!([{"op": "replace", "path": "/name", "value": "W"}]);
-    assert_eq!(patch_user(&app, &write, id, ops).await.0, StatusCode::NO_CONTENT);
-    assert_eq!(delete_user(&app, &write, id).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(
+        patch_user(&app, &write, id, ops).await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        delete_user(&app, &write, id).await.0,
+        StatusCode::NO_CONTENT
+    );
 }
 
 #[tokio::test]
@@ -329,11 +461,20 @@ async fn the_password_is_stored_only_as_an_argon2id_hash() {
     let id = u["id"].as_str().unwrap();
     let second = "second-canary-0b1d2e3f";
     let ops = json!([{"op": "replace", "path": "/password", "value": second}]);
-    assert_eq!(patch_user(&app, &app.admin.token, id, ops).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(
+        patch_user(&app, &app.admin.token, id, ops).await.0,
+        StatusCode::NO_CONTENT
+    );
     let hash = stored_hash(&app, id).await;
-    assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+    assert!(
+        hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{hash}"
+    );
     let (_, got) = get_user(&app, &app.admin.token, id).await;
-    assert!(!got.to_string().contains("argon2"), "the hash is never shown");
+    assert!(
+        !got.to_string().contains("argon2"),
+        "the hash is never shown"
+    );
     let stored = stored_bytes(&app).await;
     for canary in [password, second] {
         assert!(

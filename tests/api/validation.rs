@@ -1,30 +1,12 @@
 //! One failing case per create rule of contract §4, and bad input of every
 //! kind: each gets a 400 (or 413/415) with the error body, and nothing is written.
 
-use crate::helpers::*;
+use crate::support::keys::{ec_jwk, rsa_jwk};
+use crate::support::*;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-/// A real 2048-bit RSA public key as a JWK.
-pub fn rsa_jwk(kid: &str) -> Value {
-    use aws_lc_rs::rsa::{KeySize, PublicKeyComponents};
-    use aws_lc_rs::signature::{KeyPair, RsaKeyPair};
-    let kp = RsaKeyPair::generate(KeySize::Rsa2048).unwrap();
-    let c: PublicKeyComponents<Vec<u8>> = kp.public_key().into();
-    json!({"kty":"RSA","use":"sig","alg":"RS256","kid":kid,"n":B64.encode(&c.n),"e":B64.encode(&c.e)})
-}
-
-/// A real P-384 public key as a JWK.
-pub fn ec_jwk(kid: &str) -> Value {
-    use aws_lc_rs::signature::{ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
-    let rng = aws_lc_rs::rand::SystemRandom::new();
-    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P384_SHA384_FIXED_SIGNING, &rng).unwrap();
-    let kp = EcdsaKeyPair::from_pkcs8(&ECDSA_P384_SHA384_FIXED_SIGNING, pkcs8.as_ref()).unwrap();
-    let p = kp.public_key().as_ref();
-    json!({"kty":"EC","use":"sig","alg":"ES384","kid":kid,"crv":"P-384","x":B64.encode(&p[1..49]),"y":B64.encode(&p[49..97])})
-}
 
 fn with(base: Value, k: &str, v: Value) -> Value {
     let mut b = base;

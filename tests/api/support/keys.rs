@@ -1,12 +1,14 @@
 //! Client key pairs for `private_key_jwt` tests: real RSA and P-384 keys made
-//! with aws-lc, their public JWK for registration, and signing of assertions
-//! with jsonwebtoken, as a client would.
+//! with aws-lc, their public JWK for registration, signing of assertions
+//! with jsonwebtoken, as a client would, and posting them to the server.
 
+use super::app::{TestApp, read};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use registrar::domain::ids::random_alnum;
 use registrar::domain::time::Timestamp;
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 pub const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -107,4 +109,56 @@ impl ClientKey {
 pub fn claims(client_id: &str, aud: &str) -> Value {
     let now = Timestamp::now().unix_seconds();
     json!({"iss":client_id,"sub":client_id,"aud":aud,"iat":now,"exp":now + 120,"jti":random_alnum(24)})
+}
+
+/// A real 2048-bit RSA public key as a JWK.
+pub fn rsa_jwk(kid: &str) -> Value {
+    use aws_lc_rs::rsa::{KeySize, PublicKeyComponents};
+    use aws_lc_rs::signature::{KeyPair, RsaKeyPair};
+    let kp = RsaKeyPair::generate(KeySize::Rsa2048).unwrap();
+    let c: PublicKeyComponents<Vec<u8>> = kp.public_key().into();
+    json!({"kty":"RSA","use":"sig","alg":"RS256","kid":kid,"n":B64.encode(&c.n),"e":B64.encode(&c.e)})
+}
+
+/// A real P-384 public key as a JWK.
+pub fn ec_jwk(kid: &str) -> Value {
+    use aws_lc_rs::signature::{ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
+    let rng = aws_lc_rs::rand::SystemRandom::new();
+    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P384_SHA384_FIXED_SIGNING, &rng).unwrap();
+    let kp = EcdsaKeyPair::from_pkcs8(&ECDSA_P384_SHA384_FIXED_SIGNING, pkcs8.as_ref()).unwrap();
+    let p = kp.public_key().as_ref();
+    json!({"kty":"EC","use":"sig","alg":"ES384","kid":kid,"crv":"P-384","x":B64.encode(&p[1..49]),"y":B64.encode(&p[49..97])})
+}
+
+/// A `web` client allowing `methods`, with `keys` registered and the read scope.
+pub async fn key_client(app: &TestApp, methods: &[&str], keys: &[&ClientKey]) -> Value {
+    let jwks: Vec<Value> = keys.iter().map(|k| k.jwk.clone()).collect();
+    let (status, c) = app
+        .create_client(
+            &app.admin.token,
+            json!({"appType":"web","clientName":"key client","allowedGrantTypes":["client_credentials"],
+                   "allowedAuthMethods":methods,"allowedScopes":["oauth-clients:read"],"publicKeys":jwks}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{c}");
+    c
+}
+
+/// POSTs a client assertion (with `client_id` in the body when given) to `url`.
+pub async fn post_assertion(
+    app: &TestApp,
+    url: &str,
+    client_id: Option<&str>,
+    assertion: &str,
+    extra: &[(&str, &str)],
+) -> (StatusCode, Value) {
+    let mut form = vec![
+        ("client_assertion_type", ASSERTION_TYPE),
+        ("client_assertion", assertion),
+    ];
+    if let Some(id) = client_id {
+        form.push(("client_id", id));
+    }
+    form.extend_from_slice(extra);
+    read(app.http.post(url).form(&form).send().await.unwrap()).await
 }

@@ -3,9 +3,7 @@
 //! `email`, `password`, `csrf`; `decision=allow|deny`), PKCE values, and
 //! helpers that register users and sign-in clients through the API.
 
-#![allow(dead_code)]
-
-use crate::helpers::TestApp;
+use super::app::TestApp;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use reqwest::StatusCode;

@@ -1,7 +1,7 @@
 //! Helpers for the users tests: requests to `/api/core/users`, trusted
 //! impersonating clients, and reading a token's claims.
 
-use crate::helpers::*;
+use super::app::{Tenant, TestApp, assert_error, read};
 use base64::Engine as _;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -71,7 +71,13 @@ pub async fn delete_user(app: &TestApp, token: &str, id: &str) -> (StatusCode, V
 }
 
 /// Asserts an error body with this status, code and title.
-pub fn assert_code(status: StatusCode, body: &Value, expected: StatusCode, code: &str, title: &str) {
+pub fn assert_code(
+    status: StatusCode,
+    body: &Value,
+    expected: StatusCode,
+    code: &str,
+    title: &str,
+) {
     assert_eq!(status, expected, "{body}");
     assert_error(body, expected);
     assert_eq!(body["errors"][0]["code"], code, "{body}");
@@ -101,7 +107,12 @@ pub async fn impersonator(app: &TestApp, tenant: &Tenant, scopes: &[&str]) -> (S
 }
 
 /// A user-impersonation token request with a JSON body.
-pub async fn impersonate_json(app: &TestApp, id: &str, secret: &str, body: Value) -> (StatusCode, Value) {
+pub async fn impersonate_json(
+    app: &TestApp,
+    id: &str,
+    secret: &str,
+    body: Value,
+) -> (StatusCode, Value) {
     let mut body = body;
     body["grant_type"] = json!(IMPERSONATION);
     let res = app
@@ -116,7 +127,12 @@ pub async fn impersonate_json(app: &TestApp, id: &str, secret: &str, body: Value
 }
 
 /// A user-impersonation token request with a form body.
-pub async fn impersonate_form(app: &TestApp, id: &str, secret: &str, form: &[(&str, &str)]) -> (StatusCode, Value) {
+pub async fn impersonate_form(
+    app: &TestApp,
+    id: &str,
+    secret: &str,
+    form: &[(&str, &str)],
+) -> (StatusCode, Value) {
     let mut form = form.to_vec();
     form.push(("grant_type", IMPERSONATION));
     let res = app

@@ -3,12 +3,11 @@
 //! database goes away. Each is killed when dropped, so a failing test leaves
 //! no process behind.
 
-use crate::helpers::read;
+use super::app::read;
+use super::process::{Stderr, capture_stderr, serve_command};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
 use std::process::Child;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The address clients use (a load balancer's), shared by every instance:
@@ -38,34 +37,20 @@ pub struct Instance {
 /// A started process whose ready line has not been read yet.
 struct Starting {
     child: KillOnDrop,
-    ready: std::sync::mpsc::Receiver<String>,
-    log: Arc<Mutex<Vec<String>>>,
+    stderr: Stderr,
 }
 
 fn spawn(db: &str, extra: &[&str]) -> Starting {
-    let mut child = crate::helpers::serve_command(db)
+    let mut child = serve_command(db)
         .args(["--public-url", PUBLIC_URL])
         .args(["--rate-limit-tier1", "0", "--rate-limit-tier2", "0"])
         .args(extra)
         .spawn()
         .expect("spawn registrar serve");
-    let stderr = child.stderr.take().expect("stderr");
-    let (tx, ready) = std::sync::mpsc::channel();
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let keep = log.clone();
-    // Reads stderr to its end, so the server never blocks on a full pipe.
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(addr) = crate::helpers::ready_address(&line) {
-                let _ = tx.send(addr);
-            }
-            keep.lock().expect("log lock").push(line);
-        }
-    });
+    let stderr = capture_stderr(&mut child);
     Starting {
         child: KillOnDrop(child),
-        ready,
-        log,
+        stderr,
     }
 }
 
@@ -73,7 +58,7 @@ impl Starting {
     fn wait(mut self) -> Instance {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            if let Ok(base) = self.ready.recv_timeout(Duration::from_millis(100)) {
+            if let Ok(base) = self.stderr.ready.recv_timeout(Duration::from_millis(100)) {
                 let http = reqwest::Client::builder()
                     .timeout(Duration::from_secs(30))
                     .build()
@@ -88,7 +73,7 @@ impl Starting {
             assert!(
                 exited.is_none() && Instant::now() < deadline,
                 "registrar serve did not become ready ({exited:?}); stderr:\n{}",
-                self.log.lock().expect("log lock").join("\n")
+                self.stderr.lines.lock().expect("log lock").join("\n")
             );
         }
     }

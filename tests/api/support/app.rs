@@ -1,163 +1,15 @@
-//! Test harness: a real server on a free port over a fresh database.
-//!
-//! This suite is compiled twice: as the test target `api` (from `tests/api`)
-//! and as `postgres` (from `tests/postgres`, a symbolic link to `tests/api`).
-//! [`backend()`] tells the two apart by crate name, so every module, present
-//! or future, runs on SQLite in `api` and on PostgreSQL in `postgres`.
-//!
-//! `TestApp::spawn()` binds `127.0.0.1:0`, uses a new SQLite file in a temp
-//! dir or a new PostgreSQL database on the server `REGISTRAR_TEST_POSTGRES_URL`
-//! names, and returns the base URL, an HTTP client, a first tenant with a
-//! token, and one helper per endpoint.
+//! The in-process server: `spawn_app()` binds `127.0.0.1:0`, uses a fresh
+//! database ([`TestDb`]), and returns the base URL, an HTTP client, a first
+//! tenant with a token, and one helper per endpoint.
 
-#![allow(dead_code)]
-
+use super::db::TestDb;
 use registrar::cli::tenant::provision;
 use registrar::ops::OpsConfig;
 use registrar::state::{AppState, Settings};
 use registrar::store::{PoolSettings, Store};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use sqlx::Connection as _;
-use std::io::Write as _;
 use std::time::Duration;
-
-/// An administrative URL of a PostgreSQL server (any database on it); each
-/// test creates a database of its own there.
-pub const PG_ENV: &str = "REGISTRAR_TEST_POSTGRES_URL";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// The backend this test binary runs on, fixed at compile time by the name
-/// of the test target.
-pub fn backend() -> Backend {
-    if env!("CARGO_CRATE_NAME") == "postgres" {
-        Backend::Postgres
-    } else {
-        Backend::Sqlite
-    }
-}
-
-pub fn is_postgres() -> bool {
-    backend() == Backend::Postgres
-}
-
-/// The PostgreSQL server the `postgres` target runs on. Without one the whole
-/// target is skipped: a notice on stderr, then the process ends with success,
-/// so `cargo test` works on a machine without PostgreSQL but never reports
-/// PostgreSQL tests as passed. `.ci/run` always sets the variable.
-pub fn postgres_admin_url() -> String {
-    match std::env::var(PG_ENV) {
-        Ok(url) if !url.is_empty() => url,
-        _ => skip_postgres_target(),
-    }
-}
-
-fn skip_postgres_target() -> ! {
-    // The first test to get here prints and ends the process; the others
-    // wait on the lock until it is gone.
-    static ONCE: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _held = ONCE.lock();
-    // Written to the stderr handle directly: the test harness captures
-    // `eprintln!`, and this must be seen.
-    let _ = writeln!(
-        std::io::stderr(),
-        "\nSKIPPED: the PostgreSQL half of the suite (test target `postgres`) did not run: \
-         {PG_ENV} is not set. Set it to a PostgreSQL URL such as \
-         postgres://postgres@127.0.0.1:5432/postgres (each test creates its own database there), \
-         or run .ci/run, which starts a server.\n"
-    );
-    std::process::exit(0)
-}
-
-/// A fresh database URL: a temp SQLite file, or a new PostgreSQL database
-/// that is dropped again with this value.
-pub struct TestDb {
-    pub url: String,
-    _dir: Option<tempfile::TempDir>,
-    /// The admin URL and name of the PostgreSQL database to drop.
-    pg: Option<(String, String)>,
-}
-
-impl TestDb {
-    pub async fn fresh() -> TestDb {
-        match backend() {
-            Backend::Postgres => Self::fresh_postgres(&postgres_admin_url()).await,
-            Backend::Sqlite => {
-                let dir = tempfile::tempdir().expect("temp dir");
-                let url = format!("sqlite://{}", dir.path().join("registrar.db").display());
-                TestDb {
-                    url,
-                    _dir: Some(dir),
-                    pg: None,
-                }
-            }
-        }
-    }
-
-    /// A new, empty database on the PostgreSQL server at `admin`. An
-    /// unreachable server fails the test: it never turns into a skip.
-    pub async fn fresh_postgres(admin: &str) -> TestDb {
-        let name = format!("rt_{}", registrar::domain::ids::random_alnum(16));
-        // One plain connection, not a pool: a pool would retry a refused
-        // connection for half a minute before failing.
-        let mut conn = sqlx::PgConnection::connect(admin)
-            .await
-            .unwrap_or_else(|e| panic!("{PG_ENV} is set but PostgreSQL is unreachable: {e}"));
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut conn)
-            .await
-            .expect("create database");
-        let _ = conn.close().await;
-        let mut url = url::Url::parse(admin).expect("postgres url");
-        url.set_path(&format!("/{name}"));
-        TestDb {
-            url: url.to_string(),
-            _dir: None,
-            pg: Some((admin.to_owned(), name)),
-        }
-    }
-
-    pub fn sqlite_path(&self) -> Option<std::path::PathBuf> {
-        self._dir.as_ref().map(|d| d.path().join("registrar.db"))
-    }
-
-    pub fn dir(&self) -> Option<&std::path::Path> {
-        self._dir.as_ref().map(|d| d.path())
-    }
-}
-
-impl Drop for TestDb {
-    /// Drops the PostgreSQL database, so repeated runs leave nothing behind
-    /// on a developer's server. `WITH (FORCE)` ends the connections a test
-    /// server may still hold. Done on a thread of its own because `Drop`
-    /// cannot await and may run inside the test's runtime.
-    fn drop(&mut self) {
-        let Some((admin, name)) = self.pg.take() else {
-            return;
-        };
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()?;
-            rt.block_on(async {
-                let mut conn = sqlx::PgConnection::connect(&admin).await.ok()?;
-                let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                let _ = sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .execute(&mut conn)
-                    .await;
-                let _ = conn.close().await;
-                Some(())
-            })
-        })
-        .join();
-    }
-}
 
 /// Credentials of a tenant's admin client, plus a token for it.
 #[derive(Clone, Debug)]
@@ -444,6 +296,26 @@ impl TestApp {
     }
 }
 
+/// Starts a second server on the same database and public URL, as a second
+/// instance behind a load balancer would be.
+pub async fn second_instance(app: &TestApp) -> (String, tokio::task::JoinHandle<()>) {
+    let store = Store::connect(&app.db.url, &PoolSettings::default())
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let settings = Settings {
+        public_url: app.base.clone(),
+        token_ttl: 21600,
+        sessions: Default::default(),
+    };
+    let state = AppState::new(store, settings).await.unwrap();
+    let server = tokio::spawn(async move {
+        let _ = registrar::app::serve(listener, state, std::future::pending()).await;
+    });
+    (base, server)
+}
+
 /// Status and JSON body (`null` when the body is empty).
 pub async fn read(res: reqwest::Response) -> (StatusCode, Value) {
     let status = res.status();
@@ -462,29 +334,6 @@ pub async fn read(res: reqwest::Response) -> (StatusCode, Value) {
 
 /// Asserts the reference's error body: `errors[0]` with code, title, status,
 /// and a `traceId`.
-/// `registrar serve` on a free port over `db`, logging at `info` to a piped
-/// stderr (where its ready line appears); add arguments before spawning.
-pub fn serve_command(db: &str) -> std::process::Command {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_registrar"));
-    command
-        .args(["serve", "--listen", "127.0.0.1:0", "--database-url", db])
-        .env("RUST_LOG", "info")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped());
-    command
-}
-
-/// The address in the ready line (`listening on http://ADDR`), if `line` is it.
-pub fn ready_address(line: &str) -> Option<String> {
-    let i = line.find("listening on http://")?;
-    Some(
-        line[i + "listening on ".len()..]
-            .chars()
-            .take_while(|c| !c.is_whitespace() && *c != '"')
-            .collect(),
-    )
-}
-
 pub fn assert_error(body: &Value, status: StatusCode) {
     let e = &body["errors"][0];
     assert!(e["code"].is_string(), "error code missing in {body}");

@@ -1,9 +1,7 @@
 //! Helpers shared by the list tests: the ten sort values, walking pages by
 //! their links, and the order the server must return clients in.
 
-#![allow(dead_code)]
-
-use crate::helpers::TestApp;
+use super::app::TestApp;
 use registrar::filter::{Filter, Record, matches};
 use reqwest::StatusCode;
 use serde_json::Value;

@@ -1,0 +1,102 @@
+//! `Store`'s client methods: tenants, clients, their secrets, and the
+//! lookups of client authentication; each calls the same method on whichever
+//! backend the store is (the statements are in `clients.rs`, `secrets.rs`
+//! and `listing.rs`).
+
+use super::{Result, Store, dispatch};
+use crate::domain::ValidationError;
+use crate::domain::client_record::{AuthClient, ClientRecord, NewClient, SecretInfo};
+use crate::domain::ids::{ClientId, TenantId};
+use crate::domain::list_query::{ListPage, ListQuery};
+use crate::domain::patch_plan::PatchPlan;
+use crate::domain::time::Timestamp;
+
+impl Store {
+    pub async fn create_tenant(
+        &self,
+        tenant: &TenantId,
+        name: &str,
+        admin: NewClient<'_>,
+    ) -> Result<()> {
+        dispatch!(self.create_tenant(tenant, name, admin))
+    }
+
+    pub async fn insert_client(&self, tenant: &TenantId, client: NewClient<'_>) -> Result<()> {
+        dispatch!(self.insert_client(tenant, client))
+    }
+
+    pub async fn find_client(
+        &self,
+        tenant: &TenantId,
+        id: &ClientId,
+    ) -> Result<Option<ClientRecord>> {
+        dispatch!(self.find_client(tenant, id) or in_thread find_client_in_thread)
+    }
+
+    pub async fn list_clients(&self, q: &ListQuery<'_>) -> Result<ListPage> {
+        dispatch!(self.list_clients(q))
+    }
+
+    /// Diagnostics: the database's plan for each statement `list_clients`
+    /// runs for `q`, labelled by its role (used by `bench/list.sh`).
+    pub async fn explain_list(&self, q: &ListQuery<'_>) -> Result<Vec<(String, Vec<String>)>> {
+        dispatch!(self.explain_list(q))
+    }
+
+    /// Reads the client, lets `plan` decide the change, and writes it, all in
+    /// one transaction that holds the client's row.
+    pub async fn update_client<F>(
+        &self,
+        tenant: &TenantId,
+        id: &ClientId,
+        by: &str,
+        now: Timestamp,
+        plan: F,
+    ) -> Result<PatchPlan>
+    where
+        F: FnOnce(&ClientRecord) -> Result<PatchPlan, ValidationError> + Send,
+    {
+        dispatch!(self.update_client(tenant, id, by, now, plan))
+    }
+
+    pub async fn delete_client(
+        &self,
+        tenant: &TenantId,
+        id: &ClientId,
+        now: Timestamp,
+    ) -> Result<()> {
+        dispatch!(self.delete_client(tenant, id, now))
+    }
+
+    /// Adds a secret unless the client is missing (`NotFound`), does not
+    /// support secrets, or already has the maximum (`SecretLimit`).
+    pub async fn add_secret(
+        &self,
+        tenant: &TenantId,
+        id: &ClientId,
+        created_by: &str,
+        now: Timestamp,
+    ) -> Result<(SecretInfo, String)> {
+        dispatch!(self.add_secret(tenant, id, created_by, now))
+    }
+
+    pub async fn delete_secret(
+        &self,
+        tenant: &TenantId,
+        id: &ClientId,
+        hint: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        dispatch!(self.delete_secret(tenant, id, hint, now))
+    }
+
+    /// Finds a live client by id across tenants, for client authentication.
+    pub async fn find_auth_client(&self, id: &ClientId) -> Result<Option<AuthClient>> {
+        dispatch!(self.find_auth_client(id) or in_thread find_auth_client_in_thread)
+    }
+
+    /// Whether the client a token was issued to still exists in its tenant.
+    pub async fn client_exists(&self, tenant: &TenantId, id: &ClientId) -> Result<bool> {
+        dispatch!(self.client_exists(tenant, id))
+    }
+}

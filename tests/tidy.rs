@@ -1,0 +1,220 @@
+//! Tidy: the invariants ARCHITECTURE.md states, checked over the source tree.
+//!
+//! Every `src/` file starts with a `//!` header; no production file is over
+//! 400 lines; `domain/` and `filter/` never mention the web or database crates;
+//! only `store/` holds SQL; every `crate::` path in `src/` follows the Layers
+//! table of ARCHITECTURE.md; and the test modules of `tests/api` share code
+//! only through `tests/api/support/`.
+//!
+//! The scanner lives in `tidy/`: `lex.rs` sets comments and literals apart
+//! from code, `refs.rs` reads paths and literals, `layers.rs` reads the table
+//! and judges paths by it; each has its own tests. Tidy is a test target of
+//! its own, so it runs once, not once per backend.
+
+// A test target's root resolves modules beside itself, so the paths are given.
+#[path = "tidy/layers.rs"]
+mod layers;
+#[path = "tidy/lex.rs"]
+mod lex;
+#[path = "tidy/refs.rs"]
+mod refs;
+
+use layers::{layer_of, layer_violations, parse_layers, table_problems};
+use lex::lex;
+use refs::{cfg_test_modules, crate_mentions, module_path, root_refs, sql_pattern};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// The line budget of a production file (style.md: "files under about 400
+/// lines").
+const LINE_BUDGET: usize = 400;
+
+/// The crates `domain/` and `filter/` never mention: no HTTP, no SQL.
+pub const IMPURE_CRATES: [&str; 5] = ["axum", "sqlx", "rusqlite", "hyper", "tower"];
+
+/// The library crate's name, as `src/main.rs` refers to it.
+pub const LIB_CRATE: &str = "registrar";
+
+#[test]
+fn every_src_file_starts_with_a_module_header() {
+    let failures: Vec<String> = rust_files("src")
+        .iter()
+        .filter(|f| !f.text.starts_with("//!"))
+        .map(|f| {
+            format!(
+                "{}:1: does not start with a `//!` line saying what the file is",
+                f.path
+            )
+        })
+        .collect();
+    report("module headers", &failures);
+}
+
+#[test]
+fn no_production_file_is_over_the_line_budget() {
+    let files = rust_files("src");
+    let test_only = test_only_files(&files);
+    let failures: Vec<String> = files
+        .iter()
+        .filter(|f| !test_only.contains(&f.path))
+        .filter_map(|f| {
+            let lines = f.text.lines().count();
+            (lines > LINE_BUDGET).then(|| {
+                format!(
+                    "{}:{}: {lines} lines, over the budget of {LINE_BUDGET} for a production file; split it",
+                    f.path,
+                    LINE_BUDGET + 1
+                )
+            })
+        })
+        .collect();
+    report("the 400-line budget", &failures);
+}
+
+#[test]
+fn domain_and_filter_never_mention_web_or_database_crates() {
+    let mut failures = Vec::new();
+    for dir in ["src/domain", "src/filter"] {
+        for f in rust_files(dir) {
+            for (line, name) in crate_mentions(&lex(&f.text).code, &IMPURE_CRATES) {
+                failures.push(format!(
+                    "{}:{line}: mentions `{name}`; domain/ and filter/ never depend on {}",
+                    f.path,
+                    IMPURE_CRATES.join(", ")
+                ));
+            }
+        }
+    }
+    report("domain/ and filter/ purity", &failures);
+}
+
+#[test]
+fn only_the_store_contains_sql() {
+    let mut failures = Vec::new();
+    for f in rust_files(".") {
+        if ["src/store/", "examples/", "tests/"]
+            .iter()
+            .any(|p| f.path.starts_with(p))
+        {
+            continue;
+        }
+        for (line, text) in lex(&f.text).strings {
+            if let Some(pattern) = sql_pattern(&text) {
+                failures.push(format!(
+                    "{}:{line}: a string literal that looks like SQL ({pattern}); only src/store/ contains SQL",
+                    f.path
+                ));
+            }
+        }
+    }
+    report("SQL only in store/", &failures);
+}
+
+#[test]
+fn every_src_file_imports_only_what_its_layer_allows() {
+    let md = std::fs::read_to_string(root().join("ARCHITECTURE.md")).expect("ARCHITECTURE.md");
+    let table = match parse_layers(&md) {
+        Ok(table) => table,
+        Err(e) => panic!("ARCHITECTURE.md: {e}"),
+    };
+    let files = rust_files("src");
+    let layers: BTreeSet<String> = files.iter().map(|f| layer_of(&f.path)).collect();
+    let mut failures = table_problems(&table);
+    for f in &files {
+        failures.extend(layer_violations(f, &table, &layers));
+    }
+    report("the Layers table of ARCHITECTURE.md", &failures);
+}
+
+#[test]
+fn test_modules_share_code_only_through_support() {
+    let mut failures = Vec::new();
+    for f in rust_files("tests/api") {
+        let rel = f.path.trim_start_matches("tests/api/");
+        if rel == "main.rs" {
+            continue;
+        }
+        let code = lex(&f.text).code;
+        for r in root_refs(&code, &module_path(rel), None) {
+            if r.name != "support" {
+                failures.push(format!(
+                    "{}:{}: `{}` uses test module `{}`; test modules use only `crate::support`, so move what they share to tests/api/support/",
+                    f.path, r.line, r.written, r.name
+                ));
+            }
+        }
+    }
+    report("test modules", &failures);
+}
+
+/// Fails with every problem of one check, one per line.
+fn report(check: &str, failures: &[String]) {
+    assert!(
+        failures.is_empty(),
+        "tidy: {} problem(s) with {check}:\n  {}\n",
+        failures.len(),
+        failures.join("\n  ")
+    );
+}
+
+/// A Rust file: its path from the repository root (with `/`) and its text.
+pub struct SourceFile {
+    pub path: String,
+    pub text: String,
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every `.rs` file under `dir` (relative to the repository root), sorted,
+/// leaving out build output, hidden directories and symbolic links (so
+/// `tests/postgres`, a link to `tests/api`, is read once).
+fn rust_files(dir: &str) -> Vec<SourceFile> {
+    let mut paths = Vec::new();
+    let start = if dir == "." { root() } else { root().join(dir) };
+    collect(&start, &mut paths);
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|p| {
+            let rel = p.strip_prefix(root()).expect("under the root");
+            let path = rel.to_string_lossy().replace('\\', "/");
+            let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("read {path}: {e}"));
+            SourceFile { path, text }
+        })
+        .collect()
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    for entry in entries {
+        let entry = entry.expect("directory entry");
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let kind = entry.file_type().expect("file type");
+        if name.starts_with('.') || name == "target" || kind.is_symlink() {
+            continue;
+        }
+        if kind.is_dir() {
+            collect(&entry.path(), out);
+        } else if name.ends_with(".rs") {
+            out.push(entry.path());
+        }
+    }
+}
+
+/// Files that are test code as a whole: modules declared `#[cfg(test)] mod x;`.
+fn test_only_files(files: &[SourceFile]) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for f in files {
+        let dir = match f.path.rsplit_once('/') {
+            Some((dir, "mod.rs" | "lib.rs" | "main.rs")) => dir.to_owned(),
+            _ => f.path.trim_end_matches(".rs").to_owned(),
+        };
+        for name in cfg_test_modules(&lex(&f.text).code) {
+            out.insert(format!("{dir}/{name}.rs"));
+            out.insert(format!("{dir}/{name}/mod.rs"));
+        }
+    }
+    out
+}
