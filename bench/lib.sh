@@ -8,9 +8,11 @@
 
 set -euo pipefail
 BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-REGISTRAR_BIN="$BENCH_ROOT/target/release/registrar"
-HELLO_BIN="$BENCH_ROOT/target/release/examples/hello"
-FLOORS_BIN="$BENCH_ROOT/target/release/examples/floors"
+# Cargo's target directory (CARGO_TARGET_DIR when set, as cargo itself reads it).
+BENCH_TARGET=${CARGO_TARGET_DIR:-$BENCH_ROOT/target}
+REGISTRAR_BIN="$BENCH_TARGET/release/registrar"
+HELLO_BIN="$BENCH_TARGET/release/examples/hello"
+FLOORS_BIN="$BENCH_TARGET/release/examples/floors"
 BENCH_DURATION=${BENCH_DURATION:-10s}
 BENCH_CONNECTIONS=${BENCH_CONNECTIONS:-32}
 BENCH_THREADS=${BENCH_THREADS:-1}

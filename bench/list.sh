@@ -15,7 +15,7 @@ source "$(dirname "$0")/lib.sh"
 
 DB=${LIST_BENCH_DB:-$BENCH_ROOT/target/bench-data/list.db}
 TENANTS_JSON="${DB%.db}.tenants.json"
-SEED_BIN="$BENCH_ROOT/target/release/examples/seed"
+SEED_BIN="$BENCH_TARGET/release/examples/seed"
 DEPTH=${LIST_BENCH_DEPTH:-500000}
 RESULTS="$BENCH_ROOT/bench/RESULTS.md"
 

@@ -18,7 +18,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need sqlite3 sqlite3
 BEFORE_REV=${1:-1258cd6}
-BEFORE_TARGET=${PIPELINE_BEFORE_TARGET:-$BENCH_ROOT/target/bench-before}
+BEFORE_TARGET=${PIPELINE_BEFORE_TARGET:-$BENCH_TARGET/bench-before}
 RESULTS="$BENCH_ROOT/bench/RESULTS.md"
 : >"$BENCH_TMP/results"
 BEFORE_TREE="$BENCH_TMP/before"

@@ -8,7 +8,7 @@
 source "$(dirname "$0")/lib.sh"
 
 BENCH_ASSERTIONS=${BENCH_ASSERTIONS:-60000}
-SIGNER="$BENCH_ROOT/target/release/examples/sign_assertions"
+SIGNER="$BENCH_TARGET/release/examples/sign_assertions"
 
 build_release
 (cd "$BENCH_ROOT" && cargo build --release --example sign_assertions)

@@ -5,7 +5,6 @@ pub mod api;
 pub mod app;
 pub mod cli;
 pub mod client;
-pub mod config;
 pub mod domain;
 pub mod filter;
 pub mod http;

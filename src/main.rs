@@ -3,5 +3,5 @@
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
-    registrar::cli::run(registrar::config::Cli::parse())
+    registrar::cli::run(registrar::cli::args::Cli::parse())
 }

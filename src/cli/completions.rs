@@ -17,7 +17,7 @@ pub struct CompletionsArgs {
 }
 
 pub fn run(args: &CompletionsArgs) -> ExitCode {
-    let mut command = crate::config::Cli::command();
+    let mut command = crate::cli::args::Cli::command();
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut command, "registrar", &mut script);
     super::output::out(&String::from_utf8_lossy(&script));

@@ -1,7 +1,7 @@
 //! `registrar keys rotate` and `registrar keys list`: the access-token
 //! signing keys kept in the store (see `domain::signing_keys` for the rules).
 
-use crate::config::DbArgs;
+use crate::cli::args::DbArgs;
 use crate::domain::signing_keys::{KeyStatus, StoredSigningKey, key_statuses};
 use crate::domain::time::Timestamp;
 use crate::signing::generate_key;

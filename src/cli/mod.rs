@@ -1,5 +1,7 @@
-//! Subcommands: one function each.
+//! The command line: its clap types (`args.rs`) and one function per
+//! subcommand.
 
+pub mod args;
 mod audits;
 mod clients;
 mod completions;
@@ -16,7 +18,7 @@ pub mod tenant;
 pub mod user;
 mod users;
 
-use crate::config::{Cli, Command, KeysCommand, LogFormat, TenantCommand, UserCommand};
+use crate::cli::args::{Cli, Command, KeysCommand, LogFormat, TenantCommand, UserCommand};
 use std::process::ExitCode;
 
 /// Target of the ready line `serve` logs once it listens.

@@ -1,7 +1,7 @@
 //! `registrar serve`.
 
 use crate::app;
-use crate::config::ServeArgs;
+use crate::cli::args::ServeArgs;
 use crate::state::{AppState, Settings};
 use crate::store::Store;
 use anyhow::Context as _;

@@ -1,6 +1,6 @@
 //! `registrar tenant create NAME`.
 
-use crate::config::DbArgs;
+use crate::cli::args::DbArgs;
 use crate::domain::client_record::NewClient;
 use crate::domain::ids::{ClientId, TenantId};
 use crate::domain::patch_plan::secret_to_draw;

@@ -219,7 +219,7 @@ fn every_client_command_has_help_with_an_example() {
             walk(sub, p, out);
         }
     }
-    let root = registrar::config::Cli::command();
+    let root = registrar::cli::args::Cli::command();
     let mut paths = Vec::new();
     for top in [
         "login",
