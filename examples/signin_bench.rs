@@ -17,7 +17,10 @@ const REDIRECT: &str = "http://127.0.0.1:9/cb";
 const VERIFIER: &str = "bench-verifier-0123456789-0123456789-0123456789";
 
 fn client() -> reqwest::Client {
-    reqwest::Client::builder().redirect(Policy::none()).build().expect("client")
+    reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .expect("client")
 }
 
 fn authorize_url(base: &str, client_id: &str, scope: &str) -> String {
@@ -58,35 +61,71 @@ fn input(body: &str, name: &str) -> String {
 }
 
 /// Starts a sign-in in a fresh browser: (form path, cookie header, csrf).
-async fn start_sign_in(http: &reqwest::Client, base: &str, client_id: &str) -> (String, String, String) {
+async fn start_sign_in(
+    http: &reqwest::Client,
+    base: &str,
+    client_id: &str,
+) -> (String, String, String) {
     let mut jar = Vec::new();
-    let res = http.get(authorize_url(base, client_id, "openid")).send().await.expect("authorize");
+    let res = http
+        .get(authorize_url(base, client_id, "openid"))
+        .send()
+        .await
+        .expect("authorize");
     cookies(&res, &mut jar);
     let page = location(&res);
-    let res = http.get(&page).header("cookie", jar.join("; ")).send().await.expect("page");
+    let res = http
+        .get(&page)
+        .header("cookie", jar.join("; "))
+        .send()
+        .await
+        .expect("page");
     let body = res.text().await.expect("body");
     let path = page.strip_prefix(base).unwrap_or(&page).to_owned();
-    (format!("{path}/signin"), jar.join("; "), input(&body, "csrf"))
+    (
+        format!("{path}/signin"),
+        jar.join("; "),
+        input(&body, "csrf"),
+    )
 }
 
 /// Signs in once; returns the session's cookie header.
-async fn session(http: &reqwest::Client, base: &str, client_id: &str, email: &str, password: &str) -> String {
+async fn session(
+    http: &reqwest::Client,
+    base: &str,
+    client_id: &str,
+    email: &str,
+    password: &str,
+) -> String {
     let (path, cookie, csrf) = start_sign_in(http, base, client_id).await;
     let res = http
         .post(format!("{base}{path}"))
         .header("cookie", &cookie)
-        .form(&[("csrf", csrf.as_str()), ("email", email), ("password", password)])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", email),
+            ("password", password),
+        ])
         .send()
         .await
         .expect("sign in");
     let mut jar = vec![cookie];
     cookies(&res, &mut jar);
-    assert!(location(&res).starts_with(REDIRECT), "signed in and back: {}", location(&res));
+    assert!(
+        location(&res).starts_with(REDIRECT),
+        "signed in and back: {}",
+        location(&res)
+    );
     jar.join("; ")
 }
 
 async fn mint_code(http: &reqwest::Client, url: &str, cookie: &str) -> String {
-    let res = http.get(url).header("cookie", cookie).send().await.expect("authorize");
+    let res = http
+        .get(url)
+        .header("cookie", cookie)
+        .send()
+        .await
+        .expect("authorize");
     let loc = location(&res);
     let q = loc.split_once('?').expect("query").1;
     url::form_urlencoded::parse(q.as_bytes())
@@ -109,7 +148,9 @@ fn exchange_body(client_id: &str, code: &str) -> String {
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
     let [_, base, client_id, email, password, out, what, n] = args.as_slice() else {
-        eprintln!("usage: signin_bench BASE CLIENT_ID EMAIL PASSWORD OUT_DIR codes|refresh|signins N");
+        eprintln!(
+            "usage: signin_bench BASE CLIENT_ID EMAIL PASSWORD OUT_DIR codes|refresh|signins N"
+        );
         std::process::exit(2);
     };
     let n: usize = n.parse().expect("N");
@@ -128,7 +169,11 @@ async fn main() {
         return;
     }
     let cookie = session(&http, base, client_id, email, password).await;
-    let scope = if what == "refresh" { "openid offline_access" } else { "openid" };
+    let scope = if what == "refresh" {
+        "openid offline_access"
+    } else {
+        "openid"
+    };
     let url = authorize_url(base, client_id, scope);
     // A few at a time, so minting is quick but the server is not flooded.
     let mut done = 0;
@@ -149,7 +194,10 @@ async fn main() {
                     .await
                     .expect("exchange");
                 let v: serde_json::Value = res.json().await.expect("json");
-                v["refresh_token"].as_str().expect("refresh token").to_owned()
+                v["refresh_token"]
+                    .as_str()
+                    .expect("refresh token")
+                    .to_owned()
             } else {
                 exchange_body(client_id, &code)
             };

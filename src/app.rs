@@ -4,9 +4,9 @@
 
 use crate::api;
 use crate::oauth;
-use crate::pages;
 use crate::ops::pipeline::{Pipeline, PipelineLayer, RecordRouteLayer};
 use crate::ops::{self, rate_limit};
+use crate::pages;
 use crate::state::AppState;
 use axum::Router;
 use axum::http::StatusCode;
@@ -37,7 +37,10 @@ pub fn router(state: AppState) -> Router {
             api::auth::require_token,
         ))
         // Outside the management API's authentication: preflights carry no token.
-        .layer(middleware::from_fn_with_state(state.clone(), oauth::cors::cors))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            oauth::cors::cors,
+        ))
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .with_state(state)
 }

@@ -60,11 +60,7 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Caller, A
 
 /// Middleware: authenticates `/api/` requests, checks their scope and counts
 /// them against the caller's rate limit.
-pub async fn require_token(
-    State(state): State<AppState>,
-    req: Request,
-    next: Next,
-) -> Response {
+pub async fn require_token(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
     if !(path == "/api" || path.starts_with("/api/")) {
         return next.run(req).await;

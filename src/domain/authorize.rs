@@ -11,7 +11,6 @@ use super::scopes::is_management_scope;
 /// `allowedScopes` or not.
 pub const OIDC_SCOPES: [&str; 4] = ["openid", "profile", "email", "offline_access"];
 
-
 /// Most scopes one request may name (contract §4's cap on `allowedScopes`).
 pub const MAX_REQUESTED_SCOPES: usize = 100;
 
@@ -30,15 +29,19 @@ pub fn is_public(app_type: AppType) -> bool {
     matches!(app_type, AppType::Spa | AppType::Native)
 }
 
-
 /// The scopes of a request, deduplicated in request order, each either an
 /// OpenID Connect scope or one of `allowed`; `Err` names the first other.
 /// An absent `scope` asks for nothing.
-pub fn requested_scopes(requested: Option<&str>, allowed: &[String]) -> Result<Vec<String>, String> {
+pub fn requested_scopes(
+    requested: Option<&str>,
+    allowed: &[String],
+) -> Result<Vec<String>, String> {
     let mut out: Vec<String> = Vec::new();
     for s in requested.unwrap_or("").split(' ').filter(|s| !s.is_empty()) {
         if out.len() >= MAX_REQUESTED_SCOPES {
-            return Err(format!("at most {MAX_REQUESTED_SCOPES} scopes may be requested"));
+            return Err(format!(
+                "at most {MAX_REQUESTED_SCOPES} scopes may be requested"
+            ));
         }
         if !OIDC_SCOPES.contains(&s) && !allowed.iter().any(|a| a == s) {
             return Err(format!(
@@ -156,18 +159,32 @@ mod tests {
     fn spa_and_native_sign_in_web_only_with_redirects_embed_never() {
         assert!(signs_people_in(&client(AppType::Spa, None)));
         assert!(signs_people_in(&client(AppType::Native, None)));
-        assert!(signs_people_in(&client(AppType::Web, Some(vec!["https://a/cb"]))));
+        assert!(signs_people_in(&client(
+            AppType::Web,
+            Some(vec!["https://a/cb"])
+        )));
         assert!(!signs_people_in(&client(AppType::Web, None)));
         assert!(!signs_people_in(&client(AppType::Web, Some(vec![]))));
-        assert!(!signs_people_in(&client(AppType::AnonymousEmbed, Some(vec!["https://a/cb"]))));
+        assert!(!signs_people_in(&client(
+            AppType::AnonymousEmbed,
+            Some(vec!["https://a/cb"])
+        )));
     }
 
     #[test]
     fn oidc_scopes_are_always_allowed_others_only_when_listed() {
         let allowed = vec!["billing:read".to_owned(), "oauth-clients:read".to_owned()];
         assert_eq!(
-            requested_scopes(Some("openid email openid offline_access billing:read"), &allowed),
-            Ok(vec!["openid".into(), "email".into(), "offline_access".into(), "billing:read".into()])
+            requested_scopes(
+                Some("openid email openid offline_access billing:read"),
+                &allowed
+            ),
+            Ok(vec![
+                "openid".into(),
+                "email".into(),
+                "offline_access".into(),
+                "billing:read".into()
+            ])
         );
         assert!(requested_scopes(Some("openid billing:write"), &allowed).is_err());
         assert_eq!(requested_scopes(None, &allowed), Ok(vec![]));
@@ -177,12 +194,20 @@ mod tests {
 
     #[test]
     fn management_scopes_only_for_tenant_admins() {
-        let req: Vec<String> = ["openid", "oauth-clients:read", "users:write", "billing:read"]
-            .into_iter()
-            .map(str::to_owned)
-            .collect();
+        let req: Vec<String> = [
+            "openid",
+            "oauth-clients:read",
+            "users:write",
+            "billing:read",
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
         assert_eq!(granted_scopes(&req, true), req);
-        assert_eq!(granted_scopes(&req, false), vec!["openid".to_owned(), "billing:read".to_owned()]);
+        assert_eq!(
+            granted_scopes(&req, false),
+            vec!["openid".to_owned(), "billing:read".to_owned()]
+        );
     }
 
     #[test]
@@ -201,11 +226,39 @@ mod tests {
         let s = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
         let before = s(&["openid", "email"]);
         let none = Prompt::default();
-        let consent = Prompt { consent: true, ..none };
-        assert!(needs_consent(ConsentMethod::Required, None, &s(&["openid"]), none));
-        assert!(!needs_consent(ConsentMethod::Required, Some(&before), &s(&["openid"]), none));
-        assert!(needs_consent(ConsentMethod::Required, Some(&before), &s(&["openid", "profile"]), none));
-        assert!(needs_consent(ConsentMethod::Required, Some(&before), &s(&["openid"]), consent));
-        assert!(!needs_consent(ConsentMethod::Trusted, None, &s(&["openid"]), consent));
+        let consent = Prompt {
+            consent: true,
+            ..none
+        };
+        assert!(needs_consent(
+            ConsentMethod::Required,
+            None,
+            &s(&["openid"]),
+            none
+        ));
+        assert!(!needs_consent(
+            ConsentMethod::Required,
+            Some(&before),
+            &s(&["openid"]),
+            none
+        ));
+        assert!(needs_consent(
+            ConsentMethod::Required,
+            Some(&before),
+            &s(&["openid", "profile"]),
+            none
+        ));
+        assert!(needs_consent(
+            ConsentMethod::Required,
+            Some(&before),
+            &s(&["openid"]),
+            consent
+        ));
+        assert!(!needs_consent(
+            ConsentMethod::Trusted,
+            None,
+            &s(&["openid"]),
+            consent
+        ));
     }
 }

@@ -47,7 +47,8 @@ impl Handle {
     /// `None` for anything not of the shape this server hands out, so junk
     /// never reaches the store.
     pub fn parse(plain: &str) -> Option<Handle> {
-        let ok = plain.len() == TENANT_LEN + RANDOM_LEN && plain.bytes().all(|b| ALPHABET.contains(&b));
+        let ok =
+            plain.len() == TENANT_LEN + RANDOM_LEN && plain.bytes().all(|b| ALPHABET.contains(&b));
         ok.then(|| Handle {
             tenant: TenantId::from_trusted(&plain[..TENANT_LEN]),
             hash: hash_secret(plain),
@@ -67,9 +68,16 @@ mod tests {
         let parsed = Handle::parse(&h.plain).unwrap();
         assert_eq!(parsed.tenant, tenant);
         assert_eq!(parsed.hash, h.hash);
-        assert_ne!(h.hash, h.plain.as_bytes(), "the stored form is not the handle");
+        assert_ne!(
+            h.hash,
+            h.plain.as_bytes(),
+            "the stored form is not the handle"
+        );
         assert!(Handle::parse(&h.plain[..63]).is_none());
         assert!(Handle::parse(&h.plain.to_uppercase()).is_none());
-        assert!(!format!("{h:?}{parsed:?}").contains(&h.plain[32..]), "Debug never shows it");
+        assert!(
+            !format!("{h:?}{parsed:?}").contains(&h.plain[32..]),
+            "Debug never shows it"
+        );
     }
 }

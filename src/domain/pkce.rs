@@ -104,18 +104,30 @@ mod tests {
         assert!(verify(Some(challenge), Some(verifier)));
         assert!(!verify(Some(challenge), Some(&verifier.replace('d', "e"))));
         assert!(!verify(Some(challenge), None), "a missing verifier fails");
-        assert!(!verify(None, Some(verifier)), "a verifier for no challenge fails");
+        assert!(
+            !verify(None, Some(verifier)),
+            "a verifier for no challenge fails"
+        );
         assert!(verify(None, None));
-        assert!(!verify(Some(challenge), Some("short")), "too short to be a verifier");
+        assert!(
+            !verify(Some(challenge), Some("short")),
+            "too short to be a verifier"
+        );
     }
 
     #[test]
     fn challenges_must_be_s256_and_present_when_required() {
         let c = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-        assert_eq!(check_challenge(Some(c), Some("S256"), true), Ok(Some(c.to_owned())));
+        assert_eq!(
+            check_challenge(Some(c), Some("S256"), true),
+            Ok(Some(c.to_owned()))
+        );
         assert_eq!(check_challenge(None, None, true), Err(PkceFault::Missing));
         assert_eq!(check_challenge(None, None, false), Ok(None));
-        assert_eq!(check_challenge(None, Some("S256"), false), Err(PkceFault::Missing));
+        assert_eq!(
+            check_challenge(None, Some("S256"), false),
+            Err(PkceFault::Missing)
+        );
         assert_eq!(
             check_challenge(Some(c), Some("plain"), false),
             Err(PkceFault::Method("plain".into()))
@@ -125,6 +137,9 @@ mod tests {
             Err(PkceFault::Method("plain".into())),
             "the method defaults to plain, which is refused"
         );
-        assert_eq!(check_challenge(Some("abc"), Some("S256"), true), Err(PkceFault::Malformed));
+        assert_eq!(
+            check_challenge(Some("abc"), Some("S256"), true),
+            Err(PkceFault::Malformed)
+        );
     }
 }

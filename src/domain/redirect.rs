@@ -43,13 +43,18 @@ pub fn matches(registered: &str, uri: &str, app_type: AppType) -> bool {
     if app_type != AppType::Native {
         return false;
     }
-    match (without_loopback_port(registered), without_loopback_port(uri)) {
+    match (
+        without_loopback_port(registered),
+        without_loopback_port(uri),
+    ) {
         (Some(a), Some(b)) => a == b,
         // A registered loopback URI without a port also matches any port.
-        (None, Some(b)) => LOOPBACK_PREFIXES
-            .iter()
-            .any(|p| registered.starts_with(&p[..p.len() - 1]))
-            && registered == b,
+        (None, Some(b)) => {
+            LOOPBACK_PREFIXES
+                .iter()
+                .any(|p| registered.starts_with(&p[..p.len() - 1]))
+                && registered == b
+        }
         _ => false,
     }
 }
@@ -87,7 +92,11 @@ pub fn form_action_source(uri: &str, app_type: AppType) -> Option<String> {
             let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
             Some(format!("{}://{host}{port}", url.scheme()))
         }
-        scheme if scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b)) => {
+        scheme
+            if scheme
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b)) =>
+        {
             Some(format!("{scheme}:"))
         }
         _ => None,
@@ -101,36 +110,134 @@ mod tests {
     #[test]
     fn redirect_uris_match_exactly_except_native_loopback_ports() {
         let cases: &[(&str, &str, AppType, bool)] = &[
-            ("https://a.example/cb", "https://a.example/cb", AppType::Spa, true),
-            ("https://a.example/cb", "https://a.example/cb/", AppType::Spa, false),
-            ("https://a.example/cb", "https://A.example/cb", AppType::Web, false),
-            ("https://a.example/cb", "https://a.example/cb?x=1", AppType::Web, false),
-            ("https://a.example/cb", "https://a.example:443/cb", AppType::Web, false),
-            ("http://127.0.0.1:5000/cb", "http://127.0.0.1:5000/cb", AppType::Spa, true),
-            ("http://127.0.0.1:5000/cb", "http://127.0.0.1:6000/cb", AppType::Spa, false),
-            ("http://127.0.0.1:5000/cb", "http://127.0.0.1:6000/cb", AppType::Native, true),
-            ("http://127.0.0.1/cb", "http://127.0.0.1:6000/cb", AppType::Native, true),
-            ("http://[::1]:5000/cb", "http://[::1]:41234/cb", AppType::Native, true),
-            ("http://127.0.0.1:5000/cb", "http://127.0.0.1:6000/other", AppType::Native, false),
-            ("http://127.0.0.1:5000/cb", "http://[::1]:5000/cb", AppType::Native, false),
-            ("http://localhost:5000/cb", "http://localhost:6000/cb", AppType::Native, false),
-            ("http://127.0.0.1:5000/cb", "http://127.0.0.1:6000@evil.example/cb", AppType::Native, false),
-            ("http://127.0.0.1:5000/cb", "http://127.0.0.1:/cb", AppType::Native, false),
-            ("com.example.app:/cb", "com.example.app:/cb", AppType::Native, true),
-            ("com.example.app:/cb", "com.example.app:/cb2", AppType::Native, false),
+            (
+                "https://a.example/cb",
+                "https://a.example/cb",
+                AppType::Spa,
+                true,
+            ),
+            (
+                "https://a.example/cb",
+                "https://a.example/cb/",
+                AppType::Spa,
+                false,
+            ),
+            (
+                "https://a.example/cb",
+                "https://A.example/cb",
+                AppType::Web,
+                false,
+            ),
+            (
+                "https://a.example/cb",
+                "https://a.example/cb?x=1",
+                AppType::Web,
+                false,
+            ),
+            (
+                "https://a.example/cb",
+                "https://a.example:443/cb",
+                AppType::Web,
+                false,
+            ),
+            (
+                "http://127.0.0.1:5000/cb",
+                "http://127.0.0.1:5000/cb",
+                AppType::Spa,
+                true,
+            ),
+            (
+                "http://127.0.0.1:5000/cb",
+                "http://127.0.0.1:6000/cb",
+                AppType::Spa,
+                false,
+            ),
+            (
+                "http://127.0.0.1:5000/cb",
+                "http://127.0.0.1:6000/cb",
+                AppType::Native,
+                true,
+            ),
+            (
+                "http://127.0.0.1/cb",
+                "http://127.0.0.1:6000/cb",
+                AppType::Native,
+                true,
+            ),
+            (
+                "http://[::1]:5000/cb",
+                "http://[::1]:41234/cb",
+                AppType::Native,
+                true,
+            ),
+            (
+                "http://127.0.0.1:5000/cb",
+                "http://127.0.0.1:6000/other",
+                AppType::Native,
+                false,
+            ),
+            (
+                "http://127.0.0.1:5000/cb",
+                "http://[::1]:5000/cb",
+                AppType::Native,
+                false,
+            ),
+            (
+                "http://localhost:5000/cb",
+                "http://localhost:6000/cb",
+                AppType::Native,
+                false,
+            ),
+            (
+                "http://127.0.0.1:5000/cb",
+                "http://127.0.0.1:6000@evil.example/cb",
+                AppType::Native,
+                false,
+            ),
+            (
+                "http://127.0.0.1:5000/cb",
+                "http://127.0.0.1:/cb",
+                AppType::Native,
+                false,
+            ),
+            (
+                "com.example.app:/cb",
+                "com.example.app:/cb",
+                AppType::Native,
+                true,
+            ),
+            (
+                "com.example.app:/cb",
+                "com.example.app:/cb2",
+                AppType::Native,
+                false,
+            ),
         ];
         for (registered, uri, t, ok) in cases {
-            assert_eq!(matches(registered, uri, *t), *ok, "{registered} vs {uri} ({t:?})");
+            assert_eq!(
+                matches(registered, uri, *t),
+                *ok,
+                "{registered} vs {uri} ({t:?})"
+            );
         }
     }
 
     #[test]
     fn resolve_omitted_only_with_exactly_one_registered() {
         let one = vec!["https://a.example/cb".to_owned()];
-        let two = vec!["https://a.example/cb".to_owned(), "https://b.example/cb".to_owned()];
+        let two = vec![
+            "https://a.example/cb".to_owned(),
+            "https://b.example/cb".to_owned(),
+        ];
         assert_eq!(resolve(None, &one, AppType::Spa), Ok(one[0].clone()));
-        assert_eq!(resolve(None, &two, AppType::Spa), Err(RedirectFault::Ambiguous));
-        assert_eq!(resolve(None, &[], AppType::Spa), Err(RedirectFault::NoneRegistered));
+        assert_eq!(
+            resolve(None, &two, AppType::Spa),
+            Err(RedirectFault::Ambiguous)
+        );
+        assert_eq!(
+            resolve(None, &[], AppType::Spa),
+            Err(RedirectFault::NoneRegistered)
+        );
         assert_eq!(
             resolve(Some("https://b.example/cb"), &two, AppType::Spa),
             Ok(two[1].clone())

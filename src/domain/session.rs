@@ -70,13 +70,19 @@ mod tests {
 
     #[test]
     fn sessions_end_after_idle_or_max_whichever_first() {
-        let l = SessionLifetimes { idle_secs: 60, max_secs: 300 };
+        let l = SessionLifetimes {
+            idle_secs: 60,
+            max_secs: 300,
+        };
         let t0 = Timestamp::from_unix_seconds(1_000);
         let at = |s: i64| Timestamp::from_unix_seconds(1_000 + s);
         assert!(l.is_live(t0, t0, at(59)));
         assert!(!l.is_live(t0, t0, at(60)), "idle for the idle time");
         assert!(l.is_live(t0, at(250), at(299)), "kept alive by use");
-        assert!(!l.is_live(t0, at(290), at(300)), "the absolute limit wins over use");
+        assert!(
+            !l.is_live(t0, at(290), at(300)),
+            "the absolute limit wins over use"
+        );
         assert_eq!(l.ends_at(t0, at(250)), at(300));
         assert_eq!(l.ends_at(t0, at(10)), at(70));
     }

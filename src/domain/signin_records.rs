@@ -98,5 +98,8 @@ pub fn join_scopes(scopes: &[String]) -> String {
 }
 
 pub fn split_scopes(s: &str) -> Vec<String> {
-    s.split(' ').filter(|x| !x.is_empty()).map(str::to_owned).collect()
+    s.split(' ')
+        .filter(|x| !x.is_empty())
+        .map(str::to_owned)
+        .collect()
 }

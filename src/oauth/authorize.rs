@@ -89,7 +89,12 @@ pub fn with_query(uri: &str, params: &[(&str, Option<&str>)]) -> String {
 }
 
 /// The error redirect: `error`, `error_description`, `state` and `iss`.
-pub fn error_location(state: &AppState, redirect_uri: &str, st: Option<&str>, e: &Redirected) -> String {
+pub fn error_location(
+    state: &AppState,
+    redirect_uri: &str,
+    st: Option<&str>,
+    e: &Redirected,
+) -> String {
     with_query(
         redirect_uri,
         &[
@@ -162,13 +167,21 @@ fn validate(
     if let Some(k) = repeated.first() {
         return Err(Redirected::new(
             "invalid_request",
-            format!("parameter `{}` is repeated", k.chars().take(32).collect::<String>()),
+            format!(
+                "parameter `{}` is repeated",
+                k.chars().take(32).collect::<String>()
+            ),
         ));
     }
     let get = |k: &str| q.get(k).map(String::as_str);
     match get("response_type") {
         Some("code") => {}
-        None => return Err(Redirected::new("invalid_request", "response_type is required")),
+        None => {
+            return Err(Redirected::new(
+                "invalid_request",
+                "response_type is required",
+            ));
+        }
         Some(_) => {
             return Err(Redirected::new(
                 "unsupported_response_type",
@@ -177,7 +190,10 @@ fn validate(
         }
     }
     if get("response_mode").is_some_and(|m| m != "query") {
-        return Err(Redirected::new("invalid_request", "only response_mode=query is supported"));
+        return Err(Redirected::new(
+            "invalid_request",
+            "only response_mode=query is supported",
+        ));
     }
     if get("request").is_some() || get("request_uri").is_some() {
         return Err(Redirected::new(
@@ -212,7 +228,11 @@ fn validate(
 }
 
 /// Answers an authorization request made by `browser`.
-pub async fn authorize(state: &AppState, raw_query: Option<&str>, browser: &Browser) -> Result<Step, Untrusted> {
+pub async fn authorize(
+    state: &AppState,
+    raw_query: Option<&str>,
+    browser: &Browser,
+) -> Result<Step, Untrusted> {
     let (q, repeated) = parse_query(raw_query);
     let (client, redirect_uri) = trusted_redirect(state, &q, &repeated).await?;
     let st = q.get("state").map(String::as_str);

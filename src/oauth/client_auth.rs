@@ -171,7 +171,10 @@ pub async fn identify_client(
         return authenticate_request(state, headers, p, path).await;
     }
     let fail = || OAuthError::invalid_client(false);
-    let id = p.get("client_id").and_then(ClientId::parse).ok_or_else(fail)?;
+    let id = p
+        .get("client_id")
+        .and_then(ClientId::parse)
+        .ok_or_else(fail)?;
     let client = state.store.find_auth_client(&id).await?.ok_or_else(fail)?;
     if !is_public(client.config.app_type) {
         return Err(fail());

@@ -28,14 +28,23 @@ fn invalid_grant(why: &str) -> OAuthError {
 fn redirect_matches(client: &AuthClient, code: &Code, sent: Option<&str>) -> bool {
     match sent {
         Some(uri) => uri == code.redirect_uri,
-        None => client.config.redirect_uris.as_deref() == Some(std::slice::from_ref(&code.redirect_uri)),
+        None => {
+            client.config.redirect_uris.as_deref() == Some(std::slice::from_ref(&code.redirect_uri))
+        }
     }
 }
 
 /// The code named by `p`, checked against the client; a used code revokes
 /// its grant on the way out.
-async fn live_code(state: &AppState, client: &AuthClient, p: &Params, now: Timestamp) -> Result<Code, OAuthError> {
-    let raw = p.get("code").ok_or_else(|| OAuthError::invalid_request("code is required"))?;
+async fn live_code(
+    state: &AppState,
+    client: &AuthClient,
+    p: &Params,
+    now: Timestamp,
+) -> Result<Code, OAuthError> {
+    let raw = p
+        .get("code")
+        .ok_or_else(|| OAuthError::invalid_request("code is required"))?;
     let handle = Handle::parse(raw).ok_or_else(|| invalid_grant("the code is invalid"))?;
     if handle.tenant != client.tenant_id {
         return Err(invalid_grant("the code is invalid"));
@@ -49,7 +58,10 @@ async fn live_code(state: &AppState, client: &AuthClient, p: &Params, now: Times
         return Err(invalid_grant("the code was issued to another client"));
     }
     if code.used {
-        state.store.revoke_grant(&code.tenant, &code.grant_id, now).await?;
+        state
+            .store
+            .revoke_grant(&code.tenant, &code.grant_id, now)
+            .await?;
         tracing::info!(grant = %code.grant_id, "authorization code reused: its grant is revoked");
         return Err(invalid_grant("the code was already used"));
     }
@@ -57,16 +69,24 @@ async fn live_code(state: &AppState, client: &AuthClient, p: &Params, now: Times
         return Err(invalid_grant("the code has expired"));
     }
     if !redirect_matches(client, &code, p.get("redirect_uri")) {
-        return Err(invalid_grant("redirect_uri does not match the authorization request"));
+        return Err(invalid_grant(
+            "redirect_uri does not match the authorization request",
+        ));
     }
     if !pkce::verify(code.code_challenge.as_deref(), p.get("code_verifier")) {
-        return Err(invalid_grant("code_verifier does not match the code_challenge"));
+        return Err(invalid_grant(
+            "code_verifier does not match the code_challenge",
+        ));
     }
     Ok(code)
 }
 
 /// Exchanges a code for tokens.
-pub async fn exchange(state: &AppState, client: &AuthClient, p: &Params) -> Result<Response, OAuthError> {
+pub async fn exchange(
+    state: &AppState,
+    client: &AuthClient,
+    p: &Params,
+) -> Result<Response, OAuthError> {
     let now = Timestamp::now();
     let code = live_code(state, client, p, now).await?;
     let user = match UserId::parse(&code.user_id) {
@@ -87,14 +107,23 @@ pub async fn exchange(state: &AppState, client: &AuthClient, p: &Params) -> Resu
         expires_at: now.plus_seconds(GRANT_TTL_SECS),
         revoked: false,
     };
-    let refresh = has_scope(&code.scopes, "offline_access").then(|| NewHandle::generate(&code.tenant));
+    let refresh =
+        has_scope(&code.scopes, "offline_access").then(|| NewHandle::generate(&code.tenant));
     let won = state
         .store
-        .redeem_code(&code, &grant, refresh.as_ref().map(|r| r.hash.as_slice()), now)
+        .redeem_code(
+            &code,
+            &grant,
+            refresh.as_ref().map(|r| r.hash.as_slice()),
+            now,
+        )
         .await?;
     if !won {
         // Another request redeemed it a moment ago: a replay.
-        state.store.revoke_grant(&code.tenant, &code.grant_id, now).await?;
+        state
+            .store
+            .revoke_grant(&code.tenant, &code.grant_id, now)
+            .await?;
         return Err(invalid_grant("the code was already used"));
     }
     respond(

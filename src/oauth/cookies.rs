@@ -57,7 +57,10 @@ impl CookiePolicy {
     /// A `Set-Cookie` header for `base` = `value`, living as long as the
     /// browser session (`max_age` seconds when given).
     pub fn set(self, base: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
-        let mut c = format!("{}={value}; Path=/; HttpOnly; SameSite=Lax", self.name(base));
+        let mut c = format!(
+            "{}={value}; Path=/; HttpOnly; SameSite=Lax",
+            self.name(base)
+        );
         if self.secure {
             c.push_str("; Secure");
         }
@@ -82,21 +85,37 @@ mod tests {
         let https = CookiePolicy::for_public_url("https://auth.example");
         let v = https.set(SESSION, "abc", None);
         let v = v.to_str().unwrap();
-        assert!(v.starts_with("__Host-registrar_session=abc; Path=/; HttpOnly; SameSite=Lax; Secure"), "{v}");
+        assert!(
+            v.starts_with("__Host-registrar_session=abc; Path=/; HttpOnly; SameSite=Lax; Secure"),
+            "{v}"
+        );
         let http = CookiePolicy::for_public_url("http://127.0.0.1:8080");
         let v = http.set(SESSION, "abc", Some(5));
-        assert_eq!(v.to_str().unwrap(), "registrar_session=abc; Path=/; HttpOnly; SameSite=Lax; Max-Age=5");
+        assert_eq!(
+            v.to_str().unwrap(),
+            "registrar_session=abc; Path=/; HttpOnly; SameSite=Lax; Max-Age=5"
+        );
     }
 
     #[test]
     fn reads_one_cookie_and_distrusts_duplicates() {
         let p = CookiePolicy::for_public_url("http://x");
         let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, HeaderValue::from_static("a=1; registrar_session=xyz; b=2"));
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; registrar_session=xyz; b=2"),
+        );
         assert_eq!(p.read(&h, SESSION).as_deref(), Some("xyz"));
-        h.append(header::COOKIE, HeaderValue::from_static("registrar_session=other"));
+        h.append(
+            header::COOKIE,
+            HeaderValue::from_static("registrar_session=other"),
+        );
         assert_eq!(p.read(&h, SESSION), None);
         let secure = CookiePolicy::for_public_url("https://x");
-        assert_eq!(secure.read(&h, SESSION), None, "the prefixed name is another cookie");
+        assert_eq!(
+            secure.read(&h, SESSION),
+            None,
+            "the prefixed name is another cookie"
+        );
     }
 }

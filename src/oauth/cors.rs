@@ -29,15 +29,24 @@ enum Kind {
     /// Public documents: any origin.
     Public,
     /// Client-specific answers: the client's allowed origins only.
-    Client { methods: &'static str, headers: &'static str },
+    Client {
+        methods: &'static str,
+        headers: &'static str,
+    },
 }
 
 fn kind_of(path: &str) -> Option<Kind> {
     const OAUTH_HEADERS: &str = "Authorization, Content-Type";
     match path {
         METADATA_PATH | OPENID_CONFIGURATION_PATH | JWKS_PATH => Some(Kind::Public),
-        TOKEN_PATH | REVOCATION_PATH => Some(Kind::Client { methods: "POST", headers: OAUTH_HEADERS }),
-        USERINFO_PATH => Some(Kind::Client { methods: "GET, POST", headers: OAUTH_HEADERS }),
+        TOKEN_PATH | REVOCATION_PATH => Some(Kind::Client {
+            methods: "POST",
+            headers: OAUTH_HEADERS,
+        }),
+        USERINFO_PATH => Some(Kind::Client {
+            methods: "GET, POST",
+            headers: OAUTH_HEADERS,
+        }),
         p if p.starts_with("/api/core/") => Some(Kind::Client {
             methods: "GET, POST, PATCH, DELETE",
             headers: "Authorization, Content-Type, qlik-confirm-delete",
@@ -54,7 +63,8 @@ fn origin(headers: &HeaderMap) -> Option<HeaderValue> {
 }
 
 fn vary(res: &mut Response) {
-    res.headers_mut().append(header::VARY, HeaderValue::from_static("Origin"));
+    res.headers_mut()
+        .append(header::VARY, HeaderValue::from_static("Origin"));
 }
 
 fn preflight(kind: Kind, origin: HeaderValue) -> Response {
@@ -65,9 +75,18 @@ fn preflight(kind: Kind, origin: HeaderValue) -> Response {
         Kind::Client { methods, headers } => (origin, methods, headers),
     };
     h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, allow_origin);
-    h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static(methods));
-    h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static(headers));
-    h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static(methods),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static(headers),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from_static("600"),
+    );
     vary(&mut res);
     res
 }
@@ -96,7 +115,9 @@ pub async fn cors(State(state): State<AppState>, req: Request, next: Next) -> Re
     };
     let origin = origin(req.headers());
     if req.method() == Method::OPTIONS
-        && req.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
+        && req
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
         && let Some(origin) = origin
     {
         return preflight(kind, origin);
@@ -110,7 +131,9 @@ pub async fn cors(State(state): State<AppState>, req: Request, next: Next) -> Re
         Kind::Public => Some(HeaderValue::from_static("*")),
         Kind::Client { .. } => {
             let about = res.extensions().get::<CorsClient>().cloned();
-            client_allows(&state, about, &origin).await.then_some(origin)
+            client_allows(&state, about, &origin)
+                .await
+                .then_some(origin)
         }
     };
     if let Some(v) = allow {

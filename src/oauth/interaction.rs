@@ -120,7 +120,11 @@ async fn current_session(
         return Ok(None);
     };
     let now = Timestamp::now();
-    if !state.settings.sessions.is_live(session.auth_time, session.last_seen, now) {
+    if !state
+        .settings
+        .sessions
+        .is_live(session.auth_time, session.last_seen, now)
+    {
         return Ok(None);
     }
     let Some(user) = find_user(state, tenant, &session.user_id).await? else {
@@ -133,7 +137,11 @@ async fn current_session(
     Ok(Some((session, user)))
 }
 
-async fn find_user(state: &AppState, tenant: &TenantId, id: &str) -> Result<Option<User>, StoreError> {
+async fn find_user(
+    state: &AppState,
+    tenant: &TenantId,
+    id: &str,
+) -> Result<Option<User>, StoreError> {
     match UserId::parse(id) {
         Some(id) => state.store.find_user(tenant, &id).await,
         None => Ok(None),
@@ -178,23 +186,40 @@ pub async fn start(
     let session = session.filter(|_| !prompt.login);
     if prompt.none {
         let Some((session, user)) = session else {
-            return Err(StartError::Redirect(Redirected::new("login_required", "the user is not signed in")));
+            return Err(StartError::Redirect(Redirected::new(
+                "login_required",
+                "the user is not signed in",
+            )));
         };
         let (granted, ask) = consent_needed(state, client, &request, &user).await?;
         if ask {
-            return Err(StartError::Redirect(Redirected::new("consent_required", "the user has not consented")));
+            return Err(StartError::Redirect(Redirected::new(
+                "consent_required",
+                "the user has not consented",
+            )));
         }
         let who = signed_in(&session);
-        return Ok(Step::to(issue_code(state, client, &request, &who, granted, None).await?));
+        return Ok(Step::to(
+            issue_code(state, client, &request, &who, granted, None).await?,
+        ));
     }
     if let Some((session, user)) = &session {
         let (granted, ask) = consent_needed(state, client, &request, user).await?;
         if !ask {
             let who = signed_in(session);
-            return Ok(Step::to(issue_code(state, client, &request, &who, granted, None).await?));
+            return Ok(Step::to(
+                issue_code(state, client, &request, &who, granted, None).await?,
+            ));
         }
     }
-    pause(state, client, request, session.map(|(s, _)| signed_in(&s)), browser).await
+    pause(
+        state,
+        client,
+        request,
+        session.map(|(s, _)| signed_in(&s)),
+        browser,
+    )
+    .await
 }
 
 fn signed_in(s: &Session) -> SignedIn {
@@ -238,7 +263,10 @@ async fn pause(
     };
     state.store.insert_interaction(&ix, now).await?;
     Ok(Step {
-        location: format!("{}{INTERACTION_PATH}/{}", state.settings.public_url, handle.plain),
+        location: format!(
+            "{}{INTERACTION_PATH}/{}",
+            state.settings.public_url, handle.plain
+        ),
         cookies,
     })
 }
@@ -282,10 +310,20 @@ async fn issue_code(
 
 /// Resumes the interaction `ix` for `browser`: it must exist, be live and
 /// belong to this browser; `csrf` (from a form) must match when given.
-pub async fn resume(state: &AppState, plain: &str, browser: &Browser, csrf: Option<&str>) -> Result<Resumed, PageFault> {
+pub async fn resume(
+    state: &AppState,
+    plain: &str,
+    browser: &Browser,
+    csrf: Option<&str>,
+) -> Result<Resumed, PageFault> {
     let handle = Handle::parse(plain).ok_or(PageFault::Expired)?;
-    let found = state.store.find_interaction(&handle.tenant, &handle.hash).await?;
-    let ix = found.filter(|i| i.expires_at > Timestamp::now()).ok_or(PageFault::Expired)?;
+    let found = state
+        .store
+        .find_interaction(&handle.tenant, &handle.hash)
+        .await?;
+    let ix = found
+        .filter(|i| i.expires_at > Timestamp::now())
+        .ok_or(PageFault::Expired)?;
     let bound = browser
         .binding
         .as_deref()
@@ -309,7 +347,9 @@ pub async fn resume(state: &AppState, plain: &str, browser: &Browser, csrf: Opti
             login_hint: ix.request.login_hint.clone(),
         },
         Some(who) => {
-            let user = find_user(state, &ix.tenant, &who.user_id).await?.ok_or(PageFault::Expired)?;
+            let user = find_user(state, &ix.tenant, &who.user_id)
+                .await?
+                .ok_or(PageFault::Expired)?;
             View::Consent {
                 scopes: granted_scopes(&ix.request.scopes, user.is_tenant_admin()),
             }
@@ -320,7 +360,9 @@ pub async fn resume(state: &AppState, plain: &str, browser: &Browser, csrf: Opti
         name: client.config.client_name.clone(),
         logo_uri: client.config.logo_uri.clone(),
         client_uri: client.config.client_uri.clone(),
-        form_actions: form_action_source(&ix.request.redirect_uri, app_type).into_iter().collect(),
+        form_actions: form_action_source(&ix.request.redirect_uri, app_type)
+            .into_iter()
+            .collect(),
     };
     Ok(Resumed {
         plain: plain.to_owned(),
@@ -334,7 +376,12 @@ pub async fn resume(state: &AppState, plain: &str, browser: &Browser, csrf: Opti
 
 /// "User `user` signed in at `at`": opens their session (the cookie is in
 /// the step) and goes on to consent, or back to the client with a code.
-pub async fn finish_sign_in(state: &AppState, r: &Resumed, user: &User, at: Timestamp) -> Result<Step, PageFault> {
+pub async fn finish_sign_in(
+    state: &AppState,
+    r: &Resumed,
+    user: &User,
+    at: Timestamp,
+) -> Result<Step, PageFault> {
     let tenant = &r.ix.tenant;
     let session = NewHandle::generate(tenant);
     let who = SignedIn {
@@ -344,7 +391,10 @@ pub async fn finish_sign_in(state: &AppState, r: &Resumed, user: &User, at: Time
     };
     let lifetimes = state.settings.sessions;
     let stale_before = at.plus_seconds(-lifetimes.idle_secs.max(lifetimes.max_secs));
-    state.store.sign_in_interaction(tenant, &r.ix.ix_hash, &who, stale_before).await?;
+    state
+        .store
+        .sign_in_interaction(tenant, &r.ix.ix_hash, &who, stale_before)
+        .await?;
     let policy = CookiePolicy::for_public_url(&state.settings.public_url);
     let cookie = policy.set(SESSION, &session.plain, Some(lifetimes.max_secs));
     let (granted, ask) = consent_needed(state, &r.client, &r.ix.request, user).await?;
@@ -352,7 +402,15 @@ pub async fn finish_sign_in(state: &AppState, r: &Resumed, user: &User, at: Time
         // The same interaction, now at its consent page.
         r.ix_url(state)
     } else {
-        issue_code(state, &r.client, &r.ix.request, &who, granted, Some(&r.ix.ix_hash)).await?
+        issue_code(
+            state,
+            &r.client,
+            &r.ix.request,
+            &who,
+            granted,
+            Some(&r.ix.ix_hash),
+        )
+        .await?
     };
     Ok(Step {
         location,
@@ -366,9 +424,17 @@ pub async fn finish_consent(state: &AppState, r: &Resumed, allow: bool) -> Resul
     let who = r.ix.signed_in.clone().ok_or(PageFault::Expired)?;
     let request = &r.ix.request;
     if !allow {
-        state.store.delete_interaction(&r.ix.tenant, &r.ix.ix_hash).await?;
+        state
+            .store
+            .delete_interaction(&r.ix.tenant, &r.ix.ix_hash)
+            .await?;
         let e = Redirected::new("access_denied", "the user denied the request");
-        return Ok(Step::to(error_location(state, &request.redirect_uri, request.state.as_deref(), &e)));
+        return Ok(Step::to(error_location(
+            state,
+            &request.redirect_uri,
+            request.state.as_deref(),
+            &e,
+        )));
     }
     let View::Consent { scopes } = &r.view else {
         return Err(PageFault::Forbidden);
@@ -378,7 +444,15 @@ pub async fn finish_consent(state: &AppState, r: &Resumed, allow: bool) -> Resul
         .store
         .save_consent(&r.ix.tenant, &who.user_id, &r.client.client_id, scopes, now)
         .await?;
-    let location = issue_code(state, &r.client, request, &who, scopes.clone(), Some(&r.ix.ix_hash)).await?;
+    let location = issue_code(
+        state,
+        &r.client,
+        request,
+        &who,
+        scopes.clone(),
+        Some(&r.ix.ix_hash),
+    )
+    .await?;
     Ok(Step::to(location))
 }
 
@@ -389,6 +463,9 @@ impl Resumed {
     }
     /// The page of this interaction.
     fn ix_url(&self, state: &AppState) -> String {
-        format!("{}{INTERACTION_PATH}/{}", state.settings.public_url, self.plain)
+        format!(
+            "{}{INTERACTION_PATH}/{}",
+            state.settings.public_url, self.plain
+        )
     }
 }

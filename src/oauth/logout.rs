@@ -42,10 +42,15 @@ fn hint_audience(token: &str) -> Option<String> {
 }
 
 /// Ends the session of `browser` and says where to go.
-pub async fn logout(state: &AppState, raw_query: Option<&str>, browser: &Browser) -> Result<Outcome, StoreError> {
-    let q: HashMap<String, String> = url::form_urlencoded::parse(raw_query.unwrap_or("").as_bytes())
-        .into_owned()
-        .collect();
+pub async fn logout(
+    state: &AppState,
+    raw_query: Option<&str>,
+    browser: &Browser,
+) -> Result<Outcome, StoreError> {
+    let q: HashMap<String, String> =
+        url::form_urlencoded::parse(raw_query.unwrap_or("").as_bytes())
+            .into_owned()
+            .collect();
     if let Some(h) = browser.session.as_deref().and_then(Handle::parse) {
         state.store.delete_session(&h.tenant, &h.hash).await?;
     }

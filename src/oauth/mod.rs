@@ -9,8 +9,8 @@ pub mod client_auth;
 pub mod code_grant;
 pub mod cookies;
 pub mod cors;
-pub mod interaction;
 pub mod impersonation;
+pub mod interaction;
 pub mod introspection;
 pub mod logout;
 pub mod metadata;
@@ -35,7 +35,10 @@ pub fn router() -> Router<AppState> {
         .route(TOKEN_PATH, post(token::token))
         .route(METADATA_PATH, get(metadata::metadata))
         .route(OPENID_CONFIGURATION_PATH, get(metadata::metadata))
-        .route(USERINFO_PATH, get(userinfo::userinfo).post(userinfo::userinfo))
+        .route(
+            USERINFO_PATH,
+            get(userinfo::userinfo).post(userinfo::userinfo),
+        )
         .route(JWKS_PATH, get(metadata::jwks))
         .route(INTROSPECTION_PATH, post(introspection::introspect))
         .route(REVOCATION_PATH, post(revocation::revoke))

@@ -21,7 +21,12 @@ fn invalid_grant(why: &str) -> OAuthError {
 }
 
 /// The refresh token named by `p`, if it is the client's and its grant is live.
-async fn find(state: &AppState, client: &AuthClient, p: &Params, now: Timestamp) -> Result<RefreshToken, OAuthError> {
+async fn find(
+    state: &AppState,
+    client: &AuthClient,
+    p: &Params,
+    now: Timestamp,
+) -> Result<RefreshToken, OAuthError> {
     let raw = p
         .get("refresh_token")
         .ok_or_else(|| OAuthError::invalid_request("refresh_token is required"))?;
@@ -35,17 +40,26 @@ async fn find(state: &AppState, client: &AuthClient, p: &Params, now: Timestamp)
         .await?
         .ok_or_else(|| invalid_grant("the refresh token is invalid"))?;
     if token.grant.client_id != client.client_id {
-        return Err(invalid_grant("the refresh token was issued to another client"));
+        return Err(invalid_grant(
+            "the refresh token was issued to another client",
+        ));
     }
     if token.grant.revoked || token.grant.expires_at <= now {
-        return Err(invalid_grant("the refresh token was revoked or has expired"));
+        return Err(invalid_grant(
+            "the refresh token was revoked or has expired",
+        ));
     }
     Ok(token)
 }
 
 /// The scopes of the new access token: those asked for (all of the grant's
 /// by default), each still allowed to the client and the user.
-fn scopes(client: &AuthClient, user: &User, token: &RefreshToken, p: &Params) -> Result<Vec<String>, OAuthError> {
+fn scopes(
+    client: &AuthClient,
+    user: &User,
+    token: &RefreshToken,
+    p: &Params,
+) -> Result<Vec<String>, OAuthError> {
     let granted = &token.grant.scopes;
     let asked = match p.get("scope") {
         Some(s) => split_scopes(s),
@@ -57,18 +71,27 @@ fn scopes(client: &AuthClient, user: &User, token: &RefreshToken, p: &Params) ->
             extra.chars().take(64).collect::<String>()
         )));
     }
-    let still = |s: &&String| OIDC_SCOPES.contains(&s.as_str()) || client.config.scopes().contains(s);
+    let still =
+        |s: &&String| OIDC_SCOPES.contains(&s.as_str()) || client.config.scopes().contains(s);
     if asked.iter().any(|s| !still(&s)) {
-        return Err(invalid_grant("a scope of the grant is no longer allowed to the client"));
+        return Err(invalid_grant(
+            "a scope of the grant is no longer allowed to the client",
+        ));
     }
     Ok(granted_scopes(&asked, user.is_tenant_admin()))
 }
 
 /// Rotates a refresh token and issues a new access token.
-pub async fn refresh(state: &AppState, client: &AuthClient, p: &Params) -> Result<Response, OAuthError> {
+pub async fn refresh(
+    state: &AppState,
+    client: &AuthClient,
+    p: &Params,
+) -> Result<Response, OAuthError> {
     let now = Timestamp::now();
     if !signs_people_in(&client.config) {
-        return Err(OAuthError::unauthorized_client("the client does not sign people in"));
+        return Err(OAuthError::unauthorized_client(
+            "the client does not sign people in",
+        ));
     }
     let token = find(state, client, p, now).await?;
     let grant = &token.grant;
@@ -84,10 +107,19 @@ pub async fn refresh(state: &AppState, client: &AuthClient, p: &Params) -> Resul
     let rotated = !token.used
         && state
             .store
-            .rotate_refresh_token(&grant.tenant, &token.token_hash, &next.hash, &grant.grant_id, now)
+            .rotate_refresh_token(
+                &grant.tenant,
+                &token.token_hash,
+                &next.hash,
+                &grant.grant_id,
+                now,
+            )
             .await?;
     if !rotated {
-        state.store.revoke_grant(&grant.tenant, &grant.grant_id, now).await?;
+        state
+            .store
+            .revoke_grant(&grant.tenant, &grant.grant_id, now)
+            .await?;
         tracing::info!(grant = %grant.grant_id, "refresh token reused: its grant is revoked");
         return Err(invalid_grant("the refresh token was already used"));
     }

@@ -55,7 +55,9 @@ async fn run(
         Ok(p) => p,
         Err(e) => return (Err(e), None),
     };
-    let named = p.get("client_id").and_then(crate::domain::ids::ClientId::parse);
+    let named = p
+        .get("client_id")
+        .and_then(crate::domain::ids::ClientId::parse);
     match identify_client(state, headers, &p, REVOCATION_PATH).await {
         Ok(caller) => {
             let id = caller.client_id.clone();
@@ -66,11 +68,18 @@ async fn run(
 }
 
 /// Revokes a refresh token's grant, if it is the caller's.
-async fn revoke_refresh(state: &AppState, caller: &AuthClient, token: &str) -> Result<(), OAuthError> {
+async fn revoke_refresh(
+    state: &AppState,
+    caller: &AuthClient,
+    token: &str,
+) -> Result<(), OAuthError> {
     let Some(handle) = Handle::parse(token).filter(|h| h.tenant == caller.tenant_id) else {
         return Ok(());
     };
-    if let Some(r) = state.store.find_refresh_token(&handle.tenant, &handle.hash).await?
+    if let Some(r) = state
+        .store
+        .find_refresh_token(&handle.tenant, &handle.hash)
+        .await?
         && r.grant.client_id == caller.client_id
     {
         state

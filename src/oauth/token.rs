@@ -157,7 +157,8 @@ async fn sign_in_grant(
         super::refresh_grant::refresh(state, &client, p).await
     };
     let mut res = answer.unwrap_or_else(IntoResponse::into_response);
-    res.extensions_mut().insert(CorsClient(client.client_id.clone()));
+    res.extensions_mut()
+        .insert(CorsClient(client.client_id.clone()));
     Ok(res)
 }
 
@@ -200,7 +201,8 @@ pub(super) fn issue_access_token(
     let body = TokenResponse::new(access_token, ttl, claims.exp, claims.scope);
     let mut res = Json(body).into_response();
     no_store(&mut res);
-    res.extensions_mut().insert(CorsClient(client.client_id.clone()));
+    res.extensions_mut()
+        .insert(CorsClient(client.client_id.clone()));
     Ok(res)
 }
 

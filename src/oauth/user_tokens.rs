@@ -94,7 +94,12 @@ pub fn respond(state: &AppState, issue: &Issue<'_>) -> Result<Response, OAuthErr
             email: has_scope(issue.scopes, "email").then_some(issue.user.email.as_str()),
             name: has_scope(issue.scopes, "profile").then_some(issue.user.name.as_str()),
         };
-        Some(state.keys.sign(ID_TOKEN_TYPE, &id).map_err(|e| OAuthError::server_error(&e))?)
+        Some(
+            state
+                .keys
+                .sign(ID_TOKEN_TYPE, &id)
+                .map_err(|e| OAuthError::server_error(&e))?,
+        )
     } else {
         None
     };
@@ -121,6 +126,9 @@ mod tests {
     fn at_hash_is_the_left_half_of_sha256() {
         // OpenID Connect Core, Appendix A.3 (ID token with at_hash, RS256 /
         // SHA-256 example): the access token and its at_hash.
-        assert_eq!(at_hash("jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"), "77QmUPtjPfzWtF2AnpK9RQ");
+        assert_eq!(
+            at_hash("jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"),
+            "77QmUPtjPfzWtF2AnpK9RQ"
+        );
     }
 }

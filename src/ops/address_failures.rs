@@ -24,7 +24,10 @@ pub struct AddressFailures {
 impl AddressFailures {
     /// Seconds until `addr` may try again, when it is refused now.
     pub fn refused_for(&self, addr: IpAddr) -> Option<u64> {
-        let seen = self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let seen = self
+            .seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let (count, start) = seen.get(&addr)?;
         let left = WINDOW.checked_sub(start.elapsed())?;
         (*count >= LIMIT).then(|| left.as_secs().max(1))
@@ -32,7 +35,10 @@ impl AddressFailures {
 
     /// Counts a failure from `addr`.
     pub fn record(&self, addr: IpAddr) {
-        let mut seen = self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut seen = self
+            .seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if seen.len() >= CAPACITY {
             seen.retain(|_, (_, start)| start.elapsed() < WINDOW);
         }

@@ -48,7 +48,11 @@ pub fn untrusted_page(fault: &Untrusted) -> Response {
     message(status, title, &text)
 }
 
-pub async fn authorize(State(state): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+pub async fn authorize(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     let browser = Browser::from_headers(&state, &headers);
     match authorize::authorize(&state, query.as_deref(), &browser).await {
         Ok(step) => redirect(step),

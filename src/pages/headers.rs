@@ -34,15 +34,24 @@ pub fn content_security_policy(extra: &[String]) -> String {
 /// Middleware: adds the headers to every response of the pages' router.
 pub async fn security_headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
-    let extra = res.extensions_mut().remove::<FormActions>().unwrap_or_default();
+    let extra = res
+        .extensions_mut()
+        .remove::<FormActions>()
+        .unwrap_or_default();
     let csp = content_security_policy(&extra.0);
     let h = res.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&csp) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     if !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
@@ -55,10 +64,17 @@ mod tests {
 
     #[test]
     fn csp_has_no_inline_script_and_names_the_redirect_origin() {
-        let csp = content_security_policy(&["https://app.example".into(), "x; script-src *".into()]);
+        let csp =
+            content_security_policy(&["https://app.example".into(), "x; script-src *".into()]);
         assert!(csp.contains("default-src 'none'"));
-        assert!(csp.contains("form-action 'self' https://app.example;"), "{csp}");
-        assert!(!csp.contains("script-src"), "an injected directive is dropped: {csp}");
+        assert!(
+            csp.contains("form-action 'self' https://app.example;"),
+            "{csp}"
+        );
+        assert!(
+            !csp.contains("script-src"),
+            "an injected directive is dropped: {csp}"
+        );
         assert!(csp.contains("frame-ancestors 'none'"));
     }
 }

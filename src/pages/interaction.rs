@@ -77,18 +77,29 @@ fn consent_page(r: &Resumed, scopes: &[String]) -> Response {
     page(StatusCode::OK, &t, r.client_view.form_actions.clone())
 }
 
-pub async fn show(State(state): State<AppState>, Path(ix): Path<String>, headers: HeaderMap) -> Response {
+pub async fn show(
+    State(state): State<AppState>,
+    Path(ix): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let browser = Browser::from_headers(&state, &headers);
     match interaction::resume(&state, &ix, &browser, None).await {
         Ok(r) => match &r.view {
-            View::SignIn { login_hint } => sign_in_page(&r, login_hint.as_deref().unwrap_or(""), None),
+            View::SignIn { login_hint } => {
+                sign_in_page(&r, login_hint.as_deref().unwrap_or(""), None)
+            }
             View::Consent { scopes } => consent_page(&r, scopes),
         },
         Err(f) => fault_page(&f),
     }
 }
 
-pub async fn consent(State(state): State<AppState>, Path(ix): Path<String>, headers: HeaderMap, body: Body) -> Response {
+pub async fn consent(
+    State(state): State<AppState>,
+    Path(ix): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     let browser = Browser::from_headers(&state, &headers);
     let form = read_form(body).await.unwrap_or_default();
     let csrf = form.get("csrf").map_or("", String::as_str);
@@ -102,7 +113,13 @@ pub async fn consent(State(state): State<AppState>, Path(ix): Path<String>, head
     let allow = match form.get("decision").map(String::as_str) {
         Some("allow") => true,
         Some("deny") => false,
-        _ => return message(StatusCode::BAD_REQUEST, "Invalid answer", "Choose Allow or Deny."),
+        _ => {
+            return message(
+                StatusCode::BAD_REQUEST,
+                "Invalid answer",
+                "Choose Allow or Deny.",
+            );
+        }
     };
     match interaction::finish_consent(&state, &r, allow).await {
         Ok(step) => redirect(step),

@@ -16,12 +16,20 @@ fn with_cookies(mut res: Response, cookies: Vec<HeaderValue>) -> Response {
     res
 }
 
-pub async fn logout(State(state): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     let browser = Browser::from_headers(&state, &headers);
     match end_session(&state, query.as_deref(), &browser).await {
         Ok(Outcome::Redirect(step)) => redirect(step),
         Ok(Outcome::SignedOut(cookies)) => with_cookies(
-            message(StatusCode::OK, "Signed out", "You are signed out. You may close this window."),
+            message(
+                StatusCode::OK,
+                "Signed out",
+                "You are signed out. You may close this window.",
+            ),
             cookies,
         ),
         Ok(Outcome::UnknownRedirect(cookies)) => with_cookies(

@@ -26,9 +26,18 @@ use axum::routing::{get, post};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(AUTHORIZE_PATH, get(authorize::authorize))
-        .route(&format!("{INTERACTION_PATH}/{{ix}}"), get(interaction::show))
-        .route(&format!("{INTERACTION_PATH}/{{ix}}/signin"), post(sign_in::sign_in))
-        .route(&format!("{INTERACTION_PATH}/{{ix}}/consent"), post(interaction::consent))
+        .route(
+            &format!("{INTERACTION_PATH}/{{ix}}"),
+            get(interaction::show),
+        )
+        .route(
+            &format!("{INTERACTION_PATH}/{{ix}}/signin"),
+            post(sign_in::sign_in),
+        )
+        .route(
+            &format!("{INTERACTION_PATH}/{{ix}}/consent"),
+            post(interaction::consent),
+        )
         .route(LOGOUT_PATH, get(logout::logout))
         .route(STYLESHEET_PATH, get(render::stylesheet))
         .layer(middleware::from_fn(headers::security_headers))

@@ -49,12 +49,18 @@ pub fn page(status: StatusCode, t: &impl Template, form_actions: Vec<String>) ->
         Ok(b) => b,
         Err(e) => {
             tracing::error!(error = %e, "page template failed");
-            return message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again later.");
+            return message(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "Please try again later.",
+            );
         }
     };
     let mut res = (status, body).into_response();
-    res.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
     res.extensions_mut().insert(HtmlBody);
     res.extensions_mut().insert(FormActions(form_actions));
     res
@@ -69,7 +75,11 @@ pub fn message(status: StatusCode, title: &str, message: &str) -> Response {
 /// the client's redirect URI is then fetched with `GET`).
 pub fn redirect(step: Step) -> Response {
     let Ok(location) = HeaderValue::from_str(&step.location) else {
-        return message(StatusCode::BAD_REQUEST, "Cannot continue", "The return address is not usable.");
+        return message(
+            StatusCode::BAD_REQUEST,
+            "Cannot continue",
+            "The return address is not usable.",
+        );
     };
     let mut res = StatusCode::SEE_OTHER.into_response();
     res.headers_mut().insert(header::LOCATION, location);
@@ -83,7 +93,13 @@ pub fn redirect(step: Step) -> Response {
 pub async fn stylesheet() -> Response {
     let mut res = include_str!("../../assets/registrar.css").into_response();
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
     res
 }

@@ -32,18 +32,29 @@ fn refused(secs: u64) -> Response {
         "Too many attempts",
         "Too many failed sign-ins. Wait a while, then try again.",
     );
-    res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
     res
 }
 
 /// Counts a failure for the account and the address, waits as the count
 /// says, and answers: the form again, or the `429` page once locked.
-async fn failed(state: &AppState, r: &Resumed, key: &str, addr: Option<SocketAddr>, email: &str) -> Response {
+async fn failed(
+    state: &AppState,
+    r: &Resumed,
+    key: &str,
+    addr: Option<SocketAddr>,
+    email: &str,
+) -> Response {
     let now = Timestamp::now();
     if let Some(a) = addr {
         state.ops.signin_failures.record(a.ip());
     }
-    let count = match state.store.add_failure(&r.ix.tenant, key, now, now.plus_seconds(-LOCK_SECS)).await {
+    let count = match state
+        .store
+        .add_failure(&r.ix.tenant, key, now, now.plus_seconds(-LOCK_SECS))
+        .await
+    {
         Ok(n) => n,
         Err(e) => return fault_page(&PageFault::Store(e)),
     };
@@ -63,8 +74,15 @@ async fn locked(state: &AppState, tenant: &TenantId, key: &str) -> Result<bool, 
         .is_some_and(|(n, last)| is_locked(n, last, Timestamp::now())))
 }
 
-pub async fn sign_in(State(state): State<AppState>, Path(ix): Path<String>, req: Request) -> Response {
-    let addr = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+pub async fn sign_in(
+    State(state): State<AppState>,
+    Path(ix): Path<String>,
+    req: Request,
+) -> Response {
+    let addr = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
     let browser = Browser::from_headers(&state, req.headers());
     let form = read_form(req.into_body()).await.unwrap_or_default();
     let field = |k: &str| form.get(k).map_or("", String::as_str);
@@ -88,7 +106,10 @@ pub async fn sign_in(State(state): State<AppState>, Path(ix): Path<String>, req:
     let found = if email.is_empty() || email.len() > 320 {
         Ok(None)
     } else {
-        state.store.find_sign_in_user(&r.ix.tenant, UserKey::Email(&email)).await
+        state
+            .store
+            .find_sign_in_user(&r.ix.tenant, UserKey::Email(&email))
+            .await
     };
     let found = match found {
         Ok(u) => u,

@@ -13,7 +13,11 @@ impl Store {
         dispatch!(self.insert_interaction(ix, now))
     }
 
-    pub async fn find_interaction(&self, tenant: &TenantId, ix_hash: &[u8]) -> Result<Option<Interaction>> {
+    pub async fn find_interaction(
+        &self,
+        tenant: &TenantId,
+        ix_hash: &[u8],
+    ) -> Result<Option<Interaction>> {
         dispatch!(self.find_interaction(tenant, ix_hash))
     }
 
@@ -38,7 +42,12 @@ impl Store {
     }
 
     /// Moves the session's last use forward (never back).
-    pub async fn touch_session(&self, tenant: &TenantId, hash: &[u8], now: Timestamp) -> Result<()> {
+    pub async fn touch_session(
+        &self,
+        tenant: &TenantId,
+        hash: &[u8],
+        now: Timestamp,
+    ) -> Result<()> {
         dispatch!(self.touch_session(tenant, hash, now))
     }
 
@@ -47,7 +56,12 @@ impl Store {
     }
 
     /// Stores a code; ends `finished_ix` in the same transaction.
-    pub async fn insert_code(&self, code: &Code, finished_ix: Option<&[u8]>, now: Timestamp) -> Result<()> {
+    pub async fn insert_code(
+        &self,
+        code: &Code,
+        finished_ix: Option<&[u8]>,
+        now: Timestamp,
+    ) -> Result<()> {
         dispatch!(self.insert_code(code, finished_ix, now))
     }
 
@@ -57,12 +71,23 @@ impl Store {
 
     /// Uses the code and creates its grant and first refresh token in one
     /// transaction; `false` when the code was used first by another request.
-    pub async fn redeem_code(&self, code: &Code, grant: &Grant, refresh_hash: Option<&[u8]>, now: Timestamp) -> Result<bool> {
+    pub async fn redeem_code(
+        &self,
+        code: &Code,
+        grant: &Grant,
+        refresh_hash: Option<&[u8]>,
+        now: Timestamp,
+    ) -> Result<bool> {
         dispatch!(self.redeem_code(code, grant, refresh_hash, now))
     }
 
     /// Revokes a grant: its access tokens and refresh tokens are refused.
-    pub async fn revoke_grant(&self, tenant: &TenantId, grant_id: &str, now: Timestamp) -> Result<()> {
+    pub async fn revoke_grant(
+        &self,
+        tenant: &TenantId,
+        grant_id: &str,
+        now: Timestamp,
+    ) -> Result<()> {
         dispatch!(self.revoke_grant(tenant, grant_id, now))
     }
 
@@ -70,7 +95,11 @@ impl Store {
         dispatch!(self.is_grant_live(tenant, grant_id))
     }
 
-    pub async fn find_refresh_token(&self, tenant: &TenantId, hash: &[u8]) -> Result<Option<RefreshToken>> {
+    pub async fn find_refresh_token(
+        &self,
+        tenant: &TenantId,
+        hash: &[u8],
+    ) -> Result<Option<RefreshToken>> {
         dispatch!(self.find_refresh_token(tenant, hash))
     }
 
@@ -88,7 +117,12 @@ impl Store {
     }
 
     /// The scopes the user allowed the client, if they ever did.
-    pub async fn find_consent(&self, tenant: &TenantId, user_id: &str, client: &ClientId) -> Result<Option<Vec<String>>> {
+    pub async fn find_consent(
+        &self,
+        tenant: &TenantId,
+        user_id: &str,
+        client: &ClientId,
+    ) -> Result<Option<Vec<String>>> {
         dispatch!(self.find_consent(tenant, user_id, client))
     }
 
@@ -106,18 +140,34 @@ impl Store {
 
     /// Forgets the user's consent for the client and revokes the grants it
     /// led to; `false` when there was none.
-    pub async fn revoke_consent(&self, tenant: &TenantId, user_id: &str, client: &ClientId, now: Timestamp) -> Result<bool> {
+    pub async fn revoke_consent(
+        &self,
+        tenant: &TenantId,
+        user_id: &str,
+        client: &ClientId,
+        now: Timestamp,
+    ) -> Result<bool> {
         dispatch!(self.revoke_consent(tenant, user_id, client, now))
     }
 
     /// Consecutive failed sign-ins of an account and the time of the last.
-    pub async fn find_failures(&self, tenant: &TenantId, key: &str) -> Result<Option<(i64, Timestamp)>> {
+    pub async fn find_failures(
+        &self,
+        tenant: &TenantId,
+        key: &str,
+    ) -> Result<Option<(i64, Timestamp)>> {
         dispatch!(self.find_failures(tenant, key))
     }
 
     /// Counts a failed sign-in (starting again from one when the last was
     /// before `reset_before`) and returns the count.
-    pub async fn add_failure(&self, tenant: &TenantId, key: &str, now: Timestamp, reset_before: Timestamp) -> Result<i64> {
+    pub async fn add_failure(
+        &self,
+        tenant: &TenantId,
+        key: &str,
+        now: Timestamp,
+        reset_before: Timestamp,
+    ) -> Result<i64> {
         dispatch!(self.add_failure(tenant, key, now, reset_before))
     }
 

@@ -9,8 +9,8 @@
 //! test says SKIPPED on the terminal, except under `CI=true`, where a
 //! missing tool fails it.
 
-use crate::support::*;
 use crate::support::signin::{PASSWORD, create_user};
+use crate::support::*;
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::Command;
@@ -33,7 +33,10 @@ fn tools() -> Result<(String, PathBuf, PathBuf), String> {
     let driver = path("REGISTRAR_CHROMEDRIVER", "/usr/bin/chromedriver");
     for p in [&chromium, &driver] {
         if !p.exists() {
-            return Err(format!("{} is missing (apt-get install chromium chromium-driver)", p.display()));
+            return Err(format!(
+                "{} is missing (apt-get install chromium chromium-driver)",
+                p.display()
+            ));
         }
     }
     Ok((python, chromium, driver))
@@ -58,7 +61,10 @@ async fn browser_and_authlib_sign_in_for_spa_native_and_web_clients() {
     let app = spawn_app().await;
     let email = "browser.user@example.com";
     create_user(&app, &app.admin.token, email, false).await;
-    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/test_signin_browser.py");
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/python/test_signin_browser.py"
+    );
     let admin = app.admin.clone();
     let base = app.base.clone();
     let out = tokio::task::spawn_blocking(move || {
@@ -87,7 +93,13 @@ async fn browser_and_authlib_sign_in_for_spa_native_and_web_clients() {
         String::from_utf8_lossy(&out.stderr)
     );
     let summary = stdout.lines().last().unwrap_or_default();
-    assert!(summary.contains("5 passed"), "all five browser tests ran and passed: {stdout}");
-    assert!(!summary.contains("skipped"), "no browser test may skip: {summary}");
+    assert!(
+        summary.contains("5 passed"),
+        "all five browser tests ran and passed: {stdout}"
+    );
+    assert!(
+        !summary.contains("skipped"),
+        "no browser test may skip: {summary}"
+    );
     let _ = writeln!(std::io::stderr(), "browser (Chromium + Authlib): {summary}");
 }

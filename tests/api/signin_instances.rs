@@ -2,9 +2,9 @@
 //! nothing of it lives in one process's memory): two real `registrar serve`
 //! processes on one database, every request of the flow alternating.
 
-use crate::support::*;
 use crate::support::servers::{PUBLIC_URL, start_instances};
 use crate::support::signin::*;
+use crate::support::*;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -15,10 +15,17 @@ async fn a_sign_in_begun_on_one_instance_finishes_on_another() {
     let (a, b) = (instances.remove(0), instances.remove(0));
     let tenant = crate::support::process::tenant_create(&db.url, "multi");
     let admin = a
-        .token(tenant["clientId"].as_str().unwrap(), tenant["clientSecret"].as_str().unwrap())
+        .token(
+            tenant["clientId"].as_str().unwrap(),
+            tenant["clientSecret"].as_str().unwrap(),
+        )
         .await;
     let (status, user) = a
-        .post(&admin, "/api/core/users", &json!({"email": "mi@example.com", "name": "Mi", "password": PASSWORD}))
+        .post(
+            &admin,
+            "/api/core/users",
+            &json!({"email": "mi@example.com", "name": "Mi", "password": PASSWORD}),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{user}");
     let (status, client) = b
@@ -31,7 +38,10 @@ async fn a_sign_in_begun_on_one_instance_finishes_on_another() {
     assert_eq!(status, StatusCode::CREATED, "{client}");
     let client = client["clientId"].as_str().unwrap().to_owned();
     let (verifier, challenge) = pkce();
-    let path = authorize_url(&client, &code_params(&challenge, "openid offline_access", "multi"));
+    let path = authorize_url(
+        &client,
+        &code_params(&challenge, "openid offline_access", "multi"),
+    );
     // Each step on the other instance than the step before.
     let mut on_a = Browser::new(&a.base);
     let start = on_a.get(&path).await;
@@ -41,9 +51,16 @@ async fn a_sign_in_begun_on_one_instance_finishes_on_another() {
     let form = on_b.get(&page).await;
     assert_eq!(form.status, StatusCode::OK, "{}", form.body);
     on_a.cookies = on_b.cookies.clone();
-    let to_consent = on_a.submit(&form, &[("email", "mi@example.com"), ("password", PASSWORD)]).await;
+    let to_consent = on_a
+        .submit(
+            &form,
+            &[("email", "mi@example.com"), ("password", PASSWORD)],
+        )
+        .await;
     on_b.cookies = on_a.cookies.clone();
-    let consent = on_b.get(&to_consent.location().replace(PUBLIC_URL, "")).await;
+    let consent = on_b
+        .get(&to_consent.location().replace(PUBLIC_URL, ""))
+        .await;
     on_a.cookies = on_b.cookies.clone();
     let back = on_a.submit(&consent, &[("decision", "allow")]).await;
     let p = back.redirect_params();
@@ -66,9 +83,17 @@ async fn a_sign_in_begun_on_one_instance_finishes_on_another() {
     let res = a
         .http
         .post(format!("{}/oauth/token", a.base))
-        .form(&[("grant_type", "refresh_token"), ("client_id", client.as_str()), ("refresh_token", tokens["refresh_token"].as_str().unwrap())])
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", client.as_str()),
+            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+        ])
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), StatusCode::OK, "the refresh works on the other instance");
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "the refresh works on the other instance"
+    );
 }

@@ -86,7 +86,9 @@ async fn exit_status_is_1_for_api_errors_with_title_detail_and_trace_id() {
         browser
             .stderr
             .contains(&format!("{}/oauth/authorize?response_type=code", app.base))
-            && browser.stderr.contains("no sign-in answer within 5 seconds"),
+            && browser
+                .stderr
+                .contains("no sign-in answer within 5 seconds"),
         "{}",
         browser.stderr
     );

@@ -54,7 +54,9 @@ impl Page {
 
 pub fn query_of(url: &str) -> HashMap<String, String> {
     let q = url.split_once('?').map_or("", |(_, q)| q);
-    url::form_urlencoded::parse(q.as_bytes()).into_owned().collect()
+    url::form_urlencoded::parse(q.as_bytes())
+        .into_owned()
+        .collect()
 }
 
 /// A browser: keeps cookies, follows nothing by itself.
@@ -111,7 +113,11 @@ impl Browser {
         let headers = res.headers().clone();
         self.keep_cookies(&headers);
         let body = res.text().await.unwrap_or_default();
-        Page { status, headers, body }
+        Page {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub async fn get(&mut self, url: &str) -> Page {
@@ -148,14 +154,25 @@ impl Browser {
 
     /// Follows a redirect to one of the server's pages.
     pub async fn follow(&mut self, page: &Page) -> Page {
-        assert_eq!(page.status, StatusCode::SEE_OTHER, "expected a redirect: {}", page.body);
+        assert_eq!(
+            page.status,
+            StatusCode::SEE_OTHER,
+            "expected a redirect: {}",
+            page.body
+        );
         let to = page.location();
         self.get(&to).await
     }
 
     /// From the authorize answer to the client's redirect: signs in with
     /// `email`/`password` when asked, and answers consent with `decision`.
-    pub async fn sign_in_through(&mut self, start: Page, email: &str, password: &str, decision: &str) -> Page {
+    pub async fn sign_in_through(
+        &mut self,
+        start: Page,
+        email: &str,
+        password: &str,
+        decision: &str,
+    ) -> Page {
         let mut page = start;
         for _ in 0..4 {
             if page.status != StatusCode::SEE_OTHER || !page.location().starts_with(&self.base) {
@@ -163,8 +180,10 @@ impl Browser {
             }
             let shown = self.follow(&page).await;
             assert_eq!(shown.status, StatusCode::OK, "page: {}", shown.body);
-            page = if shown.input("password").is_some() || shown.body.contains("name=\"password\"") {
-                self.submit(&shown, &[("email", email), ("password", password)]).await
+            page = if shown.input("password").is_some() || shown.body.contains("name=\"password\"")
+            {
+                self.submit(&shown, &[("email", email), ("password", password)])
+                    .await
             } else {
                 self.submit(&shown, &[("decision", decision)]).await
             };
@@ -177,7 +196,11 @@ impl Browser {
 pub fn form_action(body: &str) -> Option<String> {
     let at = body.find("<form")?;
     let v = body[at..].split("action=\"").nth(1)?;
-    Some(v[..v.find('"')?].replace("&#x2f;", "/").replace("&#47;", "/"))
+    Some(
+        v[..v.find('"')?]
+            .replace("&#x2f;", "/")
+            .replace("&#47;", "/"),
+    )
 }
 
 /// A PKCE pair: a verifier and its S256 challenge.
@@ -204,7 +227,11 @@ pub fn authorize_url(client_id: &str, params: &[(&str, &str)]) -> String {
 }
 
 /// The usual parameters of a code request with PKCE.
-pub fn code_params<'a>(challenge: &'a str, scope: &'a str, state: &'a str) -> Vec<(&'a str, &'a str)> {
+pub fn code_params<'a>(
+    challenge: &'a str,
+    scope: &'a str,
+    state: &'a str,
+) -> Vec<(&'a str, &'a str)> {
     vec![
         ("response_type", "code"),
         ("redirect_uri", REDIRECT),
@@ -237,7 +264,10 @@ pub async fn create_user(app: &TestApp, token: &str, email: &str, admin: bool) -
 pub async fn sign_in_client(app: &TestApp, token: &str, body: Value) -> (String, Value) {
     let (status, created) = app.create_client(token, body).await;
     assert_eq!(status, StatusCode::CREATED, "create client: {created}");
-    (created["clientId"].as_str().expect("clientId").to_owned(), created)
+    (
+        created["clientId"].as_str().expect("clientId").to_owned(),
+        created,
+    )
 }
 
 /// A `spa` client with one redirect URI, an allowed origin and `consent`.
@@ -258,7 +288,12 @@ pub async fn spa(app: &TestApp, token: &str, trusted: bool, scopes: &[&str]) -> 
 }
 
 /// Exchanges a code at the token endpoint as a public client.
-pub async fn exchange(app: &TestApp, client_id: &str, code: &str, verifier: &str) -> (StatusCode, Value) {
+pub async fn exchange(
+    app: &TestApp,
+    client_id: &str,
+    code: &str,
+    verifier: &str,
+) -> (StatusCode, Value) {
     token_form(
         app,
         &[
@@ -275,7 +310,11 @@ pub async fn exchange(app: &TestApp, client_id: &str, code: &str, verifier: &str
 pub async fn refresh(app: &TestApp, client_id: &str, token: &str) -> (StatusCode, Value) {
     token_form(
         app,
-        &[("grant_type", "refresh_token"), ("client_id", client_id), ("refresh_token", token)],
+        &[
+            ("grant_type", "refresh_token"),
+            ("client_id", client_id),
+            ("refresh_token", token),
+        ],
     )
     .await
 }
@@ -297,9 +336,14 @@ pub async fn tokens_for(app: &TestApp, client_id: &str, email: &str, scope: &str
     let mut browser = Browser::new(&app.base);
     let (verifier, challenge) = pkce();
     let start = browser
-        .get(&authorize_url(client_id, &code_params(&challenge, scope, "st")))
+        .get(&authorize_url(
+            client_id,
+            &code_params(&challenge, scope, "st"),
+        ))
         .await;
-    let back = browser.sign_in_through(start, email, PASSWORD, "allow").await;
+    let back = browser
+        .sign_in_through(start, email, PASSWORD, "allow")
+        .await;
     let code = back.redirect_params().get("code").cloned().expect("a code");
     let (status, body) = exchange(app, client_id, &code, &verifier).await;
     assert_eq!(status, StatusCode::OK, "exchange: {body}");
