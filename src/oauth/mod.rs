@@ -18,6 +18,7 @@ pub mod params;
 pub mod private_key_jwt;
 pub mod refresh_grant;
 pub mod revocation;
+pub mod session;
 pub mod token;
 pub mod user_tokens;
 pub mod userinfo;
