@@ -392,19 +392,32 @@ async fn a_revoked_consent_is_asked_again_and_its_tokens_are_refused() {
         .send()
         .await
         .unwrap();
-    assert_eq!(info.status(), StatusCode::UNAUTHORIZED, "the grant went with the consent");
+    assert_eq!(
+        info.status(),
+        StatusCode::UNAUTHORIZED,
+        "the grant went with the consent"
+    );
     let (status, _) = refresh(&app, &client, tokens["refresh_token"].as_str().unwrap()).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     // Signed in (a new browser, so a password), then consent is asked again.
     let mut b = Browser::new(&app.base);
     let (_, challenge) = pkce();
     let start = b
-        .get(&authorize_url(&client, &code_params(&challenge, "openid", "again")))
+        .get(&authorize_url(
+            &client,
+            &code_params(&challenge, "openid", "again"),
+        ))
         .await;
     let form = b.follow(&start).await;
     let next = b
-        .submit(&form, &[("email", "rv@example.com"), ("password", PASSWORD)])
+        .submit(
+            &form,
+            &[("email", "rv@example.com"), ("password", PASSWORD)],
+        )
         .await;
     let page = b.follow(&next).await;
-    assert!(page.body.contains("name=\"decision\""), "consent asked again");
+    assert!(
+        page.body.contains("name=\"decision\""),
+        "consent asked again"
+    );
 }
