@@ -16,12 +16,23 @@ const MAX_TENANT_NAME: usize = 256;
 const CLI_ACTOR: &str = "registrar-cli";
 
 /// What `tenant create` prints: the only time the admin secret is shown.
-#[derive(Debug, Serialize)]
+#[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NewTenant {
     pub tenant_id: String,
     pub client_id: String,
     pub client_secret: String,
+}
+
+/// Everything but the secret.
+impl std::fmt::Debug for NewTenant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewTenant")
+            .field("tenant_id", &self.tenant_id)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &crate::domain::secret::REDACTED)
+            .finish()
+    }
 }
 
 /// Creates a tenant and its admin client (a `web` client with
@@ -70,4 +81,21 @@ pub async fn create(name: &str, db: &DbArgs) -> anyhow::Result<()> {
     store.close().await;
     println!("{}", serde_json::to_string(&created?)?);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_the_admin_secret() {
+        let t = NewTenant {
+            tenant_id: "t".into(),
+            client_id: "c".into(),
+            client_secret: "hunter2hunter2".into(),
+        };
+        let shown = format!("{t:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("\"c\""), "{shown}");
+    }
 }
