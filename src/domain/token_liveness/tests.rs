@@ -187,9 +187,163 @@ fn credential_claims_round_trip() {
     for c in [
         Credential::Secret("abc".into()),
         Credential::Key("t-_x".into()),
+        Credential::Public,
     ] {
         assert_eq!(Credential::parse(&c.claim()), Some(c));
     }
     assert_eq!(Credential::parse("s."), None);
     assert_eq!(Credential::parse("nodot"), None);
+}
+
+fn spa() -> ClientConfig {
+    parse_config(
+        &json!({
+            "appType": "spa",
+            "clientName": "s",
+            "redirectUris": ["https://app.example/cb"],
+            "allowedScopes": ["a", "oauth-clients:read"],
+        }),
+        Mode::Create,
+    )
+    .unwrap()
+}
+
+fn signed_in(config: ClientConfig) -> LiveFacts {
+    LiveFacts {
+        user_active: true,
+        grant_live: true,
+        ..live(config)
+    }
+}
+
+fn user_token<'a>(grant: &'a str, scopes: &'a str) -> TokenFacts<'a> {
+    TokenFacts {
+        scopes,
+        grant: Some(grant),
+        credential: Some("none"),
+        generation: Some(3),
+        for_user: true,
+        sign_in_grant: Some("g1"),
+    }
+}
+
+#[test]
+fn a_sign_in_token_lives_while_its_grant_stands() {
+    let now = signed_in(spa());
+    for grant in [AUTHORIZATION_CODE, REFRESH_TOKEN] {
+        assert_eq!(
+            check(&user_token(grant, "openid profile email offline_access a"), &now),
+            Ok(()),
+            "{grant}: the OpenID Connect scopes need no listing"
+        );
+    }
+    let web = config(json!({"redirectUris": ["https://web.example/cb"]}));
+    let by_secret = TokenFacts {
+        credential: Some("s.s1"),
+        ..user_token(AUTHORIZATION_CODE, "openid a")
+    };
+    assert_eq!(check(&by_secret, &signed_in(web)), Ok(()), "a web client");
+}
+
+#[test]
+fn each_change_a_sign_in_token_was_issued_on_refuses_it() {
+    let web_without_uris = config(json!({}));
+    let cases: Vec<(&str, LiveFacts, TokenFacts<'_>, Refusal)> = vec![
+        (
+            "grant revoked (code or refresh token reused, consent revoked)",
+            LiveFacts {
+                grant_live: false,
+                ..signed_in(spa())
+            },
+            user_token(AUTHORIZATION_CODE, "openid"),
+            Refusal::GrantRevoked,
+        ),
+        (
+            "user disabled",
+            LiveFacts {
+                user_active: false,
+                ..signed_in(spa())
+            },
+            user_token(REFRESH_TOKEN, "openid"),
+            Refusal::UserGone,
+        ),
+        (
+            "client's tokens revoked",
+            signed_in(spa()),
+            TokenFacts {
+                generation: Some(2),
+                ..user_token(REFRESH_TOKEN, "openid")
+            },
+            Refusal::TokensRevoked,
+        ),
+        (
+            "a management scope of a user no longer TenantAdmin",
+            signed_in(spa()),
+            user_token(AUTHORIZATION_CODE, "openid oauth-clients:read"),
+            Refusal::ScopeNotAllowed("oauth-clients:read".into()),
+        ),
+        (
+            "a scope the client no longer allows",
+            signed_in(spa()),
+            user_token(AUTHORIZATION_CODE, "openid b"),
+            Refusal::ScopeNotAllowed("b".into()),
+        ),
+        (
+            "the client no longer signs people in",
+            signed_in(web_without_uris),
+            TokenFacts {
+                credential: Some("s.s1"),
+                ..user_token(AUTHORIZATION_CODE, "openid")
+            },
+            Refusal::GrantNotAllowed,
+        ),
+        (
+            "no credential is a public client's only",
+            signed_in(config(json!({"redirectUris": ["https://web.example/cb"]}))),
+            user_token(AUTHORIZATION_CODE, "openid"),
+            Refusal::AuthMethodNotAllowed,
+        ),
+        (
+            "a sign-in grant type without its grant",
+            signed_in(spa()),
+            TokenFacts {
+                sign_in_grant: None,
+                ..user_token(AUTHORIZATION_CODE, "openid")
+            },
+            Refusal::Unbound,
+        ),
+        (
+            "a grant on a client's own token",
+            signed_in(spa()),
+            TokenFacts {
+                for_user: false,
+                ..user_token(AUTHORIZATION_CODE, "openid")
+            },
+            Refusal::Unbound,
+        ),
+        (
+            "a grant on a client-credentials token",
+            signed_in(config(json!({}))),
+            TokenFacts {
+                sign_in_grant: Some("g1"),
+                ..token("s.s1")
+            },
+            Refusal::Unbound,
+        ),
+    ];
+    for (name, now, token, expected) in cases {
+        assert_eq!(check(&token, &now), Err(expected), "{name}");
+    }
+    let admin = LiveFacts {
+        user_admin: true,
+        ..signed_in(spa())
+    };
+    assert_eq!(
+        check(
+            &user_token(AUTHORIZATION_CODE, "openid oauth-clients:read"),
+            &admin
+        ),
+        Ok(()),
+        "a TenantAdmin keeps the management scope"
+    );
 }
