@@ -212,7 +212,11 @@ fn check_scopes(
         }
         allowed.iter().any(|a| a == s) && !(sign_in && is_management_scope(s) && !user_admin)
     };
-    match scopes.split(' ').filter(|s| !s.is_empty()).find(|s| !still(s)) {
+    match scopes
+        .split(' ')
+        .filter(|s| !s.is_empty())
+        .find(|s| !still(s))
+    {
         Some(lost) => Err(Refusal::ScopeNotAllowed(lost.to_owned())),
         None => Ok(()),
     }

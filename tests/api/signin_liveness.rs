@@ -189,7 +189,10 @@ async fn a_web_clients_user_token_dies_with_the_secret_that_obtained_it() {
     let hint = &secret[secret.len() - 5..];
     let (status, _) = app.delete_secret(admin, &client, hint).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    assert!(!is_active(&app, access).await, "its access token is refused");
+    assert!(
+        !is_active(&app, access).await,
+        "its access token is refused"
+    );
     // The refresh token belongs to the sign-in, not to the secret: the
     // client refreshes with its other secret.
     let res = app

@@ -232,7 +232,10 @@ fn a_sign_in_token_lives_while_its_grant_stands() {
     let now = signed_in(spa());
     for grant in [AUTHORIZATION_CODE, REFRESH_TOKEN] {
         assert_eq!(
-            check(&user_token(grant, "openid profile email offline_access a"), &now),
+            check(
+                &user_token(grant, "openid profile email offline_access a"),
+                &now
+            ),
             Ok(()),
             "{grant}: the OpenID Connect scopes need no listing"
         );
