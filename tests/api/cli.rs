@@ -79,11 +79,10 @@ fn help_lists_every_serve_option() {
     assert!(help.contains("serve") && help.contains("tenant"));
 }
 
-#[test]
-fn json_log_format_writes_one_json_object_per_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("r.db").display());
-    let mut server = Server::start(&db, &["--log-format", "json"]);
+#[tokio::test]
+async fn json_log_format_writes_one_json_object_per_line() {
+    let db = TestDb::fresh().await;
+    let mut server = Server::start(&db.url, &["--log-format", "json"]);
     assert!(server.base.starts_with("http://127.0.0.1:"));
     terminate(&mut server.child);
 }
@@ -104,11 +103,10 @@ fn bad_database_url_fails_with_a_message() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("unsupported database URL"));
 }
 
-#[test]
-fn the_ready_line_survives_a_quiet_log_filter() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("q.db").display());
-    let mut child = serve_command(&db)
+#[tokio::test]
+async fn the_ready_line_survives_a_quiet_log_filter() {
+    let db = TestDb::fresh().await;
+    let mut child = serve_command(&db.url)
         .env("RUST_LOG", "error")
         .spawn()
         .expect("spawn registrar serve");
