@@ -2,7 +2,9 @@
 //! (`only_api.rs`): PostgreSQL has no database file.
 //!
 //! A database file its group or other users may read is refused by every
-//! command that opens the store, unless `--allow-shared-db-file`.
+//! command that opens the store, unless `--allow-shared-db-file`; and every
+//! connection the server opens to the file commits durably (`synchronous`
+//! FULL, WAL), which is what makes a 2xx mean "on disk".
 
 use crate::support::process::{BIN, Server, refused_start};
 use crate::support::*;
@@ -50,4 +52,45 @@ async fn a_shared_database_file_is_refused_unless_allowed() {
     let status = crate::support::process::terminate(&mut server.child);
     let logs = server.logs.lock().unwrap().join("\n");
     assert!(status.success(), "{status:?}: {logs}");
+}
+
+#[tokio::test]
+async fn every_connection_the_server_opens_is_wal_with_synchronous_full() {
+    let app = spawn_app().await;
+    file_of(&app.db);
+    // Work on every path first, so each kind of connection has been used.
+    let c = app.web_client(&app.admin.token, "durable").await;
+    let id = c["clientId"].as_str().unwrap();
+    let (status, _) = app.get_client(&app.admin.token, id).await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    let pragmas = app.store.connection_pragmas().await.expect("pragmas");
+    // Every kind of connection is there: the read pool filled to its
+    // maximum, the writer, the checkpoint connection, the in-thread readers.
+    let kinds = ["read pool", "writer", "checkpoint", "in-thread"];
+    for kind in kinds {
+        assert!(
+            pragmas.iter().any(|p| p.connection.starts_with(kind)),
+            "no {kind} connection in {pragmas:#?}"
+        );
+    }
+    let pool = pragmas
+        .iter()
+        .filter(|p| p.connection.starts_with("read pool"))
+        .count();
+    assert_eq!(
+        pool,
+        registrar::store::PoolSettings::default().max_connections as usize
+    );
+    for p in &pragmas {
+        assert_eq!(
+            p.synchronous, 2,
+            "{}: synchronous is not FULL: {p:?}",
+            p.connection
+        );
+        assert_eq!(
+            p.journal_mode, "wal",
+            "{}: not in WAL mode: {p:?}",
+            p.connection
+        );
+    }
 }
