@@ -31,8 +31,8 @@ pub mod servers;
 pub mod users;
 
 pub use app::{
-    Tenant, TestApp, assert_error, assert_error_detail, read, second_instance, spawn_app,
-    test_settings,
+    Tenant, TestApp, assert_error, assert_error_detail, assert_expires_at, read, second_instance,
+    spawn_app, test_settings,
 };
 // Some are used by the modules of one target only (`only_*.rs`).
 #[allow(unused_imports)]
