@@ -240,6 +240,121 @@ fn every_api_test_runs_on_the_backend_of_its_target() {
     report("tests on the backend of their target", &failures);
 }
 
+/// Problems of one marked section of `bench/RESULTS.md`: the script its
+/// markers name must exist and write it, and its first line must name the
+/// script, a UTC time, a commit and the command.
+fn bench_section_problems(script: &str, section: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let source = std::fs::read_to_string(root().join(script)).unwrap_or_default();
+    if !source.contains(&format!("write_section {script} ")) {
+        out.push(format!(
+            "bench/RESULTS.md: the section marked {script} is not written by `write_section {script}` in that script"
+        ));
+    }
+    let mut lines = section.lines().filter(|l| !l.trim().is_empty());
+    let heading = lines.next().unwrap_or_default();
+    let first = lines.next().unwrap_or_default();
+    if !heading.starts_with("## ") {
+        out.push(format!(
+            "bench/RESULTS.md: the section of {script} does not start with a `## ` heading"
+        ));
+    }
+    let named = first.starts_with(&format!("Written by `{script}` at 20"));
+    let dated = first.contains('T') && first.contains("Z, commit ");
+    if !(named && dated && first.contains("; command: `")) {
+        out.push(format!(
+            "bench/RESULTS.md: the section of {script} does not begin with `Written by `{script}` at TIME, commit HASH; command: `…``: {first}"
+        ));
+    }
+    out
+}
+
+#[test]
+fn bench_results_are_written_only_by_the_scripts() {
+    let text = std::fs::read_to_string(root().join("bench/RESULTS.md")).expect("bench/RESULTS.md");
+    let mut failures = Vec::new();
+    let Some((_header, mut rest)) = text.split_once("<!-- bench/") else {
+        panic!("bench/RESULTS.md has no marked section");
+    };
+    let mut sections = 0;
+    loop {
+        let Some((script, after)) = rest.split_once(": begin -->") else {
+            failures.push("bench/RESULTS.md: a marker without `: begin -->`".to_owned());
+            break;
+        };
+        let script = format!("bench/{script}");
+        let end = format!("<!-- {script}: end -->");
+        let Some((section, after_end)) = after.split_once(end.as_str()) else {
+            failures.push(format!("bench/RESULTS.md: {script} has no `{end}`"));
+            break;
+        };
+        sections += 1;
+        failures.extend(bench_section_problems(&script, section));
+        match after_end.split_once("<!-- bench/") {
+            Some((between, next)) => {
+                if !between.trim().is_empty() {
+                    failures.push(format!(
+                        "bench/RESULTS.md: hand-written text after the section of {script}: {}",
+                        between.trim()
+                    ));
+                }
+                rest = next;
+            }
+            None => {
+                if !after_end.trim().is_empty() {
+                    failures.push(format!(
+                        "bench/RESULTS.md: hand-written text after the last section: {}",
+                        after_end.trim()
+                    ));
+                }
+                break;
+            }
+        }
+    }
+    assert!(sections >= 4, "the marked sections were read");
+    report("bench/RESULTS.md", &failures);
+}
+
+#[test]
+fn ci_fails_loudly_and_builds_the_fuzz_targets() {
+    let mut failures = Vec::new();
+    for file in [".ci/run", ".ci/postgres.sh", "fuzz-filter/run.sh"] {
+        let text = std::fs::read_to_string(root().join(file)).expect(file);
+        if file != ".ci/postgres.sh" && !text.contains("set -euo pipefail") {
+            failures.push(format!("{file}: no `set -euo pipefail`"));
+        }
+        let mut previous = "";
+        for (i, line) in text.lines().enumerate() {
+            let code = line.split('#').next().unwrap_or_default();
+            if code.trim_start().starts_with("export ") && code.contains("=$(") {
+                failures.push(format!(
+                    "{file}:{}: `export X=$(…)` hides the command's failure; assign first, then export",
+                    i + 1
+                ));
+            }
+            let updated = code.contains("apt-get update") || previous.contains("apt-get update");
+            if !code.trim().is_empty() {
+                previous = code;
+            }
+            if code.contains("apt-get install") && !updated {
+                failures.push(format!(
+                    "{file}:{}: `apt-get install` without an `apt-get update` before it",
+                    i + 1
+                ));
+            }
+        }
+    }
+    let ci = std::fs::read_to_string(root().join(".ci/run")).expect(".ci/run");
+    for dir in ["fuzz", "fuzz-filter"] {
+        if !ci.contains(&format!("--manifest-path {dir}/Cargo.toml"))
+            && !ci.contains(&format!("{dir}/run.sh"))
+        {
+            failures.push(format!(".ci/run: the fuzz targets of {dir}/ are not built"));
+        }
+    }
+    report("CI", &failures);
+}
+
 /// Fails with every problem of one check, one per line.
 fn report(check: &str, failures: &[String]) {
     assert!(
