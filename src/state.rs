@@ -6,6 +6,7 @@
 //! [`OpsState`], which axum derives from it (`FromRef`).
 
 use crate::domain::key_wrap::{self, Kek, server_secret_aad};
+use crate::domain::session::SessionLifetimes;
 use crate::domain::time::Timestamp;
 use crate::ops::{Ops, OpsConfig, OpsState};
 use crate::signing::{KeyRing, at_rest};
@@ -25,6 +26,8 @@ pub struct Settings {
     pub max_clients_per_tenant: u64,
     /// The key under which private keys are stored (`None`: in plain).
     pub key_encryption_key: Option<Arc<Kek>>,
+    /// Idle and absolute lifetimes of sign-in sessions.
+    pub sessions: SessionLifetimes,
 }
 
 impl Default for Settings {
@@ -35,6 +38,7 @@ impl Default for Settings {
             token_ttl: 21_600,
             max_clients_per_tenant: DEFAULT_MAX_CLIENTS_PER_TENANT,
             key_encryption_key: None,
+            sessions: SessionLifetimes::default(),
         }
     }
 }

@@ -267,9 +267,23 @@ pub struct ServeArgs {
     /// main listener: block it at the reverse proxy.
     #[arg(long, env = "REGISTRAR_OPS_LISTEN")]
     pub ops_listen: Option<String>,
+    /// Seconds without use after which a sign-in session ends.
+    #[arg(long, env = "REGISTRAR_SESSION_IDLE", default_value_t = 3600, value_parser = clap::value_parser!(i64).range(1..=31_536_000))]
+    pub session_idle: i64,
+    /// Seconds after sign-in after which a session ends, used or not.
+    #[arg(long, env = "REGISTRAR_SESSION_MAX", default_value_t = 28_800, value_parser = clap::value_parser!(i64).range(1..=31_536_000))]
+    pub session_max: i64,
 }
 
 impl ServeArgs {
+    /// The lifetimes of sign-in sessions.
+    pub fn sessions(&self) -> crate::domain::session::SessionLifetimes {
+        crate::domain::session::SessionLifetimes {
+            idle_secs: self.session_idle,
+            max_secs: self.session_max,
+        }
+    }
+
     /// The operational settings these options describe.
     pub fn ops(&self) -> crate::ops::OpsConfig {
         let count = |n: u32| usize::try_from(n).unwrap_or(usize::MAX);

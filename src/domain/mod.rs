@@ -3,19 +3,25 @@
 //! Nothing here knows about HTTP or SQL: handlers turn wire input into these
 //! types, and the store persists them.
 
+pub mod authorize;
 pub mod client;
 pub mod client_record;
 #[cfg(test)]
 mod fuzz;
+pub mod handles;
 pub mod ids;
 pub mod key_wrap;
 pub mod list_query;
 pub mod password;
 pub mod patch;
 pub mod patch_plan;
+pub mod pkce;
 pub mod public_keys;
+pub mod redirect;
 pub mod scopes;
 pub mod secret;
+pub mod session;
+pub mod signin_records;
 pub mod signing_keys;
 pub mod time;
 pub mod token_liveness;

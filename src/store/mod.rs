@@ -2,13 +2,14 @@
 //! from the database URL's scheme; only this module contains SQL.
 //!
 //! Both backends run the same statements: each resource's file (`clients.rs`,
-//! `secrets.rs`, `listing.rs`, `tokens.rs`, `server_secrets.rs`, `users.rs`) holds its
+//! `secrets.rs`, `listing.rs`, `tokens.rs`, `server_secrets.rs`, `users.rs`, `signin.rs`) holds its
 //! SQL as named constants and a small macro that runs them on one backend,
 //! instantiated for both by `shared.rs`. `sqlite.rs` and `postgres.rs` hold
 //! what differs: connecting, pragmas, migrations and how a write transaction
-//! begins. `Store`'s methods are in `api_clients.rs`, `api_tokens.rs` and `api_users.rs`.
+//! begins. `Store`'s methods are in `api_clients.rs`, `api_tokens.rs`, `api_users.rs` and `api_signin.rs`.
 
 mod api_clients;
+mod api_signin;
 mod api_tokens;
 mod api_users;
 mod clients;
@@ -24,6 +25,8 @@ mod postgres;
 mod secrets;
 mod server_secrets;
 mod shared;
+mod signin;
+mod signin_grants;
 mod sqlite;
 mod sqlite_checkpoint;
 mod sqlite_file;

@@ -22,21 +22,25 @@ pub fn require_tool(var: &str, how: &str) -> Option<String> {
     match std::env::var(var) {
         Ok(value) if !value.is_empty() => Some(value),
         _ => {
-            let test = std::thread::current()
-                .name()
-                .unwrap_or("this test")
-                .to_owned();
-            assert!(
-                !in_ci(),
-                "{test}: {var} is not set, and under CI=true a missing tool fails the test ({how})"
-            );
-            // Written to the stderr handle directly: libtest captures
-            // `eprintln!`, and a skip must be seen.
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED {test}: {var} is not set ({how})"
-            );
+            missing_tool(&format!("{var} is not set ({how})"));
             None
         }
     }
+}
+
+/// For a tool found some other way (a file, an import): says `SKIPPED` with
+/// `why` on the terminal, or, under `CI=true`, fails the calling test. The
+/// caller then returns.
+pub fn missing_tool(why: &str) {
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("this test")
+        .to_owned();
+    assert!(
+        !in_ci(),
+        "{test}: under CI=true a missing tool fails the test: {why}"
+    );
+    // Written to the stderr handle directly: libtest captures `eprintln!`,
+    // and a skip must be seen.
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
 }

@@ -12,6 +12,7 @@
 //! - `keys`: client key pairs, JWKs and signed client assertions.
 //! - `list`: sort orders, page walks and the expected order of list results.
 //! - `users`: requests to `/api/core/users`, impersonating clients, a JWT's claims.
+//! - `signin`: a cookie-keeping browser for the sign-in pages, PKCE, sign-in clients and users.
 //!
 //! The items almost every test needs are re-exported here, so a test module
 //! starts with `use crate::support::*;`.
@@ -28,6 +29,7 @@ pub mod keys;
 pub mod list;
 pub mod process;
 pub mod servers;
+pub mod signin;
 pub mod users;
 
 pub use app::{
@@ -37,5 +39,5 @@ pub use app::{
 // Some are used by the modules of one target only (`only_*.rs`).
 #[allow(unused_imports)]
 pub use db::{Backend, RawDb, TestDb, backend, is_postgres, postgres_admin_url};
-pub use env::require_tool;
+pub use env::{missing_tool, require_tool};
 pub use errors::assert_error_code;
