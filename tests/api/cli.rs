@@ -165,3 +165,15 @@ async fn the_ready_line_survives_a_quiet_log_filter() {
         "RUST_LOG=error must not silence the ready line"
     );
 }
+
+#[tokio::test]
+async fn sigterm_right_after_the_ready_line_is_a_graceful_exit_0() {
+    let db = TestDb::fresh().await;
+    for _ in 0..3 {
+        let mut server = Server::start(&db.url, &[]);
+        // No request first: the signal handlers must already be in place when
+        // the ready line is printed.
+        let status = terminate(&mut server.child);
+        assert!(status.success(), "exit 0 after SIGTERM, got {status}");
+    }
+}
