@@ -7,26 +7,28 @@ use crate::store::Store;
 use anyhow::Context as _;
 use tokio::net::TcpListener;
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// The future that resolves on SIGINT or SIGTERM. The handlers are
+/// registered here, before the ready line is printed, so a signal sent right
+/// after that line already stops the server gracefully (contract §2).
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let (mut int, mut term) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::interrupt()).context("cannot handle SIGINT")?,
+            signal(SignalKind::terminate()).context("cannot handle SIGTERM")?,
+        )
     };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
-    tracing::info!("shutting down: finishing in-flight requests");
+    Ok(async move {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = int.recv() => {},
+            _ = term.recv() => {},
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down: finishing in-flight requests");
+    })
 }
 
 fn public_url(given: Option<&str>, bound: std::net::SocketAddr) -> anyhow::Result<String> {
@@ -72,6 +74,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let state = AppState::new(store.clone(), settings)
         .await?
         .with_ops(&args.ops());
+    let shutdown = shutdown_signal()?;
     if let Some((_, ops_bound)) = &ops_listener {
         tracing::info!("operations listener (/metrics, /health) on http://{ops_bound}");
     }
@@ -80,14 +83,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         backend = store.backend_name(),
         "listening on http://{bound}"
     );
-    app::serve_with_ops(
-        listener,
-        ops_listener.map(|(l, _)| l),
-        state,
-        shutdown_signal(),
-    )
-    .await
-    .context("server error")?;
+    app::serve_with_ops(listener, ops_listener.map(|(l, _)| l), state, shutdown)
+        .await
+        .context("server error")?;
     store.close().await;
     tracing::info!("stopped");
     Ok(())
