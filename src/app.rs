@@ -3,6 +3,7 @@
 //! graceful shutdown. Composition only: every behaviour lives in a layer.
 
 use crate::api;
+use crate::console;
 use crate::oauth;
 use crate::ops::pipeline::{Pipeline, PipelineLayer, RecordRouteLayer};
 use crate::ops::{self, rate_limit};
@@ -28,6 +29,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router())
         .merge(oauth::router())
         .merge(ops::router())
+        .merge(console::router())
         .fallback(not_found)
         .route_layer(RecordRouteLayer)
         .layer(middleware::from_fn_with_state(

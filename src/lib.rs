@@ -5,6 +5,7 @@ pub mod api;
 pub mod app;
 pub mod cli;
 pub mod client;
+pub mod console;
 pub mod domain;
 pub mod filter;
 pub mod http;

@@ -51,11 +51,20 @@ pub enum KeysCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum TenantCommand {
-    /// Create a tenant and its first admin client; prints
-    /// {"tenantId","clientId","clientSecret"} as one JSON object on stdout.
+    /// Create a tenant, its first admin client and its web console client;
+    /// prints {"tenantId","clientId","clientSecret","consoleUrl"} as one JSON
+    /// object on stdout.
     Create {
         /// Display name of the tenant.
         name: String,
+        /// The server's public URL, as `serve` uses it: the console's redirect
+        /// URI is this URL + /console/, its allowed origin this URL's origin.
+        #[arg(
+            long,
+            env = "REGISTRAR_PUBLIC_URL",
+            default_value = "http://127.0.0.1:8080"
+        )]
+        public_url: String,
         #[command(flatten)]
         db: DbArgs,
     },

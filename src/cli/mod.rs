@@ -69,9 +69,13 @@ pub fn run(cli: Cli) -> ExitCode {
             crate::ops::log_output::set_json(args.log_format == LogFormat::Json);
             runtime.block_on(serve::run(args))
         }
-        Command::Tenant(TenantCommand::Create { name, db }) => {
+        Command::Tenant(TenantCommand::Create {
+            name,
+            public_url,
+            db,
+        }) => {
             init_logging(LogFormat::Text);
-            runtime.block_on(tenant::create(&name, &db))
+            runtime.block_on(tenant::create(&name, &public_url, &db))
         }
         Command::Keys(cmd) => {
             init_logging(LogFormat::Text);

@@ -16,9 +16,10 @@ impl Store {
         &self,
         tenant: &TenantId,
         name: &str,
-        admin: NewClient<'_>,
+        now: Timestamp,
+        clients: &[NewClient<'_>],
     ) -> Result<()> {
-        dispatch!(self.create_tenant(tenant, name, admin))
+        dispatch!(self.create_tenant(tenant, name, now, clients))
     }
 
     pub async fn insert_client(&self, tenant: &TenantId, client: NewClient<'_>) -> Result<()> {

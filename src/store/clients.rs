@@ -251,16 +251,19 @@ macro_rules! impl_client_writes {
                     &self,
                     tenant: &TenantId,
                     name: &str,
-                    admin: NewClient<'_>,
+                    now: Timestamp,
+                    clients: &[NewClient<'_>],
                 ) -> Result<()> {
                     let mut tx = self.begin_write().await?;
                     sqlx::query(INSERT_TENANT)
                         .bind(tenant.as_str())
                         .bind(name)
-                        .bind(admin.now.micros())
+                        .bind(now.micros())
                         .execute(&mut *tx)
                         .await?;
-                    insert_client_tx(&mut tx, tenant, &admin).await?;
+                    for client in clients {
+                        insert_client_tx(&mut tx, tenant, client).await?;
+                    }
                     tx.commit().await?;
                     Ok(())
                 }

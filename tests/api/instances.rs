@@ -20,7 +20,7 @@ async fn database_with_tenant() -> (TestDb, String, String) {
     let store = Store::connect(&db.url, &PoolSettings::default())
         .await
         .expect("connect store");
-    let t = registrar::cli::tenant::provision(&store, "acme")
+    let t = registrar::cli::tenant::provision(&store, "acme", DEFAULT_PUBLIC_URL)
         .await
         .expect("provision");
     store.close().await;
@@ -230,7 +230,7 @@ async fn instances_starting_together_on_an_empty_database_agree_on_their_keys() 
     let store = Store::connect(&db.url, &PoolSettings::default())
         .await
         .expect("connect store");
-    let t = registrar::cli::tenant::provision(&store, "late")
+    let t = registrar::cli::tenant::provision(&store, "late", DEFAULT_PUBLIC_URL)
         .await
         .expect("provision");
     store.close().await;

@@ -14,6 +14,7 @@ mod bad_input;
 mod cli;
 mod cli_client;
 mod clients;
+mod console;
 mod crash;
 mod database;
 mod errors;

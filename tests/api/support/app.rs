@@ -18,6 +18,8 @@ pub struct Tenant {
     pub client_id: String,
     pub client_secret: String,
     pub token: String,
+    /// The tenant's console client (`spa`, redirect URI `<base>/console/`).
+    pub console_client_id: String,
 }
 
 pub struct TestApp {
@@ -35,6 +37,10 @@ impl Drop for TestApp {
         self.server.abort();
     }
 }
+
+/// The public URL `tenant create` assumes by default; tests that provision
+/// a tenant without a server of their own use it for the console client.
+pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
 
 /// Default settings for `spawn_with_ops`.
 pub fn test_settings() -> Settings {
@@ -96,6 +102,7 @@ impl TestApp {
                 client_id: String::new(),
                 client_secret: String::new(),
                 token: String::new(),
+                console_client_id: String::new(),
             },
             db,
             server,
@@ -111,15 +118,21 @@ impl TestApp {
 
     /// Creates a tenant through the same code as `registrar tenant create`.
     pub async fn new_tenant(&self, name: &str) -> Tenant {
-        let t = provision(&self.store, name)
+        let t = provision(&self.store, name, &self.base)
             .await
             .expect("provision tenant");
         let token = self.token(&t.client_id, &t.client_secret, None).await;
+        let console_client_id = t
+            .console_url
+            .rsplit_once("client_id=")
+            .map(|(_, id)| id.to_owned())
+            .expect("consoleUrl names the console client");
         Tenant {
             tenant_id: t.tenant_id,
             client_id: t.client_id,
             client_secret: t.client_secret,
             token,
+            console_client_id,
         }
     }
 

@@ -23,7 +23,7 @@ pub mod process;
 pub mod servers;
 
 pub use app::{
-    Tenant, TestApp, assert_error, assert_error_detail, read, second_instance, spawn_app,
+    DEFAULT_PUBLIC_URL, Tenant, TestApp, assert_error, assert_error_detail, read, second_instance, spawn_app,
     test_settings,
 };
 pub use db::{TestDb, is_postgres, postgres_admin_url};
