@@ -7,6 +7,7 @@ use crate::console;
 use crate::oauth;
 use crate::ops::pipeline::{Pipeline, PipelineLayer, RecordRouteLayer};
 use crate::ops::{self, rate_limit};
+use crate::pages;
 use crate::state::AppState;
 use axum::Router;
 use axum::http::StatusCode;
@@ -28,6 +29,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api::router())
         .merge(oauth::router())
+        .merge(pages::router())
         .merge(ops::router())
         .merge(console::router())
         .fallback(not_found)
@@ -35,6 +37,11 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             api::auth::require_token,
+        ))
+        // Outside the management API's authentication: preflights carry no token.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            oauth::cors::cors,
         ))
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .with_state(state)

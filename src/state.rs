@@ -5,6 +5,7 @@
 //! Lower layers never see [`AppState`]: `ops/` reads its own view,
 //! [`OpsState`], which axum derives from it (`FromRef`).
 
+use crate::domain::session::SessionLifetimes;
 use crate::domain::time::Timestamp;
 use crate::ops::{Ops, OpsConfig, OpsState};
 use crate::signing::KeyRing;
@@ -20,6 +21,8 @@ pub struct Settings {
     pub public_url: String,
     /// Lifetime of access tokens, in seconds.
     pub token_ttl: i64,
+    /// Idle and absolute lifetimes of sign-in sessions.
+    pub sessions: SessionLifetimes,
 }
 
 impl Settings {

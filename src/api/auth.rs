@@ -8,7 +8,7 @@
 //! Tier 2) and answered 429 over the limit.
 
 use crate::domain::scopes::missing_scope;
-use crate::http::{ApiError, Caller};
+use crate::http::{ApiError, Caller, CorsClient};
 use crate::oauth::access_token::{self, Refused};
 use crate::state::AppState;
 use axum::extract::{Request, State};
@@ -60,11 +60,7 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Caller, A
 
 /// Middleware: authenticates `/api/` requests, checks their scope and counts
 /// them against the caller's rate limit.
-pub async fn require_token(
-    State(state): State<AppState>,
-    mut req: Request,
-    next: Next,
-) -> Response {
+pub async fn require_token(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
     if !(path == "/api" || path.starts_with("/api/")) {
         return next.run(req).await;
@@ -73,8 +69,18 @@ pub async fn require_token(
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };
+    // The answer is about the token's client: its allowed origins decide
+    // the CORS headers (oauth::cors), error answers included.
+    let cors = CorsClient(caller.client.clone());
+    let mut res = authorized(&state, req, next, caller).await;
+    res.extensions_mut().insert(cors);
+    res
+}
+
+/// Checks the scope and rate limit of an authenticated request and runs it.
+async fn authorized(state: &AppState, mut req: Request, next: Next, caller: Caller) -> Response {
     let reading = matches!(*req.method(), Method::GET | Method::HEAD);
-    if let Some(scope) = missing_scope(reading, &caller.scopes) {
+    if let Some(scope) = missing_scope(req.uri().path(), reading, &caller.scopes) {
         return ApiError::Forbidden(scope).into_response();
     }
     if let Err(limited) = state.ops.rate_limits.check_caller(req.method(), &caller) {

@@ -18,6 +18,9 @@ pub enum Command {
     /// Manage tenants.
     #[command(subcommand)]
     Tenant(TenantCommand),
+    /// Manage a tenant's users directly on the database.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Manage the access-token signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -65,6 +68,29 @@ pub enum TenantCommand {
             default_value = "http://127.0.0.1:8080"
         )]
         public_url: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user of a tenant. Reads the password from stdin (one line,
+    /// at least 12 characters); prints the user as one JSON object on stdout
+    /// (never the password).
+    Create {
+        /// The id of the tenant (as printed by `tenant create`).
+        #[arg(long)]
+        tenant: String,
+        /// The user's email, unique in the tenant (compared case-insensitively).
+        #[arg(long)]
+        email: String,
+        /// The user's display name.
+        #[arg(long)]
+        name: String,
+        /// Give the user the TenantAdmin role.
+        #[arg(long)]
+        admin: bool,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -138,9 +164,23 @@ pub struct ServeArgs {
     /// Seconds a request may take before it is answered 503.
     #[arg(long, env = "REGISTRAR_REQUEST_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub request_timeout: u64,
+    /// Seconds without use after which a sign-in session ends.
+    #[arg(long, env = "REGISTRAR_SESSION_IDLE", default_value_t = 3600, value_parser = clap::value_parser!(i64).range(1..=31_536_000))]
+    pub session_idle: i64,
+    /// Seconds after sign-in after which a session ends, used or not.
+    #[arg(long, env = "REGISTRAR_SESSION_MAX", default_value_t = 28_800, value_parser = clap::value_parser!(i64).range(1..=31_536_000))]
+    pub session_max: i64,
 }
 
 impl ServeArgs {
+    /// The lifetimes of sign-in sessions.
+    pub fn sessions(&self) -> crate::domain::session::SessionLifetimes {
+        crate::domain::session::SessionLifetimes {
+            idle_secs: self.session_idle,
+            max_secs: self.session_max,
+        }
+    }
+
     /// The operational settings these options describe.
     pub fn ops(&self) -> crate::ops::OpsConfig {
         crate::ops::OpsConfig {

@@ -15,9 +15,10 @@ pub mod remote;
 mod serve;
 mod signin;
 pub mod tenant;
+pub mod user;
 mod users;
 
-use crate::cli::args::{Cli, Command, KeysCommand, LogFormat, TenantCommand};
+use crate::cli::args::{Cli, Command, KeysCommand, LogFormat, TenantCommand, UserCommand};
 use std::process::ExitCode;
 
 /// Target of the ready line `serve` logs once it listens.
@@ -76,6 +77,22 @@ pub fn run(cli: Cli) -> ExitCode {
         }) => {
             init_logging(LogFormat::Text);
             runtime.block_on(tenant::create(&name, &public_url, &db))
+        }
+        Command::User(UserCommand::Create {
+            tenant,
+            email,
+            name,
+            admin,
+            db,
+        }) => {
+            init_logging(LogFormat::Text);
+            let new = user::NewUserArgs {
+                tenant: &tenant,
+                email: &email,
+                name: &name,
+                admin,
+            };
+            runtime.block_on(user::create(new, &db))
         }
         Command::Keys(cmd) => {
             init_logging(LogFormat::Text);

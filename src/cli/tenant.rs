@@ -6,7 +6,9 @@ use crate::domain::client::ClientConfig;
 use crate::domain::client_record::NewClient;
 use crate::domain::ids::{ClientId, TenantId};
 use crate::domain::patch_plan::secret_to_draw;
-use crate::domain::scopes::{CLIENTS_READ, CLIENTS_WRITE};
+use crate::domain::scopes::{
+    CLIENTS_READ, CLIENTS_WRITE, USERS_READ, USERS_WRITE, all_management_scopes,
+};
 use crate::domain::time::Timestamp;
 use crate::domain::validate::{Mode, parse_config};
 use crate::store::Store;
@@ -38,8 +40,8 @@ pub const CONSOLE_CLIENT_NAME: &str = "Registrar console";
 pub const CONSOLE_SCOPES: [&str; 5] = [
     CLIENTS_READ,
     CLIENTS_WRITE,
-    "users:read",
-    "users:write",
+    USERS_READ,
+    USERS_WRITE,
     "audits:read",
 ];
 
@@ -87,7 +89,7 @@ pub async fn provision(store: &Store, name: &str, public_url: &str) -> anyhow::R
             "description": "Administrator client created by `registrar tenant create`.",
             "allowedAuthMethods": ["client_secret"],
             "allowedGrantTypes": ["client_credentials"],
-            "allowedScopes": [CLIENTS_READ, CLIENTS_WRITE],
+            "allowedScopes": all_management_scopes(),
         }),
         Mode::Create,
     )?;

@@ -3,20 +3,30 @@
 //! Nothing here knows about HTTP or SQL: handlers turn wire input into these
 //! types, and the store persists them.
 
+pub mod authorize;
 pub mod client;
 pub mod client_record;
 #[cfg(test)]
 mod fuzz;
+pub mod handles;
 pub mod ids;
 pub mod list_query;
+pub mod password;
 pub mod patch;
 pub mod patch_plan;
+pub mod pkce;
 pub mod public_keys;
+pub mod redirect;
 pub mod scopes;
 pub mod secret;
+pub mod session;
+pub mod signin_records;
 pub mod signing_keys;
 pub mod time;
 pub mod uris;
+pub mod user;
+pub mod user_lookup;
+pub mod user_rules;
 pub mod validate;
 
 /// A rule that an input value broke, with the field it belongs to.

@@ -30,6 +30,12 @@ pub mod codes {
     pub const SECRET_NOT_FOUND: &str = "OAUTH-CLIENTS-11";
     pub const INVALID_TOKEN: &str = "OAUTH-CLIENTS-12";
     pub const INSUFFICIENT_SCOPE: &str = "OAUTH-CLIENTS-13";
+    pub const INVALID_USER_FIELD: &str = "USERS-1";
+    pub const INVALID_USER_PATCH: &str = "USERS-2";
+    pub const CONFIRM_USER_DELETE: &str = "USERS-3";
+    pub const USER_NOT_FOUND: &str = "USERS-4";
+    pub const EMAIL_TAKEN: &str = "USERS-5";
+    pub const SUBJECT_TAKEN: &str = "USERS-6";
 }
 
 /// What went wrong, carried from [`ApiError`] to the body `finish` writes.
@@ -84,6 +90,24 @@ pub enum ApiError {
     /// 409: the client already has 5 secrets.
     #[error("secret limit reached")]
     SecretLimit,
+    /// 400: a field of a user broke a rule; the detail names the field.
+    #[error("{0}")]
+    InvalidUser(ValidationError),
+    /// 400: the JSON Patch document for a user is not acceptable.
+    #[error("invalid user patch: {0}")]
+    InvalidUserPatch(ValidationError),
+    /// 400: `qlik-confirm-delete` is missing or does not equal the user's id.
+    #[error("user deletion not confirmed")]
+    ConfirmUserDelete,
+    /// 404: no such user in the caller's tenant.
+    #[error("user not found")]
+    UserNotFound,
+    /// 409: another user of the tenant has this email (case-insensitively).
+    #[error("email taken")]
+    EmailTaken,
+    /// 409: another user of the tenant has this subject.
+    #[error("subject taken")]
+    SubjectTaken,
     /// 413: the body exceeds the size limit.
     #[error("payload too large")]
     PayloadTooLarge(usize),
@@ -135,6 +159,9 @@ impl From<StoreError> for ApiError {
             StoreError::SecretsNotSupported => ApiError::SecretsNotSupported,
             StoreError::SecretLimit => ApiError::SecretLimit,
             StoreError::Invalid(v) => ApiError::InvalidField(v),
+            StoreError::UserNotFound => ApiError::UserNotFound,
+            StoreError::EmailTaken => ApiError::EmailTaken,
+            StoreError::SubjectTaken => ApiError::SubjectTaken,
             StoreError::Unavailable(e) => ApiError::Unavailable(e.to_string()),
             other => ApiError::Internal(anyhow::Error::new(other)),
         }
@@ -210,6 +237,27 @@ impl ApiError {
                 SECRET_LIMIT,
                 "The maximum number of client secrets is 5.",
                 Some("id: delete a secret before creating another".into()),
+            ),
+            InvalidUser(v) => row(StatusCode::BAD_REQUEST, INVALID_USER_FIELD, "Invalid user field value.", Some(v.to_string())),
+            InvalidUserPatch(v) => row(StatusCode::BAD_REQUEST, INVALID_USER_PATCH, "Invalid user patch document.", Some(v.to_string())),
+            ConfirmUserDelete => row(
+                StatusCode::BAD_REQUEST,
+                CONFIRM_USER_DELETE,
+                "User deletion not confirmed.",
+                Some("qlik-confirm-delete: header must equal the id of the user to delete".into()),
+            ),
+            UserNotFound => row(StatusCode::NOT_FOUND, USER_NOT_FOUND, "User not found.", Some("id: no such user".into())),
+            EmailTaken => row(
+                StatusCode::CONFLICT,
+                EMAIL_TAKEN,
+                "Email already in use.",
+                Some("email: another user of the tenant has this email".into()),
+            ),
+            SubjectTaken => row(
+                StatusCode::CONFLICT,
+                SUBJECT_TAKEN,
+                "Subject already in use.",
+                Some("subject: another user of the tenant has this subject".into()),
             ),
             PayloadTooLarge(limit) => {
                 row(StatusCode::PAYLOAD_TOO_LARGE, "HTTP-413", "Payload too large.", Some(format!("body: must be at most {limit} bytes")))

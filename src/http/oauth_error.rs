@@ -52,6 +52,9 @@ impl OAuthError {
     pub fn unsupported_grant_type(d: impl Into<String>) -> Self {
         Self::new("unsupported_grant_type", StatusCode::BAD_REQUEST, d)
     }
+    pub fn invalid_grant(d: impl Into<String>) -> Self {
+        Self::new("invalid_grant", StatusCode::BAD_REQUEST, d)
+    }
     pub fn invalid_scope(d: impl Into<String>) -> Self {
         Self::new("invalid_scope", StatusCode::BAD_REQUEST, d)
     }

@@ -7,6 +7,14 @@ pub const JWKS_PATH: &str = "/oauth/jwks";
 pub const INTROSPECTION_PATH: &str = "/oauth/introspect";
 pub const REVOCATION_PATH: &str = "/oauth/revoke";
 pub const METADATA_PATH: &str = "/.well-known/oauth-authorization-server";
+pub const OPENID_CONFIGURATION_PATH: &str = "/.well-known/openid-configuration";
+pub const AUTHORIZE_PATH: &str = "/oauth/authorize";
+pub const USERINFO_PATH: &str = "/oauth/userinfo";
+pub const LOGOUT_PATH: &str = "/oauth/logout";
+/// The sign-in and consent pages of one paused request: `{this}/{id}`.
+pub const INTERACTION_PATH: &str = "/oauth/interaction";
+/// The pages' stylesheet, served by the binary.
+pub const STYLESHEET_PATH: &str = "/oauth/assets/registrar.css";
 
 /// Which API a request is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

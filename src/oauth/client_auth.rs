@@ -5,6 +5,7 @@
 
 use super::params::Params;
 use super::private_key_jwt::{self, ASSERTION_TYPE};
+use crate::domain::authorize::is_public;
 use crate::domain::client::{AppType, AuthMethod};
 use crate::domain::client_record::AuthClient;
 use crate::domain::ids::ClientId;
@@ -150,4 +151,33 @@ pub async fn authenticate_request(
     let creds = credentials(headers, p)?;
     let endpoint = format!("{}{path}", state.settings.public_url);
     authenticate(state, &creds, &endpoint).await
+}
+
+/// The client of a code or refresh request: authenticated as for the other
+/// grants when it presents credentials; a public client (`spa`, `native`),
+/// which has none, names itself with `client_id` alone (RFC 6749 §4.1.3).
+/// A `web` client must authenticate.
+pub async fn identify_client(
+    state: &AppState,
+    headers: &HeaderMap,
+    p: &Params,
+    path: &str,
+) -> Result<AuthClient, OAuthError> {
+    let presents = headers.contains_key(header::AUTHORIZATION)
+        || ["client_secret", "client_assertion", "client_assertion_type"]
+            .iter()
+            .any(|k| p.get(k).is_some());
+    if presents {
+        return authenticate_request(state, headers, p, path).await;
+    }
+    let fail = || OAuthError::invalid_client(false);
+    let id = p
+        .get("client_id")
+        .and_then(ClientId::parse)
+        .ok_or_else(fail)?;
+    let client = state.store.find_auth_client(&id).await?.ok_or_else(fail)?;
+    if !is_public(client.config.app_type) {
+        return Err(fail());
+    }
+    Ok(client)
 }

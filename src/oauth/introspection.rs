@@ -4,7 +4,8 @@
 //! Any client of a tenant may introspect the tenant's tokens: that is what a
 //! resource server in the tenant needs. A token is active only when its
 //! signature, issuer, audience and expiry verify, its client still exists,
-//! it was not revoked, and it belongs to the caller's tenant; everything
+//! its user (for a user's token) exists and is active, it was not revoked,
+//! and it belongs to the caller's tenant; everything
 //! else (expired, revoked, unknown, forged, deleted client, other tenant)
 //! is the same `{"active": false}`.
 
@@ -42,7 +43,7 @@ pub async fn active_claims(
     match access_token::check(state, token).await {
         Ok(live) => Ok(Some(live.claims)),
         Err(Refused::Store(e)) => Err(e.into()),
-        Err(Refused::Invalid(_) | Refused::NotLive) => Ok(None),
+        Err(Refused::Invalid(_) | Refused::NotLive | Refused::UserNotLive) => Ok(None),
     }
 }
 
@@ -64,7 +65,7 @@ async fn run(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Value,
     if c.tenant_id != caller.tenant_id.as_str() {
         return Ok(inactive);
     }
-    Ok(json!({
+    let mut answer = json!({
         "active": true,
         "scope": c.scope,
         "client_id": c.client_id,
@@ -76,5 +77,13 @@ async fn run(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Value,
         "iss": c.iss,
         "jti": c.jti,
         "tenant_id": c.tenant_id,
-    }))
+    });
+    // A user's token also tells when the user signed in and who acts for it.
+    if let Some(t) = c.auth_time {
+        answer["auth_time"] = json!(t);
+    }
+    if let Some(act) = c.act {
+        answer["act"] = json!({"sub": act.sub});
+    }
+    Ok(answer)
 }

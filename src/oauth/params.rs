@@ -5,6 +5,11 @@ use axum::body::Body;
 use axum::http::{HeaderMap, header};
 use std::collections::HashMap;
 
+/// Parameters whose value is JSON: in a JSON body they may be an object,
+/// which is kept as its JSON text, the form a form-encoded body carries
+/// (`user_lookup` of user impersonation, contract §9).
+const JSON_VALUED: [&str; 1] = ["user_lookup"];
+
 /// Largest accepted token-service body (assertions with RSA-8192 signatures fit easily).
 pub const MAX_BODY: usize = 16 * 1024;
 
@@ -59,10 +64,18 @@ impl Params {
                     .as_object()
                     .ok_or_else(|| OAuthError::invalid_request("the body must be a JSON object"))?;
                 for (k, v) in obj {
-                    let s = v.as_str().ok_or_else(|| {
-                        OAuthError::invalid_request(format!("parameter `{k}` must be a string"))
-                    })?;
-                    p.insert(k.clone(), s.to_owned())?;
+                    let s = match v {
+                        serde_json::Value::String(s) => s.clone(),
+                        serde_json::Value::Object(_) if JSON_VALUED.contains(&k.as_str()) => {
+                            v.to_string()
+                        }
+                        _ => {
+                            return Err(OAuthError::invalid_request(format!(
+                                "parameter `{k}` must be a string"
+                            )));
+                        }
+                    };
+                    p.insert(k.clone(), s)?;
                 }
             }
             _ => {

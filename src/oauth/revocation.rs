@@ -2,17 +2,23 @@
 //! its own access tokens; from then on the management API refuses it and
 //! introspection reports it inactive, on every instance.
 //!
+//! A refresh token (opaque, not a JWT) is revoked with its whole grant: its
+//! other refresh tokens and the access tokens issued under it. Public clients
+//! (`spa`, `native`) revoke with their `client_id` alone (RFC 7009 §2.1).
+//!
 //! The answer is 200 whether or not anything was revoked (RFC 7009 §2.2):
 //! unknown, expired or forged tokens, and tokens issued to another client,
 //! are left alone without saying so, so a caller learns nothing about tokens
 //! that are not its own (notably nothing across tenants).
 
-use super::client_auth::authenticate_request;
+use super::client_auth::identify_client;
 use super::introspection::active_claims;
 use super::params::Params;
+use crate::domain::client_record::AuthClient;
+use crate::domain::handles::Handle;
 use crate::domain::time::Timestamp;
 use crate::http::paths::REVOCATION_PATH;
-use crate::http::{OAuthError, no_store};
+use crate::http::{CorsClient, OAuthError, no_store};
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::State;
@@ -24,25 +30,74 @@ use axum::response::{IntoResponse, Response};
 const KEEP_AFTER_EXP_SECS: i64 = 60;
 
 pub async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    match run(&state, &headers, body).await {
+    let (result, client) = run(&state, &headers, body).await;
+    let mut res = match result {
         Ok(()) => {
             let mut res = StatusCode::OK.into_response();
             no_store(&mut res);
             res
         }
         Err(e) => e.into_response(),
+    };
+    if let Some(c) = client {
+        res.extensions_mut().insert(CorsClient(c));
+    }
+    res
+}
+
+/// Revokes, and names the client the answer is about (for CORS).
+async fn run(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+) -> (Result<(), OAuthError>, Option<crate::domain::ids::ClientId>) {
+    let p = match Params::read(headers, body).await {
+        Ok(p) => p,
+        Err(e) => return (Err(e), None),
+    };
+    let named = p
+        .get("client_id")
+        .and_then(crate::domain::ids::ClientId::parse);
+    match identify_client(state, headers, &p, REVOCATION_PATH).await {
+        Ok(caller) => {
+            let id = caller.client_id.clone();
+            (revoke_for(state, &caller, &p).await, Some(id))
+        }
+        Err(e) => (Err(e), named),
     }
 }
 
-async fn run(state: &AppState, headers: &HeaderMap, body: Body) -> Result<(), OAuthError> {
-    let p = Params::read(headers, body).await?;
-    let caller = authenticate_request(state, headers, &p, REVOCATION_PATH).await?;
+/// Revokes a refresh token's grant, if it is the caller's.
+async fn revoke_refresh(
+    state: &AppState,
+    caller: &AuthClient,
+    token: &str,
+) -> Result<(), OAuthError> {
+    let Some(handle) = Handle::parse(token).filter(|h| h.tenant == caller.tenant_id) else {
+        return Ok(());
+    };
+    if let Some(r) = state
+        .store
+        .find_refresh_token(&handle.tenant, &handle.hash)
+        .await?
+        && r.grant.client_id == caller.client_id
+    {
+        state
+            .store
+            .revoke_grant(&handle.tenant, &r.grant.grant_id, Timestamp::now())
+            .await?;
+    }
+    Ok(())
+}
+
+async fn revoke_for(state: &AppState, caller: &AuthClient, p: &Params) -> Result<(), OAuthError> {
     let token = p
         .get("token")
         .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
-    // `token_type_hint` is ignored: access tokens are the only kind issued.
+    // `token_type_hint` is only a hint (RFC 7009 §2.1): the shape tells
+    // access tokens (JWTs) from refresh tokens.
     if token.split('.').count() != 3 {
-        return Ok(());
+        return revoke_refresh(state, caller, token).await;
     }
     let Some(c) = active_claims(state, token).await? else {
         return Ok(());

@@ -9,12 +9,14 @@
 //! imports it.
 
 pub mod access_line;
+pub mod address_failures;
 pub mod health;
 pub mod limits;
 pub mod log_output;
 pub mod metrics;
 mod metrics_text;
 pub mod openapi;
+pub mod passwords;
 pub mod pipeline;
 pub mod rate_limit;
 pub mod server;
@@ -45,6 +47,8 @@ pub struct Ops {
     pub rate_limits: RateLimits,
     pub metrics: Metrics,
     pub limits: ServerLimits,
+    /// Failed sign-ins per remote address (the sign-in pages).
+    pub signin_failures: address_failures::AddressFailures,
 }
 
 impl Ops {
@@ -53,6 +57,7 @@ impl Ops {
             rate_limits: RateLimits::new(config.rate_limit_tier1, config.rate_limit_tier2),
             metrics: Metrics::default(),
             limits: config.limits.clone(),
+            signin_failures: address_failures::AddressFailures::default(),
         }
     }
 }

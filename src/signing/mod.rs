@@ -7,5 +7,5 @@ pub mod claims;
 pub mod key_ring;
 pub mod verified;
 
-pub use claims::{ACCESS_TOKEN_TYPE, AccessClaims};
+pub use claims::{ACCESS_TOKEN_TYPE, AccessClaims, Actor};
 pub use key_ring::{KeyRing, VerifyError, generate_key};

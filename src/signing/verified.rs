@@ -81,6 +81,9 @@ mod tests {
             client_id: "c".into(),
             scope: String::new(),
             tenant_id: "t".into(),
+            auth_time: None,
+            act: None,
+            gid: None,
         }
     }
 

@@ -13,6 +13,16 @@ pub enum StoreError {
     SecretsNotSupported,
     #[error("the client already has the maximum number of secrets")]
     SecretLimit,
+    #[error("user not found")]
+    UserNotFound,
+    /// Another user of the tenant has this email (case-insensitively).
+    #[error("the email is taken in the tenant")]
+    EmailTaken,
+    /// Another user of the tenant has this subject.
+    #[error("the subject is taken in the tenant")]
+    SubjectTaken,
+    #[error("tenant not found")]
+    TenantNotFound,
     #[error(transparent)]
     Invalid(#[from] ValidationError),
     /// The database could not be reached (pool timeout, I/O): a 503.

@@ -2,14 +2,16 @@
 //! from the database URL's scheme; only this module contains SQL.
 //!
 //! Both backends run the same statements: each resource's file (`clients.rs`,
-//! `secrets.rs`, `listing.rs`, `tokens.rs`, `server_secrets.rs`) holds its
+//! `secrets.rs`, `listing.rs`, `tokens.rs`, `server_secrets.rs`, `users.rs`, `signin.rs`) holds its
 //! SQL as named constants and a small macro that runs them on one backend,
 //! instantiated for both by `shared.rs`. `sqlite.rs` and `postgres.rs` hold
 //! what differs: connecting, pragmas, migrations and how a write transaction
-//! begins. `Store`'s methods are in `api_clients.rs` and `api_tokens.rs`.
+//! begins. `Store`'s methods are in `api_clients.rs`, `api_tokens.rs`, `api_users.rs` and `api_signin.rs`.
 
 mod api_clients;
+mod api_signin;
 mod api_tokens;
+mod api_users;
 mod clients;
 mod error;
 mod filter_sql;
@@ -21,12 +23,15 @@ mod postgres;
 mod secrets;
 mod server_secrets;
 mod shared;
+mod signin;
+mod signin_grants;
 mod sqlite;
 mod sqlite_checkpoint;
 mod sqlite_in_thread;
 mod sqlite_list;
 mod sqlite_reads;
 mod tokens;
+mod users;
 
 pub use error::{DbError, StoreError};
 

@@ -42,6 +42,8 @@ type Db = sqlx::Postgres;
 type WriteTx = sqlx::Transaction<'static, sqlx::Postgres>;
 /// How they read a client they will change: `FOR UPDATE` locks its row.
 const LOCK_CLIENT: &str = super::clients::CLIENT_TO_CHANGE_FOR_UPDATE;
+/// How a write transaction reads a user it will change (locking its row).
+const LOCK_USER: &str = super::users::USER_TO_CHANGE_FOR_UPDATE;
 
 impl PgStore {
     pub async fn connect(url: &str, pool: &PoolSettings) -> anyhow::Result<Self> {

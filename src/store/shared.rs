@@ -113,8 +113,8 @@ pub(super) fn encode_config(config: &ClientConfig) -> Result<String> {
 ///
 /// The backend module provides: the fields `read` and `write` (its pools),
 /// `type Db` (its `sqlx::Database`), `type WriteTx` (its write transaction:
-/// an executor through `&mut *tx`, with `commit`), `const LOCK_CLIENT` (how a
-/// write transaction reads a client it will change), and the methods
+/// an executor through `&mut *tx`, with `commit`), `const LOCK_CLIENT` and `const LOCK_USER` (how a
+/// write transaction reads a client or a user it will change), and the methods
 /// `begin_write`, `plan_list`, `probe` and `explain`.
 macro_rules! impl_shared {
     ($Store:ident) => {
@@ -125,6 +125,9 @@ macro_rules! impl_shared {
         $crate::store::listing::impl_list_explain!($Store);
         $crate::store::tokens::impl_tokens!($Store);
         $crate::store::server_secrets::impl_server_secrets!($Store);
+        $crate::store::users::impl_users!($Store);
+        $crate::store::signin::impl_signin!($Store);
+        $crate::store::signin_grants::impl_signin_grants!($Store);
 
         impl $Store {
             pub(crate) async fn ping(&self) -> $crate::store::Result<()> {

@@ -46,6 +46,8 @@ type WriteTx = group_commit::WriteTx;
 /// How they read a client they will change: `BEGIN IMMEDIATE` already holds
 /// the write lock, so no row lock is needed.
 const LOCK_CLIENT: &str = super::clients::CLIENT_TO_CHANGE;
+/// How a write transaction reads a user it will change.
+const LOCK_USER: &str = super::users::USER_TO_CHANGE;
 
 /// How long opening a database may keep meeting "busy" before it fails.
 const OPEN_BUSY_FOR: Duration = Duration::from_secs(5);

@@ -6,7 +6,7 @@ use super::Result;
 use super::sqlite::SqliteStore;
 use super::sqlite_reads::{Busy, InThreadReads};
 use crate::domain::client_record::{AuthClient, ClientRecord};
-use crate::domain::ids::{ClientId, TenantId};
+use crate::domain::ids::{ClientId, TenantId, UserId};
 
 impl SqliteStore {
     /// `read` on the calling thread (`sqlite_reads.rs`); through the pool
@@ -48,6 +48,18 @@ impl SqliteStore {
     ) -> Result<Option<AuthClient>> {
         self.in_thread_or_pool(|r| r.find_auth_client(id), || self.find_auth_client(id))
             .await
+    }
+
+    pub(crate) async fn is_user_active_in_thread(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+    ) -> Result<bool> {
+        self.in_thread_or_pool(
+            |r| r.is_user_active(tenant, user),
+            || self.is_user_active(tenant, user),
+        )
+        .await
     }
 
     pub(crate) async fn is_token_active_in_thread(

@@ -21,9 +21,10 @@
 use super::clients::{FIND_AUTH_CLIENT, FIND_CLIENT};
 use super::shared::PING;
 use super::tokens::TOKEN_ACTIVE;
+use super::users::USER_ACTIVE;
 use super::{StoreError, decode_config};
 use crate::domain::client_record::{AuthClient, ClientRecord, SecretInfo};
-use crate::domain::ids::{ClientId, TenantId};
+use crate::domain::ids::{ClientId, TenantId, UserId};
 use crate::domain::time::Timestamp;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension as _, params};
 use std::path::{Path, PathBuf};
@@ -96,6 +97,15 @@ impl InThreadReads {
 
     pub(crate) fn ping(&self) -> ReadResult<()> {
         self.read(|c| c.query_row(PING, [], |_| Ok(())))
+    }
+
+    pub(crate) fn is_user_active(&self, tenant: &TenantId, user: &UserId) -> ReadResult<bool> {
+        self.read(|c| {
+            c.prepare_cached(USER_ACTIVE)?
+                .query_row(params![tenant.as_str(), user.as_str()], |_| Ok(()))
+                .optional()
+                .map(|row| row.is_some())
+        })
     }
 
     pub(crate) fn is_token_active(

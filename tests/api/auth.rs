@@ -19,6 +19,9 @@ fn claims(app: &TestApp, exp_offset: i64) -> AccessClaims {
         client_id: app.admin.client_id.clone(),
         scope: "oauth-clients:read oauth-clients:write".into(),
         tenant_id: app.admin.tenant_id.clone(),
+        auth_time: None,
+        act: None,
+        gid: None,
     }
 }
 

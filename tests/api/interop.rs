@@ -24,7 +24,12 @@ async fn authlib_client_credentials_private_key_jwt_and_refusals() {
         return;
     };
     let app = spawn_app().await;
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python");
+    // Only this file: the sign-in tests beside it have a runner of their own
+    // (`browser.rs`).
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/python/test_authlib_interop.py"
+    );
     let admin = app.admin.clone();
     let base = app.base.clone();
     // pytest blocks: run it off the runtime, which goes on serving.

@@ -175,6 +175,9 @@ fn claims(now: i64) -> AccessClaims {
         client_id: "s".into(),
         scope: String::new(),
         tenant_id: "t".into(),
+        auth_time: None,
+        act: None,
+        gid: None,
     }
 }
 

@@ -321,7 +321,7 @@ async fn metadata_has_every_required_rfc8414_field() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(meta["issuer"], app.base);
     assert_eq!(meta["token_endpoint"], app.url("/oauth/token"));
-    assert_eq!(meta["response_types_supported"], json!([]));
+    assert_eq!(meta["response_types_supported"], json!(["code"]));
     assert!(
         meta["grant_types_supported"]
             .as_array()
@@ -356,6 +356,7 @@ async fn public_url_sets_issuer_and_links() {
     let app = TestApp::spawn_with(registrar::state::Settings {
         public_url: "https://registrar.example.com".into(),
         token_ttl: 60,
+        sessions: Default::default(),
     })
     .await;
     let (_, meta) = read(

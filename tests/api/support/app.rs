@@ -47,6 +47,7 @@ pub fn test_settings() -> Settings {
     Settings {
         public_url: String::new(),
         token_ttl: 21600,
+        sessions: Default::default(),
     }
 }
 
@@ -54,6 +55,7 @@ pub async fn spawn_app() -> TestApp {
     TestApp::spawn_with(Settings {
         public_url: String::new(),
         token_ttl: 21600,
+        sessions: Default::default(),
     })
     .await
 }
@@ -318,6 +320,7 @@ pub async fn second_instance(app: &TestApp) -> (String, tokio::task::JoinHandle<
     let settings = Settings {
         public_url: app.base.clone(),
         token_ttl: 21600,
+        sessions: Default::default(),
     };
     let state = AppState::new(store, settings).await.unwrap();
     let server = tokio::spawn(async move {

@@ -7,6 +7,8 @@
 //! - `servers`: several real `registrar serve` processes on one database.
 //! - `keys`: client key pairs, JWKs and signed client assertions.
 //! - `list`: sort orders, page walks and the expected order of list results.
+//! - `users`: requests to `/api/core/users`, impersonating clients, a JWT's claims.
+//! - `signin`: a cookie-keeping browser for the sign-in pages, PKCE, sign-in clients and users.
 //!
 //! The items almost every test needs are re-exported here, so a test module
 //! starts with `use crate::support::*;`.
@@ -21,6 +23,8 @@ pub mod keys;
 pub mod list;
 pub mod process;
 pub mod servers;
+pub mod signin;
+pub mod users;
 
 pub use app::{
     DEFAULT_PUBLIC_URL, Tenant, TestApp, assert_error, assert_error_detail, read, second_instance, spawn_app,
