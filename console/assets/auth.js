@@ -114,7 +114,8 @@ export async function signIn(returnTo) {
     code_challenge: base64url(new Uint8Array(digest)),
     code_challenge_method: 'S256',
   }).toString();
-  location.assign(url.toString());
+  // Replace, so that Back skips the page that only redirected.
+  location.replace(url.toString());
   return new Promise(() => {});
 }
 

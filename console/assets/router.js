@@ -60,7 +60,7 @@ export function start(render) {
   window.addEventListener('popstate', render);
   document.addEventListener('click', (event) => {
     const a = event.target.closest('a[href]');
-    if (!a || a.target || a.hasAttribute('download')) return;
+    if (!a || a.target || a.hasAttribute('download') || a.getAttribute('href').startsWith('#')) return;
     if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
     const url = new URL(a.href, location.href);
     if (url.origin !== location.origin || !url.pathname.startsWith(ROOT)) return;

@@ -16,6 +16,7 @@ mod cli;
 mod cli_client;
 mod clients;
 mod console;
+mod console_browser;
 mod crash;
 mod database;
 mod errors;

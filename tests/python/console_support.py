@@ -16,6 +16,7 @@ import time
 import requests
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
@@ -133,7 +134,8 @@ def width(driver, px):
 
 
 def wait(driver, condition, timeout=15):
-    return WebDriverWait(driver, timeout).until(condition)
+    # A page that navigates away under a script makes the script fail: retry.
+    return WebDriverWait(driver, timeout, ignored_exceptions=(WebDriverException,)).until(condition)
 
 
 def heading(driver, text, timeout=15):

@@ -8,6 +8,7 @@
 //! - `keys`: client key pairs, JWKs and signed client assertions.
 //! - `list`: sort orders, page walks and the expected order of list results.
 //! - `users`: requests to `/api/core/users`, impersonating clients, a JWT's claims.
+//! - `browser`: the browser tests' tools (Python with Selenium, Chromium, axe-core).
 //! - `signin`: a cookie-keeping browser for the sign-in pages, PKCE, sign-in clients and users.
 //!
 //! The items almost every test needs are re-exported here, so a test module
@@ -18,6 +19,7 @@
 #![allow(dead_code)]
 
 pub mod app;
+pub mod browser;
 pub mod db;
 pub mod keys;
 pub mod list;
