@@ -61,8 +61,8 @@ export async function auditsView() {
   try {
     result = await api.get(apiQuery('/api/core/audits', {filter: auditsFilter(state), sort: state.sort, next: state.next, prev: state.prev}));
   } catch (e) {
-    if (e instanceof ApiError && e.status === 404) {
-      return page('Audit log', h('p', {}, 'This server has no audit log API (GET /api/core/audits answered 404): upgrade it to read the audit log here.'));
+    if (e instanceof ApiError && (e.status === 404 || e.status === 405)) {
+      return page('Audit log', h('p', {class: 'panel warn', id: 'no-audit-api'}, `This server has no audit log API (GET /api/core/audits answered ${e.status}); upgrade it to read the audit log here.`));
     }
     return failed(e);
   }

@@ -11,9 +11,12 @@ import {and, or, compare} from './scim.js';
 const HERE = '/console/users';
 const ADMIN = 'TenantAdmin';
 
+/** The server cannot list users (no such route, or only some of its methods). */
 function missingApi(e) {
-  if (e instanceof ApiError && e.status === 404) {
-    page('Users', h('p', {}, 'This server has no users API (GET /api/core/users answered 404): upgrade it to manage users here.'));
+  if (e instanceof ApiError && (e.status === 404 || e.status === 405)) {
+    page('Users',
+      h('p', {class: 'panel warn', id: 'no-user-list'}, `This server cannot list users (GET /api/core/users answered ${e.status}); upgrade it to search users here.`),
+      h('p', {}, h('a', {class: 'btn primary', href: `${HERE}/new`}, 'New user')));
     return true;
   }
   return false;

@@ -139,8 +139,8 @@ def wait(driver, condition, timeout=15):
 
 
 def heading(driver, text, timeout=15):
-    """Waits until the page's h1 reads `text`."""
-    wait(driver, ec.text_to_be_present_in_element((By.CSS_SELECTOR, "main h1"), text), timeout)
+    """Waits until the page's h1 reads exactly `text`."""
+    wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, "main h1").text == text, timeout)
     return driver.find_element(By.CSS_SELECTOR, "main h1")
 
 

@@ -163,8 +163,8 @@ def test_search_filter_by_type_and_sort_by_every_column(driver, api):
             wait(driver, lambda d: d.current_url != before)
             sort = requests.utils.unquote(driver.current_url.split("sort=")[1].split("&")[0])
             assert sort == direction + field, f"{driver.current_url}"
-            th = driver.find_element(By.CSS_SELECTOR, f"th:has(a[data-sort={field}])")
-            assert th.get_attribute("aria-sort") == ("ascending" if direction == "+" else "descending")
+            want = "ascending" if direction == "+" else "descending"
+            wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, f"th:has(a[data-sort={field}])").get_attribute("aria-sort") == want)
             api_names = [c["clientName"] for c in api.clients("limit=20&sort=" + requests.utils.quote(sort))["data"]]
             wait(driver, lambda d: rows(d) == api_names)
 
@@ -330,6 +330,10 @@ def test_delete_only_after_typing_the_name(driver, api):
 def test_users_create_search_disable_make_admin_delete(driver, api):
     go(driver, "/console/users")
     heading(driver, "Users")
+    listing = api.get("/api/core/users?limit=1").status_code == 200
+    if not listing:
+        # A server without the users list: the page says so; creating still works.
+        assert "cannot list users" in driver.find_element(By.ID, "no-user-list").text
     axe(driver, "users")
     driver.find_element(By.LINK_TEXT, "New user").click()
     heading(driver, "New user")
@@ -340,31 +344,38 @@ def test_users_create_search_disable_make_admin_delete(driver, api):
     driver.find_element(By.CSS_SELECTOR, "button[type=submit].primary").click()
     error = wait(driver, ec.visibility_of_element_located((By.CSS_SELECTOR, ".panel.error")))
     assert "password" in error.text.lower()
-    assert api.find_user("grace@example.com") == []
+    assert driver.current_url == BASE + "/console/users/new", "nothing was created"
+    if listing:
+        assert api.find_user("grace@example.com") == []
     driver.find_element(By.ID, "u-password").send_keys(" but now long enough")
     driver.find_element(By.CSS_SELECTOR, "button[type=submit].primary").click()
     heading(driver, "Grace Hopper")
-    [user] = api.find_user("grace@example.com")
-    assert user["status"] == "active" and user["roles"] == []
+    path = "/api/core/users/" + driver.current_url.rsplit("/", 1)[1]
+    user = lambda: api.get(path).json()
+    assert user()["email"] == "grace@example.com"
+    assert user()["status"] == "active" and user()["roles"] == []
     axe(driver, "user")
     driver.find_element(By.ID, "toggle-admin").click()
     wait(driver, ec.text_to_be_present_in_element((By.ID, "toggle-admin"), "Remove"))
-    assert api.find_user("grace@example.com")[0]["roles"] == ["TenantAdmin"]
+    assert user()["roles"] == ["TenantAdmin"]
     driver.find_element(By.ID, "toggle-status").click()
     wait(driver, ec.text_to_be_present_in_element((By.ID, "toggle-status"), "Enable"))
-    assert api.find_user("grace@example.com")[0]["status"] == "disabled"
+    assert user()["status"] == "disabled"
     driver.find_element(By.ID, "toggle-status").click()
     wait(driver, ec.text_to_be_present_in_element((By.ID, "toggle-status"), "Disable"))
-    assert api.find_user("grace@example.com")[0]["status"] == "active"
-    go(driver, "/console/users?search=grace")
-    wait(driver, lambda d: d.find_element(By.ID, "total").text == "1 user")
-    screenshot(driver, "users")
-    driver.find_element(By.LINK_TEXT, "Grace Hopper").click()
-    heading(driver, "Grace Hopper")
+    assert user()["status"] == "active"
+    if listing:
+        go(driver, "/console/users?search=grace")
+        wait(driver, lambda d: d.find_element(By.ID, "total").text == "1 user")
+        screenshot(driver, "users")
+        driver.find_element(By.LINK_TEXT, "Grace Hopper").click()
+        heading(driver, "Grace Hopper")
+    button = driver.find_element(By.CSS_SELECTOR, "#delete-form button[type=submit]")
+    assert not button.is_enabled()
     driver.find_element(By.ID, "confirm-email").send_keys("grace@example.com")
-    driver.find_element(By.CSS_SELECTOR, "#delete-form button[type=submit]").click()
+    button.click()
     heading(driver, "Users")
-    assert api.find_user("grace@example.com") == []
+    assert api.get(path).status_code == 404
 
 
 def test_audit_log(driver, api):
