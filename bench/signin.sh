@@ -10,7 +10,7 @@ source "$(dirname "$0")/lib.sh"
 
 BENCH_CODES=${BENCH_CODES:-40000}
 BENCH_SIGNINS=${BENCH_SIGNINS:-3000}
-PREP="$BENCH_ROOT/target/release/examples/signin_bench"
+PREP="$BENCH_TARGET/release/examples/signin_bench"
 PASSWORD="bench password 0123456789"
 
 build_release

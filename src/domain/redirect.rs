@@ -107,6 +107,8 @@ pub fn form_action_source(uri: &str, app_type: AppType) -> Option<String> {
 mod tests {
     use super::*;
 
+    // A table of cases, long by design.
+    #[allow(clippy::too_many_lines)]
     #[test]
     fn redirect_uris_match_exactly_except_native_loopback_ports() {
         let cases: &[(&str, &str, AppType, bool)] = &[

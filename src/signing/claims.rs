@@ -63,6 +63,7 @@ mod tests {
             tenant_id: "t".into(),
             auth_time,
             act,
+            gid: None,
         }
     }
 

@@ -111,7 +111,9 @@ async fn faults_after_the_redirect_uri_is_trusted_redirect_with_error_state_and_
         p
     };
     let ch = challenge.as_str();
-    let cases: Vec<(&str, Vec<(&str, &str)>, &str)> = vec![
+    // (what, query parameters, expected error)
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: Vec<Case> = vec![
         (
             "response_type missing",
             base(&[("code_challenge", "x")]),

@@ -366,3 +366,58 @@ async fn sign_out_ends_the_session_and_returns_only_to_registered_uris() {
 fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
+
+#[tokio::test]
+async fn a_revoked_consent_is_asked_again_and_its_tokens_are_refused() {
+    let app = spawn_app().await;
+    let admin = &app.admin.token;
+    let user = create_user(&app, admin, "rv@example.com", false).await;
+    let client = spa(&app, admin, false, &[]).await;
+    let tokens = tokens_for(&app, &client, "rv@example.com", "openid offline_access").await;
+    let access = tokens["access_token"].as_str().unwrap();
+    let tenant = registrar::domain::ids::TenantId::from_trusted(app.admin.tenant_id.clone());
+    let client_id = registrar::domain::ids::ClientId::from_trusted(client.clone());
+    let now = registrar::domain::time::Timestamp::now();
+    assert!(
+        app.store
+            .revoke_consent(&tenant, &user, &client_id, now)
+            .await
+            .unwrap(),
+        "there was a consent to revoke"
+    );
+    let info = app
+        .http
+        .get(app.url("/oauth/userinfo"))
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        info.status(),
+        StatusCode::UNAUTHORIZED,
+        "the grant went with the consent"
+    );
+    let (status, _) = refresh(&app, &client, tokens["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // Signed in (a new browser, so a password), then consent is asked again.
+    let mut b = Browser::new(&app.base);
+    let (_, challenge) = pkce();
+    let start = b
+        .get(&authorize_url(
+            &client,
+            &code_params(&challenge, "openid", "again"),
+        ))
+        .await;
+    let form = b.follow(&start).await;
+    let next = b
+        .submit(
+            &form,
+            &[("email", "rv@example.com"), ("password", PASSWORD)],
+        )
+        .await;
+    let page = b.follow(&next).await;
+    assert!(
+        page.body.contains("name=\"decision\""),
+        "consent asked again"
+    );
+}

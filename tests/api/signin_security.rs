@@ -91,9 +91,7 @@ async fn an_interaction_belongs_to_the_browser_that_started_it() {
         )
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
-    let shown = victim
-        .get(&action.trim_end_matches("/signin").to_owned())
-        .await;
+    let shown = victim.get(action.trim_end_matches("/signin")).await;
     assert_eq!(
         shown.status,
         StatusCode::FORBIDDEN,
