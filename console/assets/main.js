@@ -26,9 +26,9 @@ let firstView = true;
 async function render() {
   frame();
   const found = match(location.pathname);
-  if (!found) return notFound();
   try {
-    await found.view(found.params);
+    if (found) await found.view(found.params);
+    else notFound();
   } catch (e) {
     failed(e);
   }

@@ -138,7 +138,10 @@ fn every_file_of_the_console_folder_is_compiled_in_and_under_250_kb_gzipped() {
     on_disk.sort();
     let mut listed: Vec<String> = ASSETS.iter().map(|a| a.path.to_owned()).collect();
     listed.sort();
-    assert_eq!(listed, on_disk, "src/console/assets.rs lists every file of console/");
+    assert_eq!(
+        listed, on_disk,
+        "src/console/assets.rs lists every file of console/"
+    );
     let mut total = 0;
     let mut report = String::new();
     for asset in &ASSETS {
@@ -146,7 +149,12 @@ fn every_file_of_the_console_folder_is_compiled_in_and_under_250_kb_gzipped() {
         gz.write_all(asset.bytes).unwrap();
         let size = gz.finish().unwrap().len();
         total += size;
-        report.push_str(&format!("{:>7} {:>7} {}\n", asset.bytes.len(), size, asset.path));
+        report.push_str(&format!(
+            "{:>7} {:>7} {}\n",
+            asset.bytes.len(),
+            size,
+            asset.path
+        ));
     }
     let _ = writeln!(
         std::io::stderr(),
@@ -158,7 +166,11 @@ fn every_file_of_the_console_folder_is_compiled_in_and_under_250_kb_gzipped() {
 #[tokio::test]
 async fn tenant_create_registers_the_console_client_and_prints_its_url() {
     let db = TestDb::fresh().await;
-    let t = tenant_create_with(&db.url, "acme", &["--public-url", "https://auth.example.com/"]);
+    let t = tenant_create_with(
+        &db.url,
+        "acme",
+        &["--public-url", "https://auth.example.com/"],
+    );
     let console_url = t["consoleUrl"].as_str().unwrap();
     let id = console_url
         .strip_prefix("https://auth.example.com/console/?client_id=")
@@ -209,7 +221,11 @@ async fn tenant_create_registers_the_console_client_and_prints_its_url() {
             "audits:read"
         ]
     );
-    assert!(console.get("clientSecrets").is_none_or(|s| s == &serde_json::json!([])));
+    assert!(
+        console
+            .get("clientSecrets")
+            .is_none_or(|s| s == &serde_json::json!([]))
+    );
 }
 
 #[test]
@@ -237,11 +253,19 @@ fn tenant_create_refuses_a_public_url_the_console_cannot_use() {
 #[tokio::test]
 async fn the_in_process_tenant_has_a_console_client_for_the_test_server() {
     let app = spawn_app().await;
-    let (_, page) = app.list(&app.admin.token, "filter=clientName%20eq%20%22Registrar%20console%22").await;
+    let (_, page) = app
+        .list(
+            &app.admin.token,
+            "filter=clientName%20eq%20%22Registrar%20console%22",
+        )
+        .await;
     let console = &page["data"][0];
     assert_eq!(
         console["redirectUris"],
         serde_json::json!([format!("{}/console/", app.base)])
     );
-    assert_eq!(app.admin.console_client_id, console["clientId"].as_str().unwrap());
+    assert_eq!(
+        app.admin.console_client_id,
+        console["clientId"].as_str().unwrap()
+    );
 }

@@ -42,8 +42,14 @@ async fn the_console_in_a_real_browser() {
     } else {
         tmp.join("console-screenshots")
     };
-    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/test_console_browser.py");
-    let console_url = format!("{}/console/?client_id={}", app.base, app.admin.console_client_id);
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/python/test_console_browser.py"
+    );
+    let console_url = format!(
+        "{}/console/?client_id={}",
+        app.base, app.admin.console_client_id
+    );
     let admin = app.admin.clone();
     let base = app.base.clone();
     let run = tokio::task::spawn_blocking(move || {
@@ -81,7 +87,10 @@ async fn the_console_in_a_real_browser() {
         summary.contains(&format!("{TESTS} passed")),
         "every console browser test ran and passed: {stdout}"
     );
-    assert!(!summary.contains("skipped"), "no browser test may skip: {summary}");
+    assert!(
+        !summary.contains("skipped"),
+        "no browser test may skip: {summary}"
+    );
     let _ = writeln!(std::io::stderr(), "console in Chromium: {summary}");
 }
 

@@ -16,7 +16,7 @@ import time
 import requests
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
-from selenium.common.exceptions import WebDriverException
+from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
@@ -158,9 +158,12 @@ def go(driver, path):
     """Opens a console address in a fresh document (the server's session signs
     in again without a form) and waits for the first view."""
     driver.get(BASE + path)
-    wait(driver, lambda d: d.execute_script(
-        "return location.pathname.startsWith('/console/') && !location.search.includes('code=') "
-        "&& performance.getEntriesByName('registrar:first-view').length > 0"))
+    try:
+        wait(driver, lambda d: d.execute_script(
+            "return location.pathname.startsWith('/console/') && !location.search.includes('code=') "
+            "&& performance.getEntriesByName('registrar:first-view').length > 0"))
+    except TimeoutException:
+        raise AssertionError(f"{path}: no first view; at {driver.current_url}: {driver.find_element(By.TAG_NAME, 'body').text[:500]!r}")
 
 
 def click_link(driver, text):

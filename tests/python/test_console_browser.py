@@ -450,12 +450,12 @@ def test_every_page_passes_axe_in_both_themes_and_fits_360_px(driver, api):
 def test_the_access_token_is_renewed_without_leaving_the_page(driver):
     # The server runs with a 20 s access-token lifetime: the console renews at
     # four fifths of it, in the same document (no sign-in redirect).
-    go(driver, "/console/clients")
+    go(driver, "/console/clients/new")
     page_loaded_marker(driver)
     time.sleep(21)
-    driver.find_element(By.LINK_TEXT, "Users").click()
-    heading(driver, "Users")
-    wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "main table"))
+    driver.find_element(By.LINK_TEXT, "Clients").click()
+    heading(driver, "Clients")
+    wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "main table tbody tr"))
     assert still_same_document(driver), "no reload: the token was renewed in place"
     token_calls = driver.execute_script(
         "return performance.getEntriesByType('resource').filter(e => e.name.endsWith('/oauth/token')).length")
