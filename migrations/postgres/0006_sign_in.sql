@@ -43,7 +43,9 @@ CREATE INDEX signin_sessions_by_last_seen ON signin_sessions (tenant_id, last_se
 -- An authorization code: single use (`used_at`), valid until `expires_at`,
 -- bound to its client, redirect URI, PKCE challenge, nonce, scopes, user and
 -- sign-in. `grant_id` names the grant its exchange creates, so a second use
--- revokes what the first one issued.
+-- revokes what the first one issued. `token_generation` is the client's
+-- token generation when the code was issued: a revocation of the client's
+-- tokens (issue 12) refuses what the code would give.
 CREATE TABLE authorization_codes (
     tenant_id      TEXT COLLATE "C" NOT NULL,
     code_hash      BYTEA   NOT NULL,
@@ -55,6 +57,7 @@ CREATE TABLE authorization_codes (
     nonce          TEXT,
     scopes         TEXT COLLATE "C" NOT NULL,
     auth_time      BIGINT  NOT NULL,
+    token_generation BIGINT NOT NULL,
     expires_at     BIGINT  NOT NULL,
     used_at        BIGINT ,
     PRIMARY KEY (tenant_id, code_hash)
@@ -63,7 +66,8 @@ CREATE INDEX authorization_codes_by_expiry ON authorization_codes (tenant_id, ex
 
 -- What one exchanged code produced: its access tokens carry `gid`, its
 -- refresh tokens are the family. Revoking the grant (code reuse, refresh
--- reuse) refuses both at once.
+-- reuse, a revoked consent) refuses both at once. `token_generation` is
+-- its code's: once the client's tokens are revoked, the family is refused.
 CREATE TABLE signin_grants (
     tenant_id  TEXT COLLATE "C" NOT NULL,
     grant_id   TEXT COLLATE "C" NOT NULL,
@@ -71,6 +75,7 @@ CREATE TABLE signin_grants (
     user_id    TEXT COLLATE "C" NOT NULL,
     scopes     TEXT COLLATE "C" NOT NULL,
     auth_time  BIGINT  NOT NULL,
+    token_generation BIGINT NOT NULL,
     created_at BIGINT  NOT NULL,
     expires_at BIGINT  NOT NULL,
     revoked_at BIGINT ,

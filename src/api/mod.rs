@@ -2,6 +2,7 @@
 //! users API `/api/core/users…` (contract §7): routes, handlers, wire types
 //! and authentication.
 
+pub mod actions;
 pub mod auth;
 pub mod clients;
 pub mod cursor;
@@ -33,6 +34,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/core/oauth-clients/{id}/client-secrets/{hint}",
             delete(secrets::delete_secret),
+        )
+        .route(
+            "/api/core/oauth-clients/{id}/actions/revoke-tokens",
+            post(actions::revoke_tokens),
         )
         .route("/api/core/users", post(users::create_user))
         .route(

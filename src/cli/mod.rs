@@ -101,6 +101,11 @@ pub fn run(cli: Cli) -> ExitCode {
                     runtime.block_on(keys::rotate(activate_in, &db))
                 }
                 KeysCommand::List { db } => runtime.block_on(keys::list(&db)),
+                KeysCommand::Rewrap {
+                    new_key_encryption_key_file,
+                    db,
+                } => runtime.block_on(keys::rewrap(new_key_encryption_key_file.as_deref(), &db)),
+                KeysCommand::GenerateKek => keys::generate_kek(),
             }
         }
         Command::Remote(_) => Ok(()),

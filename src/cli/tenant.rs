@@ -21,7 +21,7 @@ const MAX_TENANT_NAME: usize = 256;
 const CLI_ACTOR: &str = "registrar-cli";
 
 /// What `tenant create` prints: the only time the admin secret is shown.
-#[derive(Debug, Serialize)]
+#[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NewTenant {
     pub tenant_id: String,
@@ -30,6 +30,18 @@ pub struct NewTenant {
     /// Where the tenant's admins open the console: `<public URL>/console/`
     /// with the console client's id.
     pub console_url: String,
+}
+
+/// Everything but the secret.
+impl std::fmt::Debug for NewTenant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewTenant")
+            .field("tenant_id", &self.tenant_id)
+            .field("client_id", &self.client_id)
+            .field("console_url", &self.console_url)
+            .field("client_secret", &crate::domain::secret::REDACTED)
+            .finish()
+    }
 }
 
 /// The name of every tenant's console client.
@@ -132,4 +144,22 @@ pub async fn create(name: &str, public_url: &str, db: &DbArgs) -> anyhow::Result
     store.close().await;
     println!("{}", serde_json::to_string(&created?)?);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_the_admin_secret() {
+        let t = NewTenant {
+            tenant_id: "t".into(),
+            client_id: "c".into(),
+            client_secret: "hunter2hunter2".into(),
+            console_url: "http://127.0.0.1:8080/console/?client_id=d".into(),
+        };
+        let shown = format!("{t:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("\"c\""), "{shown}");
+    }
 }

@@ -68,6 +68,8 @@ pub struct Code {
     pub auth_time: Timestamp,
     pub expires_at: Timestamp,
     pub used: bool,
+    /// The client's token generation when the code was issued.
+    pub token_generation: i64,
 }
 
 /// What an exchanged code (or a refresh) issues under: the grant.
@@ -82,6 +84,8 @@ pub struct Grant {
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
     pub revoked: bool,
+    /// Its code's token generation: the tokens it issues carry it as `gen`.
+    pub token_generation: i64,
 }
 
 /// A refresh token as stored, with its grant.

@@ -1,14 +1,21 @@
 //! The one check of an access token presented to this server: its signature
 //! and claims (`signing::KeyRing`, with the memo of tokens already verified),
-//! then, in the store, whether it is still live: its client exists in its
-//! tenant and the token was not revoked, and, for a user's token, that the
-//! user still exists and is active. Never cached: a revocation, a deletion
-//! or a user's disabling takes effect at once, on every instance.
+//! then whether it is still live: what the store says now (one read) against
+//! what the token was issued on, decided by `domain::token_liveness` (its
+//! client exists in its tenant, it was not revoked, nor were all the
+//! client's tokens, and its credential, scopes and grant are still allowed;
+//! for a user's token, its user exists and is active: contract §7; for a
+//! token of a sign-in, its grant was not revoked: contract §8).
+//! Never cached: a change takes effect at once, on every instance.
 //!
-//! The management API (`api::auth`), introspection and revocation all call
-//! [`check`]; they differ only in how they answer a refusal.
+//! The management API (`api::auth`), introspection, revocation and userinfo
+//! all call [`check`]; they differ only in how they answer a refusal. The
+//! code and refresh grants ask the same statement and decision about what
+//! they are about to issue ([`check_issuing`]), so a refresh token dies with
+//! the same things as its grant's access tokens.
 
 use crate::domain::ids::{ClientId, TenantId, UserId};
+use crate::domain::token_liveness::{self, Credential, TokenFacts};
 use crate::signing::{AccessClaims, VerifyError};
 use crate::state::AppState;
 use crate::store::StoreError;
@@ -40,46 +47,13 @@ pub enum Refused {
     /// for the log.
     #[error("{0}")]
     Invalid(String),
-    /// Verified, but revoked or its client is gone.
-    #[error("the token was revoked or its client no longer exists")]
-    NotLive,
-    /// Verified, but its user is disabled or gone.
-    #[error("the token's user is disabled or no longer exists")]
-    UserNotLive,
+    /// Verified, but no longer live: revoked, its client gone, or what it
+    /// was issued on changed (`domain::token_liveness`).
+    #[error(transparent)]
+    NotLive(#[from] token_liveness::Refusal),
     /// The store could not answer; the token may be fine.
     #[error(transparent)]
     Store(StoreError),
-}
-
-/// The user conditions of a user token (contract §7): its user exists in its
-/// tenant and is active. A separate read from the client's, so only user
-/// tokens pay for it.
-async fn check_user(state: &AppState, tenant: &TenantId, sub: &str) -> Result<(), Refused> {
-    let Some(user) = UserId::parse(sub) else {
-        return Err(Refused::UserNotLive);
-    };
-    let active = state
-        .store
-        .is_user_active(tenant, &user)
-        .await
-        .map_err(Refused::Store)?;
-    if active {
-        Ok(())
-    } else {
-        Err(Refused::UserNotLive)
-    }
-}
-
-/// The grant condition of a sign-in token (contract §8): the grant it was
-/// issued under (an exchanged code and its refresh tokens) is not revoked, as
-/// a reused code or refresh token revokes it. Only sign-in tokens pay for it.
-async fn check_grant(state: &AppState, tenant: &TenantId, gid: &str) -> Result<(), Refused> {
-    let live = state
-        .store
-        .is_grant_live(tenant, gid)
-        .await
-        .map_err(Refused::Store)?;
-    if live { Ok(()) } else { Err(Refused::NotLive) }
 }
 
 /// Verifies `token` and checks in the store that it is still live.
@@ -95,23 +69,79 @@ pub async fn check(state: &AppState, token: &str) -> Result<LiveToken, Refused> 
         })?;
     let tenant = TenantId::from_trusted(claims.tenant_id.clone());
     let client = ClientId::from_trusted(claims.client_id.clone());
-    let live = state
+    // A user's token names its user by id; a `sub` of any other shape is
+    // no user of this server, and an empty id matches none.
+    let user = claims
+        .is_user_token()
+        .then(|| UserId::parse(&claims.sub).unwrap_or_else(|| UserId::from_trusted("")));
+    let now = state
         .store
-        .is_token_active(&tenant, &client, &claims.jti)
+        .token_facts(
+            &tenant,
+            &client,
+            &claims.jti,
+            user.as_ref(),
+            claims.gid.as_deref(),
+        )
         .await
         .map_err(Refused::Store)?;
-    if !live {
-        return Err(Refused::NotLive);
-    }
-    if claims.is_user_token() {
-        check_user(state, &tenant, &claims.sub).await?;
-    }
-    if let Some(gid) = &claims.gid {
-        check_grant(state, &tenant, gid).await?;
-    }
+    let facts = TokenFacts {
+        scopes: &claims.scope,
+        grant: claims.gty.as_deref(),
+        credential: claims.cred.as_deref(),
+        generation: claims.r#gen,
+        for_user: user.is_some(),
+        sign_in_grant: claims.gid.as_deref(),
+    };
+    token_liveness::check(&facts, &now)?;
     Ok(LiveToken {
         tenant,
         client,
         claims,
     })
+}
+
+/// What a code or refresh grant is about to issue for a user.
+#[derive(Debug)]
+pub struct Issuing<'a> {
+    pub tenant: &'a TenantId,
+    pub client: &'a ClientId,
+    pub user: &'a UserId,
+    /// The sign-in grant (`gid`).
+    pub grant_id: &'a str,
+    /// `authorization_code` or `refresh_token` (`gty`).
+    pub grant_type: &'a str,
+    /// The scopes to issue, space-separated.
+    pub scopes: &'a str,
+    /// What authenticated the request (`Credential::Public` for a public client).
+    pub credential: &'a Credential,
+    /// The grant's token generation (`gen`).
+    pub generation: i64,
+}
+
+/// Whether tokens issued as `issuing` says would be live now: the same
+/// statement and decision as [`check`], for a token not yet signed.
+pub async fn check_issuing(state: &AppState, issuing: &Issuing<'_>) -> Result<(), Refused> {
+    let now = state
+        .store
+        .token_facts(
+            issuing.tenant,
+            issuing.client,
+            "",
+            Some(issuing.user),
+            Some(issuing.grant_id),
+        )
+        .await
+        .map_err(Refused::Store)?;
+    let credential = issuing.credential.claim();
+    let facts = TokenFacts {
+        scopes: issuing.scopes,
+        grant: Some(issuing.grant_type),
+        credential: Some(&credential),
+        generation: Some(issuing.generation),
+        for_user: true,
+        sign_in_grant: Some(issuing.grant_id),
+    };
+    token_liveness::check(&facts, &now)?;
+    Ok(())
 }

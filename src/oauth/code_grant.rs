@@ -3,6 +3,8 @@
 //! and PKCE verifier of its request. A second use revokes everything the
 //! first one issued (RFC 9700 §4.2.4 hint, OAuth 2.1 §4.1.3).
 
+use super::access_token::{Issuing, Refused, check_issuing};
+use super::client_auth::Authenticated;
 use super::params::Params;
 use super::user_tokens::{Issue, respond};
 use crate::domain::authorize::has_scope;
@@ -10,8 +12,10 @@ use crate::domain::client_record::AuthClient;
 use crate::domain::handles::{Handle, NewHandle};
 use crate::domain::ids::UserId;
 use crate::domain::pkce;
-use crate::domain::signin_records::{Code, Grant};
+use crate::domain::signin_records::{Code, Grant, join_scopes};
 use crate::domain::time::Timestamp;
+use crate::domain::token_liveness::AUTHORIZATION_CODE;
+use crate::domain::user::User;
 use crate::http::OAuthError;
 use crate::state::AppState;
 use axum::response::Response;
@@ -84,17 +88,18 @@ async fn live_code(
 /// Exchanges a code for tokens.
 pub async fn exchange(
     state: &AppState,
-    client: &AuthClient,
+    caller: &Authenticated,
     p: &Params,
 ) -> Result<Response, OAuthError> {
+    let client = &caller.client;
     let now = Timestamp::now();
     let code = live_code(state, client, p, now).await?;
-    let user = match UserId::parse(&code.user_id) {
-        Some(id) => state.store.find_user(&code.tenant, &id).await?,
-        None => None,
-    };
-    let user = user
-        .filter(crate::domain::user::User::is_active)
+    let user_id = UserId::parse(&code.user_id)
+        .ok_or_else(|| invalid_grant("the user is disabled or no longer exists"))?;
+    let user = state
+        .store
+        .find_user(&code.tenant, &user_id)
+        .await?
         .ok_or_else(|| invalid_grant("the user is disabled or no longer exists"))?;
     let grant = Grant {
         tenant: code.tenant.clone(),
@@ -106,6 +111,7 @@ pub async fn exchange(
         created_at: now,
         expires_at: now.plus_seconds(GRANT_TTL_SECS),
         revoked: false,
+        token_generation: code.token_generation,
     };
     let refresh =
         has_scope(&code.scopes, "offline_access").then(|| NewHandle::generate(&code.tenant));
@@ -126,16 +132,56 @@ pub async fn exchange(
             .await?;
         return Err(invalid_grant("the code was already used"));
     }
+    check_grant_stands(state, caller, &user, &grant, now).await?;
     respond(
         state,
         &Issue {
             client,
             user: &user,
             grant_id: &grant.grant_id,
+            grant_type: AUTHORIZATION_CODE,
+            credential: &caller.credential,
+            generation: grant.token_generation,
             scopes: &grant.scopes,
             auth_time: grant.auth_time,
             nonce: code.nonce.as_deref(),
             refresh_token: refresh.map(|r| r.plain),
         },
     )
+}
+
+/// The new grant's tokens would be live (`domain::token_liveness`: the
+/// user active, the client's tokens not revoked since the code was issued,
+/// its scopes still allowed…); if not, the grant is revoked at once, so
+/// nothing it holds stands, and the exchange is refused.
+async fn check_grant_stands(
+    state: &AppState,
+    caller: &Authenticated,
+    user: &User,
+    grant: &Grant,
+    now: Timestamp,
+) -> Result<(), OAuthError> {
+    let issuing = Issuing {
+        tenant: &grant.tenant,
+        client: &grant.client_id,
+        user: &user.id,
+        grant_id: &grant.grant_id,
+        grant_type: AUTHORIZATION_CODE,
+        scopes: &join_scopes(&grant.scopes),
+        credential: &caller.credential,
+        generation: grant.token_generation,
+    };
+    match check_issuing(state, &issuing).await {
+        Ok(()) => Ok(()),
+        Err(Refused::NotLive(why)) => {
+            state
+                .store
+                .revoke_grant(&grant.tenant, &grant.grant_id, now)
+                .await?;
+            tracing::info!(grant = %grant.grant_id, reason = %why, "code exchange refused");
+            Err(invalid_grant("the authorization no longer stands"))
+        }
+        Err(Refused::Store(e)) => Err(e.into()),
+        Err(Refused::Invalid(why)) => Err(invalid_grant(&why)),
+    }
 }

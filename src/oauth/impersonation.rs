@@ -4,12 +4,14 @@
 //! `sub` is the user's id and `act` names the client (RFC 8693); no refresh
 //! token is issued.
 
+use super::client_auth::Authenticated;
 use super::params::Params;
-use super::token::{Subject, grant_scopes, issue_access_token};
+use super::token::{IssuedOn, Subject, grant_scopes, issue_access_token};
 use crate::domain::client::{AppType, ConsentMethod, GrantType};
 use crate::domain::client_record::AuthClient;
 use crate::domain::ids::ClientId;
 use crate::domain::scopes;
+use crate::domain::user::{Role, UserStatus};
 use crate::domain::user_lookup::{Target, UserLookup};
 use crate::http::OAuthError;
 use crate::signing::Actor;
@@ -52,9 +54,10 @@ pub async fn public_client_refusal(state: &AppState, p: &Params) -> Option<OAuth
 /// Answers the grant for an authenticated `client`.
 pub async fn grant(
     state: &AppState,
-    client: &AuthClient,
+    authenticated: &Authenticated,
     p: &Params,
 ) -> Result<Response, OAuthError> {
+    let client = &authenticated.client;
     check_client(client)?;
     let lookup = p
         .get("user_lookup")
@@ -69,9 +72,9 @@ pub async fn grant(
         .store
         .find_sign_in_user(&client.tenant_id, key.as_key())
         .await?
-        .filter(|u| u.status == crate::domain::user::UserStatus::Active)
+        .filter(|u| u.status == UserStatus::Active)
         .ok_or_else(no_user)?;
-    let is_admin = user.roles.contains(&crate::domain::user::Role::TenantAdmin);
+    let is_admin = user.roles.contains(&Role::TenantAdmin);
     let granted = scopes::for_user(requested, is_admin);
     let subject = Subject {
         sub: user.id.to_string(),
@@ -79,5 +82,10 @@ pub async fn grant(
             sub: client.client_id.to_string(),
         }),
     };
-    issue_access_token(state, client, subject, &granted)
+    let issued_on = IssuedOn {
+        grant: GrantType::UserImpersonation,
+        client,
+        credential: &authenticated.credential,
+    };
+    issue_access_token(state, &issued_on, subject, &granted)
 }

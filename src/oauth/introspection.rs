@@ -13,7 +13,7 @@ use super::access_token::{self, Refused};
 use super::client_auth::authenticate_request;
 use super::params::Params;
 use crate::http::paths::INTROSPECTION_PATH;
-use crate::http::{OAuthError, no_store};
+use crate::http::{OAuthError, Remote, no_store};
 use crate::signing::AccessClaims;
 use crate::state::AppState;
 use axum::Json;
@@ -23,8 +23,13 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-pub async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    match run(&state, &headers, body).await {
+pub async fn introspect(
+    State(state): State<AppState>,
+    remote: Remote,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    match run(&state, remote, &headers, body).await {
         Ok(v) => {
             let mut res = Json(v).into_response();
             no_store(&mut res);
@@ -43,13 +48,20 @@ pub async fn active_claims(
     match access_token::check(state, token).await {
         Ok(live) => Ok(Some(live.claims)),
         Err(Refused::Store(e)) => Err(e.into()),
-        Err(Refused::Invalid(_) | Refused::NotLive | Refused::UserNotLive) => Ok(None),
+        Err(Refused::Invalid(_) | Refused::NotLive(_)) => Ok(None),
     }
 }
 
-async fn run(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Value, OAuthError> {
+async fn run(
+    state: &AppState,
+    remote: Remote,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Value, OAuthError> {
     let p = Params::read(headers, body).await?;
-    let caller = authenticate_request(state, headers, &p, INTROSPECTION_PATH).await?;
+    let caller = authenticate_request(state, headers, &p, INTROSPECTION_PATH, remote.0)
+        .await?
+        .client;
     let token = p
         .get("token")
         .ok_or_else(|| OAuthError::invalid_request("token is required"))?;

@@ -1,16 +1,24 @@
 //! `grant_type=refresh_token` (RFC 6749 §6) with rotation: every use answers
 //! a new refresh token and retires the one presented; presenting a retired
 //! one again revokes the whole grant (its refresh tokens and access tokens,
-//! RFC 9700 §4.14.2). A refused refresh leaves the token as it was.
+//! RFC 9700 §4.14.2). A refused refresh leaves the token as it was. Before
+//! it rotates, the refresh asks `domain::token_liveness` whether its grant's
+//! tokens would be live (the grant not revoked, the user active, the
+//! client's tokens not revoked since the sign-in, the scopes still
+//! allowed…), so a refresh token dies with the same things as an access
+//! token.
 
+use super::access_token::{Issuing, Refused, check_issuing};
+use super::client_auth::Authenticated;
 use super::params::Params;
 use super::user_tokens::{Issue, respond};
-use crate::domain::authorize::{OIDC_SCOPES, granted_scopes, signs_people_in};
+use crate::domain::authorize::{granted_scopes, signs_people_in};
 use crate::domain::client_record::AuthClient;
 use crate::domain::handles::{Handle, NewHandle};
 use crate::domain::ids::UserId;
-use crate::domain::signin_records::{RefreshToken, split_scopes};
+use crate::domain::signin_records::{RefreshToken, join_scopes, split_scopes};
 use crate::domain::time::Timestamp;
+use crate::domain::token_liveness::REFRESH_TOKEN;
 use crate::domain::user::User;
 use crate::http::OAuthError;
 use crate::state::AppState;
@@ -20,7 +28,8 @@ fn invalid_grant(why: &str) -> OAuthError {
     OAuthError::invalid_grant(why)
 }
 
-/// The refresh token named by `p`, if it is the client's and its grant is live.
+/// The refresh token named by `p`, if it is the client's and its grant has
+/// not expired (whether it stands is `domain::token_liveness`'s question).
 async fn find(
     state: &AppState,
     client: &AuthClient,
@@ -44,22 +53,16 @@ async fn find(
             "the refresh token was issued to another client",
         ));
     }
-    if token.grant.revoked || token.grant.expires_at <= now {
-        return Err(invalid_grant(
-            "the refresh token was revoked or has expired",
-        ));
+    if token.grant.expires_at <= now {
+        return Err(invalid_grant("the refresh token has expired"));
     }
     Ok(token)
 }
 
 /// The scopes of the new access token: those asked for (all of the grant's
-/// by default), each still allowed to the client and the user.
-fn scopes(
-    client: &AuthClient,
-    user: &User,
-    token: &RefreshToken,
-    p: &Params,
-) -> Result<Vec<String>, OAuthError> {
+/// by default, never more), less the management scopes of a user who is no
+/// longer a `TenantAdmin`.
+fn scopes(user: &User, token: &RefreshToken, p: &Params) -> Result<Vec<String>, OAuthError> {
     let granted = &token.grant.scopes;
     let asked = match p.get("scope") {
         Some(s) => split_scopes(s),
@@ -71,22 +74,16 @@ fn scopes(
             extra.chars().take(64).collect::<String>()
         )));
     }
-    let still =
-        |s: &&String| OIDC_SCOPES.contains(&s.as_str()) || client.config.scopes().contains(s);
-    if asked.iter().any(|s| !still(&s)) {
-        return Err(invalid_grant(
-            "a scope of the grant is no longer allowed to the client",
-        ));
-    }
     Ok(granted_scopes(&asked, user.is_tenant_admin()))
 }
 
 /// Rotates a refresh token and issues a new access token.
 pub async fn refresh(
     state: &AppState,
-    client: &AuthClient,
+    caller: &Authenticated,
     p: &Params,
 ) -> Result<Response, OAuthError> {
+    let client = &caller.client;
     let now = Timestamp::now();
     if !signs_people_in(&client.config) {
         return Err(OAuthError::unauthorized_client(
@@ -95,14 +92,15 @@ pub async fn refresh(
     }
     let token = find(state, client, p, now).await?;
     let grant = &token.grant;
-    let user = match UserId::parse(&grant.user_id) {
-        Some(id) => state.store.find_user(&grant.tenant, &id).await?,
-        None => None,
-    };
-    let user = user
-        .filter(User::is_active)
+    let user_id = UserId::parse(&grant.user_id)
         .ok_or_else(|| invalid_grant("the user is disabled or no longer exists"))?;
-    let scopes = scopes(client, &user, &token, p)?;
+    let user = state
+        .store
+        .find_user(&grant.tenant, &user_id)
+        .await?
+        .ok_or_else(|| invalid_grant("the user is disabled or no longer exists"))?;
+    let scopes = scopes(&user, &token, p)?;
+    check_stands(state, caller, &token, &user_id, &scopes).await?;
     let next = NewHandle::generate(&grant.tenant);
     let rotated = !token.used
         && state
@@ -129,10 +127,46 @@ pub async fn refresh(
             client,
             user: &user,
             grant_id: &grant.grant_id,
+            grant_type: REFRESH_TOKEN,
+            credential: &caller.credential,
+            generation: grant.token_generation,
             scopes: &scopes,
             auth_time: grant.auth_time,
             nonce: None,
             refresh_token: Some(next.plain),
         },
     )
+}
+
+/// The refresh's tokens would be live (`domain::token_liveness`); a refusal
+/// leaves the refresh token as it was.
+async fn check_stands(
+    state: &AppState,
+    caller: &Authenticated,
+    token: &RefreshToken,
+    user: &UserId,
+    scopes: &[String],
+) -> Result<(), OAuthError> {
+    let grant = &token.grant;
+    let issuing = Issuing {
+        tenant: &grant.tenant,
+        client: &grant.client_id,
+        user,
+        grant_id: &grant.grant_id,
+        grant_type: REFRESH_TOKEN,
+        scopes: &join_scopes(scopes),
+        credential: &caller.credential,
+        generation: grant.token_generation,
+    };
+    match check_issuing(state, &issuing).await {
+        Ok(()) => Ok(()),
+        Err(Refused::NotLive(why)) => {
+            tracing::info!(grant = %grant.grant_id, reason = %why, "refresh refused");
+            Err(invalid_grant(
+                "the refresh token was revoked or no longer stands",
+            ))
+        }
+        Err(Refused::Store(e)) => Err(e.into()),
+        Err(Refused::Invalid(why)) => Err(invalid_grant(&why)),
+    }
 }

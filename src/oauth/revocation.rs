@@ -16,9 +16,10 @@ use super::introspection::active_claims;
 use super::params::Params;
 use crate::domain::client_record::AuthClient;
 use crate::domain::handles::Handle;
+use crate::domain::ids::ClientId;
 use crate::domain::time::Timestamp;
 use crate::http::paths::REVOCATION_PATH;
-use crate::http::{CorsClient, OAuthError, no_store};
+use crate::http::{CorsClient, OAuthError, Remote, no_store};
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::State;
@@ -29,8 +30,13 @@ use axum::response::{IntoResponse, Response};
 /// covers the leeway with which access tokens are verified.
 const KEEP_AFTER_EXP_SECS: i64 = 60;
 
-pub async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let (result, client) = run(&state, &headers, body).await;
+pub async fn revoke(
+    State(state): State<AppState>,
+    remote: Remote,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let (result, client) = run(&state, remote, &headers, body).await;
     let mut res = match result {
         Ok(()) => {
             let mut res = StatusCode::OK.into_response();
@@ -48,20 +54,19 @@ pub async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Bod
 /// Revokes, and names the client the answer is about (for CORS).
 async fn run(
     state: &AppState,
+    remote: Remote,
     headers: &HeaderMap,
     body: Body,
-) -> (Result<(), OAuthError>, Option<crate::domain::ids::ClientId>) {
+) -> (Result<(), OAuthError>, Option<ClientId>) {
     let p = match Params::read(headers, body).await {
         Ok(p) => p,
         Err(e) => return (Err(e), None),
     };
-    let named = p
-        .get("client_id")
-        .and_then(crate::domain::ids::ClientId::parse);
-    match identify_client(state, headers, &p, REVOCATION_PATH).await {
+    let named = p.get("client_id").and_then(ClientId::parse);
+    match identify_client(state, headers, &p, REVOCATION_PATH, remote.0).await {
         Ok(caller) => {
-            let id = caller.client_id.clone();
-            (revoke_for(state, &caller, &p).await, Some(id))
+            let id = caller.client.client_id.clone();
+            (revoke_for(state, &caller.client, &p).await, Some(id))
         }
         Err(e) => (Err(e), named),
     }

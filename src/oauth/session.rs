@@ -121,6 +121,7 @@ pub(super) async fn issue_code(
         auth_time: who.auth_time,
         expires_at: now.plus_seconds(CODE_TTL_SECS),
         used: false,
+        token_generation: client.token_generation,
     };
     state.store.insert_code(&code, finished_ix, now).await?;
     Ok(with_query(

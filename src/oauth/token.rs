@@ -1,17 +1,21 @@
 //! `POST /oauth/token`: client authentication, then the grant: the
 //! `client_credentials` grant here, user impersonation in
 //! `impersonation.rs` (both issue RFC 9068 JWT access tokens through
-//! [`issue_access_token`]), and the sign-in grants, `authorization_code` in
-//! `code_grant.rs` and `refresh_token` in `refresh_grant.rs`.
+//! [`issue_access_token`]), the code and refresh grants of people signing
+//! in in `code_grant.rs` and `refresh_grant.rs`.
 
 use super::client_auth::{authenticate_request, identify_client};
 use super::params::Params;
 use crate::domain::client::GrantType;
 use crate::domain::client_record::AuthClient;
+use crate::domain::ids::ClientId;
 use crate::domain::ids::random_alnum;
+use crate::domain::secret::REDACTED;
 use crate::domain::time::Timestamp;
+use crate::domain::token_liveness::{AUTHORIZATION_CODE, Credential, REFRESH_TOKEN};
+use crate::domain::validate::MAX_SCOPES;
 use crate::http::paths::TOKEN_PATH;
-use crate::http::{CorsClient, OAuthError, no_store};
+use crate::http::{CorsClient, OAuthError, Remote, no_store};
 use crate::signing::{ACCESS_TOKEN_TYPE, AccessClaims, Actor};
 use crate::state::AppState;
 use axum::Json;
@@ -21,33 +25,42 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Serialize, Deserialize)]
 pub struct TokenResponse {
     pub access_token: String,
     pub token_type: String,
     pub expires_in: i64,
-    /// Unix seconds, like the token's `exp`: client libraries such as
-    /// Authlib and oauthlib read `expires_at` as an integer timestamp.
-    pub expires_at: i64,
+    /// The token's `exp` as an RFC 3339 UTC timestamp, as the reference
+    /// token endpoint returns it (contract §5).
+    pub expires_at: String,
     pub scope: String,
 }
 
+/// Everything but the access token.
+impl std::fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenResponse")
+            .field("access_token", &REDACTED)
+            .field("token_type", &self.token_type)
+            .field("expires_in", &self.expires_in)
+            .field("expires_at", &self.expires_at)
+            .field("scope", &self.scope)
+            .finish()
+    }
+}
+
 impl TokenResponse {
+    /// A bearer token answer; `exp` in Unix seconds.
     pub fn new(access_token: String, expires_in: i64, exp: i64, scope: String) -> TokenResponse {
         TokenResponse {
             access_token,
             token_type: "bearer".into(),
             expires_in,
-            expires_at: exp,
+            expires_at: Timestamp::from_unix_seconds(exp).to_rfc3339(),
             scope,
         }
     }
 }
-
-/// The grants of people signing in, whose public clients name themselves
-/// with `client_id` alone.
-const AUTHORIZATION_CODE: &str = "authorization_code";
-const REFRESH_TOKEN: &str = "refresh_token";
 
 /// The scopes to grant: the requested ones if all are allowed, else all allowed.
 pub(super) fn grant_scopes(
@@ -57,6 +70,17 @@ pub(super) fn grant_scopes(
     let Some(req) = requested else {
         return Ok(allowed.to_vec());
     };
+    // Counted before any scope is looked at (contract §4, "Caps").
+    if req
+        .split(' ')
+        .filter(|s| !s.is_empty())
+        .nth(MAX_SCOPES)
+        .is_some()
+    {
+        return Err(OAuthError::invalid_scope(format!(
+            "at most {MAX_SCOPES} scopes may be requested"
+        )));
+    }
     let mut out: Vec<String> = Vec::new();
     for s in req.split(' ').filter(|s| !s.is_empty()) {
         if !allowed.iter().any(|a| a == s) {
@@ -72,35 +96,45 @@ pub(super) fn grant_scopes(
     Ok(out)
 }
 
-pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+pub async fn token(
+    State(state): State<AppState>,
+    remote: Remote,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     let p = match Params::read(&headers, body).await {
         Ok(p) => p,
         Err(e) => return e.into_response(),
     };
-    let mut res = match issue(&state, &headers, &p).await {
+    let mut res = match issue(&state, remote, &headers, &p).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
     };
     // CORS: the answer is about the client named (or, below, authenticated).
     if res.extensions().get::<CorsClient>().is_none()
-        && let Some(id) = p
-            .get("client_id")
-            .and_then(crate::domain::ids::ClientId::parse)
+        && let Some(id) = p.get("client_id").and_then(ClientId::parse)
     {
         res.extensions_mut().insert(CorsClient(id));
     }
     res
 }
 
-async fn issue(state: &AppState, headers: &HeaderMap, p: &Params) -> Result<Response, OAuthError> {
+async fn issue(
+    state: &AppState,
+    remote: Remote,
+    headers: &HeaderMap,
+    p: &Params,
+) -> Result<Response, OAuthError> {
     let grant = p
         .get("grant_type")
         .ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;
     if grant == AUTHORIZATION_CODE || grant == REFRESH_TOKEN {
-        return sign_in_grant(state, headers, p, grant).await;
+        return sign_in_grant(state, remote, headers, p, grant).await;
     }
-    let client = match authenticate_request(state, headers, p, TOKEN_PATH).await {
-        Ok(c) => c,
+    // Also counts the request against the client's own rate limit, so
+    // nobody else can spend its allowance.
+    let authenticated = match authenticate_request(state, headers, p, TOKEN_PATH, remote.0).await {
+        Ok(a) => a,
         Err(e) if grant == GrantType::UserImpersonation.as_str() => {
             return Err(super::impersonation::public_client_refusal(state, p)
                 .await
@@ -108,14 +142,8 @@ async fn issue(state: &AppState, headers: &HeaderMap, p: &Params) -> Result<Resp
         }
         Err(e) => return Err(e),
     };
-    // Counted per authenticated client, so nobody else can spend its allowance.
-    state
-        .ops
-        .rate_limits
-        .check_token_client(client.client_id.as_str())
-        .map_err(|l| OAuthError::rate_limited(l.retry_after_secs(), l.per_minute))?;
     if grant == GrantType::UserImpersonation.as_str() {
-        return super::impersonation::grant(state, &client, p).await;
+        return super::impersonation::grant(state, &authenticated, p).await;
     }
     if grant != GrantType::ClientCredentials.as_str() {
         return Err(OAuthError::unsupported_grant_type(format!(
@@ -124,6 +152,7 @@ async fn issue(state: &AppState, headers: &HeaderMap, p: &Params) -> Result<Resp
             GrantType::UserImpersonation.as_str()
         )));
     }
+    let client = &authenticated.client;
     if !client.config.allows_grant(GrantType::ClientCredentials) {
         return Err(OAuthError::unauthorized_client(
             "the client may not use the client_credentials grant",
@@ -134,23 +163,24 @@ async fn issue(state: &AppState, headers: &HeaderMap, p: &Params) -> Result<Resp
         sub: client.client_id.to_string(),
         act: None,
     };
-    issue_access_token(state, &client, subject, &scopes)
+    let issued_on = IssuedOn {
+        grant: GrantType::ClientCredentials,
+        client,
+        credential: &authenticated.credential,
+    };
+    issue_access_token(state, &issued_on, subject, &scopes)
 }
 
 /// The code and refresh grants: the client authenticates, or a public
 /// client names itself; every answer, refusals included, is about it (CORS).
 async fn sign_in_grant(
     state: &AppState,
+    remote: Remote,
     headers: &HeaderMap,
     p: &Params,
     grant: &str,
 ) -> Result<Response, OAuthError> {
-    let client = identify_client(state, headers, p, TOKEN_PATH).await?;
-    state
-        .ops
-        .rate_limits
-        .check_token_client(client.client_id.as_str())
-        .map_err(|l| OAuthError::rate_limited(l.retry_after_secs(), l.per_minute))?;
+    let client = identify_client(state, headers, p, TOKEN_PATH, remote.0).await?;
     let answer = if grant == AUTHORIZATION_CODE {
         super::code_grant::exchange(state, &client, p).await
     } else {
@@ -158,7 +188,7 @@ async fn sign_in_grant(
     };
     let mut res = answer.unwrap_or_else(IntoResponse::into_response);
     res.extensions_mut()
-        .insert(CorsClient(client.client_id.clone()));
+        .insert(CorsClient(client.client.client_id.clone()));
     Ok(res)
 }
 
@@ -169,11 +199,18 @@ pub(super) struct Subject {
     pub act: Option<Actor>,
 }
 
-/// Signs an access token for `client` and answers the token response
+/// What a token is issued on, so it dies with it (`domain::token_liveness`).
+pub(super) struct IssuedOn<'a> {
+    pub grant: GrantType,
+    pub client: &'a AuthClient,
+    pub credential: &'a Credential,
+}
+
+/// Signs an access token and answers the token response
 /// (`Cache-Control: no-store`, never a refresh token).
 pub(super) fn issue_access_token(
     state: &AppState,
-    client: &AuthClient,
+    on: &IssuedOn<'_>,
     subject: Subject,
     scopes: &[String],
 ) -> Result<Response, OAuthError> {
@@ -187,9 +224,12 @@ pub(super) fn issue_access_token(
         exp: exp.unix_seconds(),
         iat: now.unix_seconds(),
         jti: random_alnum(32),
-        client_id: client.client_id.to_string(),
+        client_id: on.client.client_id.to_string(),
         scope: scopes.join(" "),
-        tenant_id: client.tenant_id.to_string(),
+        tenant_id: on.client.tenant_id.to_string(),
+        gty: Some(on.grant.as_str().to_owned()),
+        cred: Some(on.credential.claim()),
+        r#gen: Some(on.client.token_generation),
         auth_time: None,
         act: subject.act,
         gid: None,
@@ -202,13 +242,27 @@ pub(super) fn issue_access_token(
     let mut res = Json(body).into_response();
     no_store(&mut res);
     res.extensions_mut()
-        .insert(CorsClient(client.client_id.clone()));
+        .insert(CorsClient(on.client.client_id.clone()));
     Ok(res)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_hides_the_access_token() {
+        let r = TokenResponse {
+            access_token: "eyJhbGciOi.secret.sig".into(),
+            token_type: "bearer".into(),
+            expires_in: 60,
+            expires_at: String::new(),
+            scope: "a".into(),
+        };
+        let shown = format!("{r:?}");
+        assert!(!shown.contains("eyJ"), "{shown}");
+        assert!(shown.contains(REDACTED), "{shown}");
+    }
 
     #[test]
     fn scopes_default_to_all_and_reject_unknown() {
@@ -219,5 +273,14 @@ mod tests {
             vec!["b".to_owned()]
         );
         assert!(grant_scopes(Some("a c"), &allowed).is_err());
+        let many: Vec<String> = (0..MAX_SCOPES).map(|i| format!("s{i}")).collect();
+        assert_eq!(
+            grant_scopes(Some(&many.join(" ")), &many).unwrap().len(),
+            MAX_SCOPES
+        );
+        let too_many = format!("{} extra", many.join(" "));
+        let err = grant_scopes(Some(&too_many), &many).unwrap_err();
+        assert_eq!(err.code, "invalid_scope");
+        assert!(err.description.contains("at most 100"), "{err}");
     }
 }

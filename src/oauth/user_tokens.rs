@@ -1,13 +1,15 @@
 //! Tokens for a signed-in user, from the code and refresh grants: the RFC
 //! 9068 access token (`sub` = the user's id, `auth_time`, the grant id
-//! `gid`), the OpenID Connect ID token with `openid`, and the refresh token
-//! with `offline_access`.
+//! `gid`, and what it dies with: `gty`, `cred`, `gen`, as every token of
+//! this server), the OpenID Connect ID token with `openid`, and the refresh
+//! token with `offline_access`.
 
 use super::token::TokenResponse;
 use crate::domain::authorize::has_scope;
 use crate::domain::client_record::AuthClient;
 use crate::domain::ids::random_alnum;
 use crate::domain::time::Timestamp;
+use crate::domain::token_liveness::Credential;
 use crate::domain::user::User;
 use crate::http::{OAuthError, no_store};
 use crate::signing::{ACCESS_TOKEN_TYPE, AccessClaims};
@@ -26,6 +28,12 @@ pub struct Issue<'a> {
     pub client: &'a AuthClient,
     pub user: &'a User,
     pub grant_id: &'a str,
+    /// `authorization_code` or `refresh_token`.
+    pub grant_type: &'a str,
+    /// What authenticated the request.
+    pub credential: &'a Credential,
+    /// The grant's token generation.
+    pub generation: i64,
     pub scopes: &'a [String],
     pub auth_time: Timestamp,
     pub nonce: Option<&'a str>,
@@ -73,6 +81,9 @@ pub fn respond(state: &AppState, issue: &Issue<'_>) -> Result<Response, OAuthErr
         client_id: issue.client.client_id.to_string(),
         scope: issue.scopes.join(" "),
         tenant_id: issue.client.tenant_id.to_string(),
+        gty: Some(issue.grant_type.to_owned()),
+        cred: Some(issue.credential.claim()),
+        r#gen: Some(issue.generation),
         auth_time: Some(issue.auth_time.unix_seconds()),
         act: None,
         gid: Some(issue.grant_id.to_owned()),

@@ -55,3 +55,26 @@ pub async fn verify(password: String, phc: Option<String>) -> bool {
     .await
     .unwrap_or(false)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hashing_runs_off_the_calling_thread_and_verifies() {
+        let caller = std::thread::current().id();
+        let worker = off_thread(|| std::thread::current().id()).await.unwrap();
+        assert_ne!(
+            worker, caller,
+            "Argon2 work must not hold the runtime's thread"
+        );
+        let password = Password::parse("correct horse battery", "").unwrap();
+        let phc = hash(password).await.unwrap();
+        assert!(verify("correct horse battery".into(), Some(phc.clone())).await);
+        assert!(!verify("wrong horse battery".into(), Some(phc)).await);
+        assert!(
+            !verify("correct horse battery".into(), None).await,
+            "no user, no match"
+        );
+    }
+}

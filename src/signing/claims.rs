@@ -17,7 +17,7 @@ pub struct Actor {
 /// token has the user's id as `sub`; `auth_time` (when the user signed in,
 /// Unix seconds) and `act` (the client acting for the user, in
 /// impersonation) appear only when they apply.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct AccessClaims {
     pub iss: String,
     pub sub: String,
@@ -28,6 +28,17 @@ pub struct AccessClaims {
     pub client_id: String,
     pub scope: String,
     pub tenant_id: String,
+    /// The grant type that issued the token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gty: Option<String>,
+    /// The credential that obtained it (`domain::token_liveness::Credential`):
+    /// an opaque id, never a secret's hint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cred: Option<String>,
+    /// The client's token generation when it was issued; a revocation of
+    /// all the client's tokens moves the generation past it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#gen: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_time: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -52,18 +63,11 @@ mod tests {
 
     fn claims(act: Option<Actor>, auth_time: Option<i64>) -> AccessClaims {
         AccessClaims {
-            iss: "i".into(),
             sub: "u".into(),
-            aud: "a".into(),
-            exp: 2,
-            iat: 1,
-            jti: "j".into(),
             client_id: "c".into(),
-            scope: String::new(),
-            tenant_id: "t".into(),
             auth_time,
             act,
-            gid: None,
+            ..Default::default()
         }
     }
 

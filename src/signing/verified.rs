@@ -81,9 +81,7 @@ mod tests {
             client_id: "c".into(),
             scope: String::new(),
             tenant_id: "t".into(),
-            auth_time: None,
-            act: None,
-            gid: None,
+            ..Default::default()
         }
     }
 

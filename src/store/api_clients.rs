@@ -22,8 +22,16 @@ impl Store {
         dispatch!(self.create_tenant(tenant, name, now, clients))
     }
 
-    pub async fn insert_client(&self, tenant: &TenantId, client: NewClient<'_>) -> Result<()> {
-        dispatch!(self.insert_client(tenant, client))
+    /// Inserts a client unless the tenant already has `max_clients`
+    /// (`ClientQuota`); the statement that takes the tenant's row decides,
+    /// so concurrent creates on any instance cannot pass the limit.
+    pub async fn insert_client(
+        &self,
+        tenant: &TenantId,
+        client: NewClient<'_>,
+        max_clients: u64,
+    ) -> Result<()> {
+        dispatch!(self.insert_client(tenant, client, max_clients))
     }
 
     pub async fn find_client(

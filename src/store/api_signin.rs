@@ -91,10 +91,6 @@ impl Store {
         dispatch!(self.revoke_grant(tenant, grant_id, now))
     }
 
-    pub async fn is_grant_live(&self, tenant: &TenantId, grant_id: &str) -> Result<bool> {
-        dispatch!(self.is_grant_live(tenant, grant_id))
-    }
-
     pub async fn find_refresh_token(
         &self,
         tenant: &TenantId,

@@ -41,10 +41,4 @@ impl Store {
     pub async fn delete_user(&self, tenant: &TenantId, id: &UserId) -> Result<()> {
         dispatch!(self.delete_user(tenant, id))
     }
-
-    /// Whether the user a token was issued for still exists in its tenant
-    /// and is active (a user token's liveness, contract §7).
-    pub async fn is_user_active(&self, tenant: &TenantId, id: &UserId) -> Result<bool> {
-        dispatch!(self.is_user_active(tenant, id) or in_thread is_user_active_in_thread)
-    }
 }

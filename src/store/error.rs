@@ -23,6 +23,9 @@ pub enum StoreError {
     SubjectTaken,
     #[error("tenant not found")]
     TenantNotFound,
+    /// The tenant already has this many clients.
+    #[error("the tenant already has {0} clients")]
+    ClientQuota(u64),
     #[error(transparent)]
     Invalid(#[from] ValidationError),
     /// The database could not be reached (pool timeout, I/O): a 503.
@@ -32,6 +35,10 @@ pub enum StoreError {
     Db(DbError),
     #[error("corrupt stored data: {0}")]
     Corrupt(String),
+    /// The stored private keys were left as they are: the message says why
+    /// (a key that the given key-encryption key cannot open, say).
+    #[error("{0}")]
+    KeysRefused(String),
 }
 
 /// A database driver's error (sqlx's, or rusqlite's for in-thread reads).

@@ -19,6 +19,8 @@ mod group_commit;
 mod list_plan;
 mod list_sql;
 mod listing;
+mod liveness;
+mod maintenance;
 mod postgres;
 mod secrets;
 mod server_secrets;
@@ -27,9 +29,11 @@ mod signin;
 mod signin_grants;
 mod sqlite;
 mod sqlite_checkpoint;
+mod sqlite_file;
 mod sqlite_in_thread;
 mod sqlite_list;
 mod sqlite_reads;
+mod stored_keys;
 mod tokens;
 mod users;
 
@@ -77,6 +81,8 @@ pub struct PoolSettings {
     /// PostgreSQL's `statement_timeout` for every connection; `None` leaves
     /// the server's setting. A statement cut by it answers 503.
     pub statement_timeout: Option<Duration>,
+    /// SQLite: accept a database file its group or other users may read.
+    pub allow_shared_db_file: bool,
 }
 
 impl Default for PoolSettings {
@@ -85,6 +91,7 @@ impl Default for PoolSettings {
             max_connections: 16,
             acquire_timeout: Duration::from_secs(5),
             statement_timeout: Some(Duration::from_secs(30)),
+            allow_shared_db_file: false,
         }
     }
 }

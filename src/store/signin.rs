@@ -24,10 +24,10 @@ pub(super) const DELETE_SESSION: &str =
     "DELETE FROM signin_sessions WHERE tenant_id = $1 AND session_hash = $2";
 
 pub(super) const INSERT_CODE: &str = "INSERT INTO authorization_codes (tenant_id, code_hash, grant_id, client_id, user_id, redirect_uri, \
-    code_challenge, nonce, scopes, auth_time, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+    code_challenge, nonce, scopes, auth_time, expires_at, token_generation) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 pub(super) const PRUNE_CODES: &str =
     "DELETE FROM authorization_codes WHERE tenant_id = $1 AND expires_at < $2";
-pub(super) const FIND_CODE: &str = "SELECT grant_id, client_id, user_id, redirect_uri, code_challenge, nonce, scopes, auth_time, expires_at, used_at \
+pub(super) const FIND_CODE: &str = "SELECT grant_id, client_id, user_id, redirect_uri, code_challenge, nonce, scopes, auth_time, expires_at, used_at, token_generation \
     FROM authorization_codes WHERE tenant_id = $1 AND code_hash = $2";
 
 /// The sign-in methods of `$Store`.
@@ -247,6 +247,7 @@ macro_rules! impl_signin {
                         .bind(join_scopes(&code.scopes))
                         .bind(code.auth_time.micros())
                         .bind(code.expires_at.micros())
+                        .bind(code.token_generation)
                         .execute(&mut *tx)
                         .await?;
                     if let Some(ix) = finished_ix {
@@ -284,6 +285,7 @@ macro_rules! impl_signin {
                             auth_time: ts(r.try_get("auth_time")?),
                             expires_at: ts(r.try_get("expires_at")?),
                             used: r.try_get::<Option<i64>, _>("used_at")?.is_some(),
+                            token_generation: r.try_get("token_generation")?,
                         })
                     })
                     .transpose()

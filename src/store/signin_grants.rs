@@ -5,16 +5,14 @@
 
 /// The one statement that decides which of two concurrent redemptions wins.
 pub(super) const USE_CODE: &str = "UPDATE authorization_codes SET used_at = $3 WHERE tenant_id = $1 AND code_hash = $2 AND used_at IS NULL";
-pub(super) const INSERT_GRANT: &str = "INSERT INTO signin_grants (tenant_id, grant_id, client_id, user_id, scopes, auth_time, created_at, expires_at) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+pub(super) const INSERT_GRANT: &str = "INSERT INTO signin_grants (tenant_id, grant_id, client_id, user_id, scopes, auth_time, created_at, expires_at, token_generation) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 pub(super) const REVOKE_GRANT: &str = "UPDATE signin_grants SET revoked_at = $3 WHERE tenant_id = $1 AND grant_id = $2 AND revoked_at IS NULL";
-pub(super) const GRANT_LIVE: &str =
-    "SELECT 1 FROM signin_grants WHERE tenant_id = $1 AND grant_id = $2 AND revoked_at IS NULL";
 pub(super) const REVOKE_USER_CLIENT_GRANTS: &str = "UPDATE signin_grants SET revoked_at = $4 \
     WHERE tenant_id = $1 AND user_id = $2 AND client_id = $3 AND revoked_at IS NULL";
 
 pub(super) const INSERT_REFRESH: &str = "INSERT INTO refresh_tokens (tenant_id, token_hash, grant_id, created_at) VALUES ($1, $2, $3, $4)";
-pub(super) const FIND_REFRESH: &str = "SELECT r.used_at, g.grant_id, g.client_id, g.user_id, g.scopes, g.auth_time, g.created_at, g.expires_at, g.revoked_at \
+pub(super) const FIND_REFRESH: &str = "SELECT r.used_at, g.grant_id, g.client_id, g.user_id, g.scopes, g.auth_time, g.created_at, g.expires_at, g.revoked_at, g.token_generation \
     FROM refresh_tokens r JOIN signin_grants g ON g.tenant_id = r.tenant_id AND g.grant_id = r.grant_id \
     WHERE r.tenant_id = $1 AND r.token_hash = $2";
 pub(super) const USE_REFRESH: &str = "UPDATE refresh_tokens SET used_at = $3 WHERE tenant_id = $1 AND token_hash = $2 AND used_at IS NULL";
@@ -84,6 +82,7 @@ macro_rules! impl_signin_grants {
                         .bind(grant.auth_time.micros())
                         .bind(grant.created_at.micros())
                         .bind(grant.expires_at.micros())
+                        .bind(grant.token_generation)
                         .execute(&mut *tx)
                         .await?;
                     if let Some(h) = refresh_hash {
@@ -116,19 +115,6 @@ macro_rules! impl_signin_grants {
                     Ok(())
                 }
 
-                pub(crate) async fn is_grant_live(
-                    &self,
-                    tenant: &TenantId,
-                    grant_id: &str,
-                ) -> Result<bool> {
-                    let row = sqlx::query(sql::GRANT_LIVE)
-                        .bind(tenant.as_str())
-                        .bind(grant_id)
-                        .fetch_optional(&self.read)
-                        .await?;
-                    Ok(row.is_some())
-                }
-
                 pub(crate) async fn find_refresh_token(
                     &self,
                     tenant: &TenantId,
@@ -155,6 +141,7 @@ macro_rules! impl_signin_grants {
                                 created_at: ts(r.try_get("created_at")?),
                                 expires_at: ts(r.try_get("expires_at")?),
                                 revoked: r.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
+                                token_generation: r.try_get("token_generation")?,
                             },
                         })
                     })

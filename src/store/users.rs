@@ -58,11 +58,6 @@ pub(super) const UPDATE_USER: &str = "UPDATE users SET email = $3, email_key = $
 
 pub(super) const DELETE_USER: &str = "DELETE FROM users WHERE tenant_id = $1 AND user_id = $2";
 
-/// One row when the user exists in the tenant and is active: a user token's
-/// liveness, beside `tokens::TOKEN_ACTIVE`.
-pub(super) const USER_ACTIVE: &str =
-    "SELECT 1 FROM users WHERE tenant_id = $1 AND user_id = $2 AND status = 'active'";
-
 /// Sorts a failed write into a taken email, a taken subject, or an unknown
 /// tenant; anything else stays a database error.
 pub(super) fn conflict(e: sqlx::Error) -> StoreError {
@@ -149,8 +144,8 @@ macro_rules! impl_users {
             };
             use $crate::store::users::{
                 DELETE_USER, FIND_USER, INSERT_USER, SIGN_IN_USER_BY_EMAIL, SIGN_IN_USER_BY_ID,
-                SIGN_IN_USER_BY_SUBJECT, UPDATE_USER, USER_ACTIVE, conflict, decode_sign_in_user,
-                decode_user, encode_roles,
+                SIGN_IN_USER_BY_SUBJECT, UPDATE_USER, conflict, decode_sign_in_user, decode_user,
+                encode_roles,
             };
             use $crate::store::{Result, StoreError};
 
@@ -269,19 +264,6 @@ macro_rules! impl_users {
                     }
                     tx.commit().await?;
                     Ok(())
-                }
-
-                pub(crate) async fn is_user_active(
-                    &self,
-                    tenant: &TenantId,
-                    id: &UserId,
-                ) -> Result<bool> {
-                    let row = sqlx::query(USER_ACTIVE)
-                        .bind(tenant.as_str())
-                        .bind(id.as_str())
-                        .fetch_optional(&self.read)
-                        .await?;
-                    Ok(row.is_some())
                 }
             }
         }

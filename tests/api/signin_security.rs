@@ -222,7 +222,7 @@ async fn cookies_are_httponly_lax_and_secure_host_prefixed_with_an_https_public_
     let app = TestApp::spawn_with(Settings {
         public_url: "https://auth.example".into(),
         token_ttl: 600,
-        sessions: SessionLifetimes::default(),
+        ..Default::default()
     })
     .await;
     create_user(&app, &app.admin.token, "ck@example.com", false).await;
@@ -282,6 +282,7 @@ async fn sessions_end_after_the_idle_time_and_after_the_maximum() {
             idle_secs: 1,
             max_secs: 60,
         },
+        ..Default::default()
     })
     .await;
     let max = TestApp::spawn_with(Settings {
@@ -291,6 +292,7 @@ async fn sessions_end_after_the_idle_time_and_after_the_maximum() {
             idle_secs: 60,
             max_secs: 2,
         },
+        ..Default::default()
     })
     .await;
     for (app, what, wait_ms, keep_alive) in
