@@ -22,6 +22,13 @@ pub struct Tenant {
     pub console_client_id: String,
 }
 
+impl Tenant {
+    /// The ids of the clients `tenant create` made: admin, then console.
+    pub fn provisioned_ids(&self) -> [String; PROVISIONED_CLIENTS] {
+        [self.client_id.clone(), self.console_client_id.clone()]
+    }
+}
+
 pub struct TestApp {
     pub base: String,
     pub http: reqwest::Client,
@@ -37,6 +44,10 @@ impl Drop for TestApp {
         self.server.abort();
     }
 }
+
+/// The clients `tenant create` makes in a new tenant: its admin client and
+/// its console client. Tests that count a tenant's clients start from here.
+pub const PROVISIONED_CLIENTS: usize = 2;
 
 /// The public URL `tenant create` assumes by default; tests that provision
 /// a tenant without a server of their own use it for the console client.
@@ -273,6 +284,15 @@ impl TestApp {
             .await
             .expect("send");
         read(res).await
+    }
+
+    /// Deletes `tenant`'s console client through the API, for tests whose
+    /// fixture is an exact set of clients: the admin client and their own.
+    pub async fn without_console_client(&self, tenant: &Tenant) {
+        let (status, body) = self
+            .delete_client(&tenant.token, &tenant.console_client_id)
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     }
 
     pub async fn add_secret(&self, token: &str, id: &str) -> (StatusCode, Value) {

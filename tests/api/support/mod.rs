@@ -29,7 +29,7 @@ pub mod signin;
 pub mod users;
 
 pub use app::{
-    DEFAULT_PUBLIC_URL, Tenant, TestApp, assert_error, assert_error_detail, read, second_instance,
-    spawn_app, test_settings,
+    DEFAULT_PUBLIC_URL, PROVISIONED_CLIENTS, Tenant, TestApp, assert_error, assert_error_detail,
+    read, second_instance, spawn_app, test_settings,
 };
 pub use db::{TestDb, is_postgres, postgres_admin_url};
