@@ -1,10 +1,12 @@
 //! The management API: the reference's `/api/core/oauth-clients…` and the
-//! users API `/api/core/users…` (contract §7): routes, handlers, wire types
+//! users API `/api/core/users…` (contract §7) with a user's consents
+//! (contract §8): routes, handlers, wire types
 //! and authentication.
 
 pub mod actions;
 pub mod auth;
 pub mod clients;
+pub mod consents;
 pub mod cursor;
 pub mod list;
 pub mod secrets;
@@ -45,5 +47,13 @@ pub fn router() -> Router<AppState> {
             get(users::get_user)
                 .patch(users::patch_user)
                 .delete(users::delete_user),
+        )
+        .route(
+            "/api/core/users/{id}/consents",
+            get(consents::list_consents),
+        )
+        .route(
+            "/api/core/users/{id}/consents/{clientId}",
+            delete(consents::revoke_consent),
         )
 }

@@ -57,6 +57,17 @@ pub fn failure_delay(failures: i64) -> Duration {
     (Duration::from_millis(250) * 2u32.pow(doublings)).min(MAX_DELAY)
 }
 
+/// Failures from one address (in its window) before its answers slow down:
+/// more than an account's, as several people may share an address.
+const ADDRESS_FREE_FAILURES: i64 = 10;
+
+/// The pause before answering the `failures`-th failure from one address
+/// within its window: none for the first [`ADDRESS_FREE_FAILURES`], then
+/// growing as an account's does.
+pub fn address_failure_delay(failures: u32) -> Duration {
+    failure_delay(i64::from(failures) - (ADDRESS_FREE_FAILURES - FREE_FAILURES))
+}
+
 /// Whether an account with `failures` consecutive failures, the last at
 /// `last_failure`, is refused at `now`. After the lock has run out the next
 /// attempt is judged normally (and a failure relocks it at once).
@@ -67,6 +78,15 @@ pub fn is_locked(failures: i64, last_failure: Timestamp, now: Timestamp) -> bool
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_address_slows_down_later_than_an_account() {
+        assert_eq!(address_failure_delay(1), Duration::ZERO);
+        assert_eq!(address_failure_delay(10), Duration::ZERO);
+        assert_eq!(address_failure_delay(11), Duration::from_millis(250));
+        assert_eq!(address_failure_delay(12), Duration::from_millis(500));
+        assert_eq!(address_failure_delay(100), MAX_DELAY);
+    }
 
     #[test]
     fn sessions_end_after_idle_or_max_whichever_first() {

@@ -96,6 +96,14 @@ pub struct RefreshToken {
     pub grant: Grant,
 }
 
+/// What a user allowed a client (every consent given, united).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consent {
+    pub client_id: ClientId,
+    pub scopes: Vec<String>,
+    pub granted_at: Timestamp,
+}
+
 /// Scopes as one column: space-separated, as in OAuth.
 pub fn join_scopes(scopes: &[String]) -> String {
     scopes.join(" ")

@@ -82,6 +82,16 @@ fn basic(headers: &HeaderMap) -> Result<Option<(String, String)>, OAuthError> {
     Ok(Some((form_decode(id), form_decode(secret))))
 }
 
+/// The client a request names, whether or not it proves it (the answer's
+/// CORS client): the HTTP Basic user, else `client_id`.
+pub fn named_client(headers: &HeaderMap, p: &Params) -> Option<ClientId> {
+    let basic_user = basic(headers).ok().flatten().map(|(id, _)| id);
+    basic_user
+        .as_deref()
+        .or_else(|| p.get("client_id"))
+        .and_then(ClientId::parse)
+}
+
 /// Finds the credentials; more than one method at once is an error (RFC 6749 §2.3).
 pub fn credentials(headers: &HeaderMap, p: &Params) -> Result<Credentials, OAuthError> {
     let basic = basic(headers)?;

@@ -7,6 +7,7 @@ use super::private_key_jwt::ALGORITHMS;
 use crate::domain::authorize::OIDC_SCOPES;
 use crate::domain::client::GrantType;
 use crate::domain::pkce::S256;
+use crate::domain::token_liveness::{AUTHORIZATION_CODE, REFRESH_TOKEN};
 use crate::domain::scopes::all_management_scopes;
 use crate::http::paths::{
     AUTHORIZE_PATH, INTROSPECTION_PATH, JWKS_PATH, LOGOUT_PATH, REVOCATION_PATH, TOKEN_PATH,
@@ -29,8 +30,8 @@ pub const AUTH_METHODS: [&str; 3] = [
 /// The grant types of the token endpoint.
 pub fn grant_types() -> [&'static str; 4] {
     [
-        "authorization_code",
-        "refresh_token",
+        AUTHORIZATION_CODE,
+        REFRESH_TOKEN,
         GrantType::ClientCredentials.as_str(),
         GrantType::UserImpersonation.as_str(),
     ]

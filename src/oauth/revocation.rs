@@ -11,7 +11,7 @@
 //! are left alone without saying so, so a caller learns nothing about tokens
 //! that are not its own (notably nothing across tenants).
 
-use super::client_auth::identify_client;
+use super::client_auth::{identify_client, named_client};
 use super::introspection::active_claims;
 use super::params::Params;
 use crate::domain::client_record::AuthClient;
@@ -62,7 +62,7 @@ async fn run(
         Ok(p) => p,
         Err(e) => return (Err(e), None),
     };
-    let named = p.get("client_id").and_then(ClientId::parse);
+    let named = named_client(headers, &p);
     match identify_client(state, headers, &p, REVOCATION_PATH, remote.0).await {
         Ok(caller) => {
             let id = caller.client.client_id.clone();

@@ -4,7 +4,7 @@
 //! [`issue_access_token`]), the code and refresh grants of people signing
 //! in in `code_grant.rs` and `refresh_grant.rs`.
 
-use super::client_auth::{authenticate_request, identify_client};
+use super::client_auth::{authenticate_request, identify_client, named_client};
 use super::params::Params;
 use crate::domain::client::GrantType;
 use crate::domain::client_record::AuthClient;
@@ -112,7 +112,7 @@ pub async fn token(
     };
     // CORS: the answer is about the client named (or, below, authenticated).
     if res.extensions().get::<CorsClient>().is_none()
-        && let Some(id) = p.get("client_id").and_then(ClientId::parse)
+        && let Some(id) = named_client(&headers, &p)
     {
         res.extensions_mut().insert(CorsClient(id));
     }

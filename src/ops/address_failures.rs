@@ -33,8 +33,8 @@ impl AddressFailures {
         (*count >= LIMIT).then(|| left.as_secs().max(1))
     }
 
-    /// Counts a failure from `addr`.
-    pub fn record(&self, addr: IpAddr) {
+    /// Counts a failure from `addr`; returns its failures in this window.
+    pub fn record(&self, addr: IpAddr) -> u32 {
         let mut seen = self
             .seen
             .lock()
@@ -47,6 +47,7 @@ impl AddressFailures {
             *entry = (0, Instant::now());
         }
         entry.0 = entry.0.saturating_add(1);
+        entry.0
     }
 }
 

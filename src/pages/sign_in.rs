@@ -10,7 +10,9 @@
 use super::interaction::{fault_page, read_form, sign_in_page};
 use super::render::message;
 use crate::domain::ids::TenantId;
-use crate::domain::session::{LOCK_AFTER_FAILURES, LOCK_SECS, failure_delay, is_locked};
+use crate::domain::session::{
+    LOCK_AFTER_FAILURES, LOCK_SECS, address_failure_delay, failure_delay, is_locked,
+};
 use crate::domain::time::Timestamp;
 use crate::domain::user::{UserKey, email_key};
 use crate::oauth::interaction::{self, Browser, PageFault, Resumed};
@@ -47,9 +49,7 @@ async fn failed(
     email: &str,
 ) -> Response {
     let now = Timestamp::now();
-    if let Some(a) = addr {
-        state.ops.signin_failures.record(a.ip());
-    }
+    let from_address = addr.map_or(0, |a| state.ops.signin_failures.record(a.ip()));
     let count = match state
         .store
         .add_failure(&r.ix.tenant, key, now, now.plus_seconds(-LOCK_SECS))
@@ -58,7 +58,8 @@ async fn failed(
         Ok(n) => n,
         Err(e) => return fault_page(&PageFault::Store(e)),
     };
-    tokio::time::sleep(failure_delay(count)).await;
+    let delay = failure_delay(count).max(address_failure_delay(from_address));
+    tokio::time::sleep(delay).await;
     if count >= LOCK_AFTER_FAILURES {
         return refused(LOCK_SECS.unsigned_abs());
     }

@@ -4,7 +4,9 @@
 
 use super::{Result, Store, dispatch};
 use crate::domain::ids::{ClientId, TenantId};
-use crate::domain::signin_records::{Code, Grant, Interaction, RefreshToken, Session, SignedIn};
+use crate::domain::signin_records::{
+    Code, Consent, Grant, Interaction, RefreshToken, Session, SignedIn,
+};
 use crate::domain::time::Timestamp;
 
 impl Store {
@@ -132,6 +134,11 @@ impl Store {
         now: Timestamp,
     ) -> Result<()> {
         dispatch!(self.save_consent(tenant, user_id, client, scopes, now))
+    }
+
+    /// What the user allowed each client, in client order.
+    pub async fn list_consents(&self, tenant: &TenantId, user_id: &str) -> Result<Vec<Consent>> {
+        dispatch!(self.list_consents(tenant, user_id))
     }
 
     /// Forgets the user's consent for the client and revokes the grants it

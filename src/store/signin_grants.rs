@@ -21,6 +21,9 @@ pub(super) const FIND_CONSENT: &str =
     "SELECT scopes FROM signin_consents WHERE tenant_id = $1 AND user_id = $2 AND client_id = $3";
 pub(super) const SAVE_CONSENT: &str = "INSERT INTO signin_consents (tenant_id, user_id, client_id, scopes, granted_at) VALUES ($1, $2, $3, $4, $5) \
     ON CONFLICT (tenant_id, user_id, client_id) DO UPDATE SET scopes = excluded.scopes, granted_at = excluded.granted_at";
+/// A user's consents, one row per client, in client order.
+pub(super) const LIST_CONSENTS: &str = "SELECT client_id, scopes, granted_at FROM signin_consents \
+    WHERE tenant_id = $1 AND user_id = $2 ORDER BY client_id";
 pub(super) const DELETE_CONSENT: &str =
     "DELETE FROM signin_consents WHERE tenant_id = $1 AND user_id = $2 AND client_id = $3";
 
@@ -41,7 +44,7 @@ macro_rules! impl_signin_grants {
             use sqlx::Row as _;
             use $crate::domain::ids::{ClientId, TenantId};
             use $crate::domain::signin_records::{
-                Code, Grant, RefreshToken, join_scopes, split_scopes,
+                Code, Consent, Grant, RefreshToken, join_scopes, split_scopes,
             };
             use $crate::domain::time::Timestamp;
             use $crate::store::Result;
@@ -194,6 +197,29 @@ macro_rules! impl_signin_grants {
                         .await?;
                     row.map(|r| Ok(split_scopes(&r.try_get::<String, _>("scopes")?)))
                         .transpose()
+                }
+
+                pub(crate) async fn list_consents(
+                    &self,
+                    tenant: &TenantId,
+                    user_id: &str,
+                ) -> Result<Vec<Consent>> {
+                    let rows = sqlx::query(sql::LIST_CONSENTS)
+                        .bind(tenant.as_str())
+                        .bind(user_id)
+                        .fetch_all(&self.read)
+                        .await?;
+                    rows.iter()
+                        .map(|r| {
+                            Ok(Consent {
+                                client_id: ClientId::from_trusted(
+                                    r.try_get::<String, _>("client_id")?,
+                                ),
+                                scopes: split_scopes(&r.try_get::<String, _>("scopes")?),
+                                granted_at: ts(r.try_get("granted_at")?),
+                            })
+                        })
+                        .collect()
                 }
 
                 /// Adds `scopes` to what the user allowed the client.

@@ -5,9 +5,9 @@
 //! The Python interpreter is `REGISTRAR_TEST_PYTHON` (a virtualenv with
 //! `tests/python/requirements.txt`); Chromium and its driver are
 //! `/usr/bin/chromium` and `/usr/bin/chromedriver` (`.ci/run` installs
-//! them), or `REGISTRAR_CHROMIUM` / `REGISTRAR_CHROMEDRIVER`. Without them the
-//! test says SKIPPED on the terminal, except under `CI=true`, where a
-//! missing tool fails it.
+//! them), or `REGISTRAR_CHROMIUM` / `REGISTRAR_CHROMEDRIVER`. Without them
+//! (or without Selenium in that interpreter) the test says SKIPPED on the
+//! terminal, except under `CI=true`, where a missing tool fails it.
 
 use crate::support::signin::{PASSWORD, create_user};
 use crate::support::*;
@@ -38,6 +38,16 @@ fn tools() -> Result<(String, PathBuf, PathBuf), String> {
                 p.display()
             ));
         }
+    }
+    let imports = Command::new(&python)
+        .args(["-c", "import selenium, authlib, pytest"])
+        .output()
+        .map_err(|e| format!("{PYTHON_ENV} ({python}) does not run: {e}"))?;
+    if !imports.status.success() {
+        return Err(format!(
+            "{PYTHON_ENV} ({python}) lacks Selenium, Authlib or pytest \
+             (pip install -r tests/python/requirements.txt)"
+        ));
     }
     Ok((python, chromium, driver))
 }

@@ -49,6 +49,7 @@ mod signin_cors;
 mod signin_errors;
 mod signin_flow;
 mod signin_instances;
+mod signin_liveness;
 mod signin_security;
 mod signin_tokens;
 mod slow_clients;

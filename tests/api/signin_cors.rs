@@ -76,6 +76,29 @@ async fn token_userinfo_and_api_answers_allow_only_the_clients_origins() {
         assert_eq!(refresh_res.status(), StatusCode::OK);
         assert_eq!(acao(&refresh_res), expect, "revocation from {origin}");
     }
+    // A web client's failed HTTP Basic authentication is about the client
+    // it names: an error answer that carries its allowed origin.
+    let (web, _) = sign_in_client(
+        &app,
+        admin,
+        serde_json::json!({"appType": "web", "clientName": "w", "redirectUris": [REDIRECT],
+                           "allowedOrigins": [ALLOWED]}),
+    )
+    .await;
+    for origin in [ALLOWED, OTHER] {
+        let refused = app
+            .http
+            .post(app.url("/oauth/token"))
+            .header("origin", origin)
+            .basic_auth(&web, Some("not-the-secret"))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+        let expect = (origin == ALLOWED).then(|| origin.to_owned());
+        assert_eq!(acao(&refused), expect, "invalid_client from {origin}");
+    }
     // The admin client (web, no allowedOrigins) gets no CORS answer.
     let api = app
         .http

@@ -5,6 +5,7 @@
 use crate::support::signin::*;
 use crate::support::*;
 use reqwest::StatusCode;
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn spa_signs_in_with_pkce_consents_and_gets_id_access_and_refresh_tokens() {
@@ -375,16 +376,60 @@ async fn a_revoked_consent_is_asked_again_and_its_tokens_are_refused() {
     let client = spa(&app, admin, false, &[]).await;
     let tokens = tokens_for(&app, &client, "rv@example.com", "openid offline_access").await;
     let access = tokens["access_token"].as_str().unwrap();
-    let tenant = registrar::domain::ids::TenantId::from_trusted(app.admin.tenant_id.clone());
-    let client_id = registrar::domain::ids::ClientId::from_trusted(client.clone());
-    let now = registrar::domain::time::Timestamp::now();
-    assert!(
-        app.store
-            .revoke_consent(&tenant, &user, &client_id, now)
-            .await
-            .unwrap(),
-        "there was a consent to revoke"
+    let consents = app.url(&format!("/api/core/users/{user}/consents"));
+    let listed: Value = app
+        .http
+        .get(&consents)
+        .bearer_auth(admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["data"][0]["clientId"], client.as_str(), "{listed}");
+    assert_eq!(
+        listed["data"][0]["scopes"],
+        json!(["openid", "offline_access"])
     );
+    // A reader may list but not revoke; the admin revokes.
+    let reader = app.token_with_scopes(&app.admin, &["users:read"]).await;
+    let one = format!("{consents}/{client}");
+    let refused = app
+        .http
+        .delete(&one)
+        .bearer_auth(&reader)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let revoked = app
+        .http
+        .delete(&one)
+        .bearer_auth(admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
+    let listed: Value = app
+        .http
+        .get(&consents)
+        .bearer_auth(admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["data"], json!([]), "forgotten");
+    let unknown = app
+        .http
+        .get(app.url("/api/core/users/nosuchuser/consents"))
+        .bearer_auth(admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
     let info = app
         .http
         .get(app.url("/oauth/userinfo"))
