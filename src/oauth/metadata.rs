@@ -7,8 +7,8 @@ use super::private_key_jwt::ALGORITHMS;
 use crate::domain::authorize::OIDC_SCOPES;
 use crate::domain::client::GrantType;
 use crate::domain::pkce::S256;
-use crate::domain::token_liveness::{AUTHORIZATION_CODE, REFRESH_TOKEN};
 use crate::domain::scopes::all_management_scopes;
+use crate::domain::token_liveness::{AUTHORIZATION_CODE, REFRESH_TOKEN};
 use crate::http::paths::{
     AUTHORIZE_PATH, INTROSPECTION_PATH, JWKS_PATH, LOGOUT_PATH, REVOCATION_PATH, TOKEN_PATH,
     USERINFO_PATH,

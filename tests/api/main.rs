@@ -51,6 +51,7 @@ mod signin_flow;
 mod signin_instances;
 mod signin_liveness;
 mod signin_security;
+mod signin_tenants;
 mod signin_tokens;
 mod slow_clients;
 mod storage;

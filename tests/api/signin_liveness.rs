@@ -210,3 +210,30 @@ async fn a_web_clients_user_token_dies_with_the_secret_that_obtained_it() {
     let next: Value = res.json().await.unwrap();
     assert!(is_active(&app, next["access_token"].as_str().unwrap()).await);
 }
+
+#[tokio::test]
+async fn a_deleted_users_tokens_are_refused_at_once() {
+    let app = spawn_app().await;
+    let admin = &app.admin.token;
+    let user = create_user(&app, admin, "gone@example.com", false).await;
+    let client = spa(&app, admin, true, &[]).await;
+    let tokens = tokens_for(&app, &client, "gone@example.com", "openid offline_access").await;
+    let access = tokens["access_token"].as_str().unwrap();
+    assert!(is_active(&app, access).await);
+    let res = app
+        .http
+        .delete(app.url(&format!("/api/core/users/{user}")))
+        .bearer_auth(admin)
+        .header("qlik-confirm-delete", &user)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert!(!is_active(&app, access).await, "the access token");
+    let (status, body) = refresh(&app, &client, tokens["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_grant")),
+        "the refresh token"
+    );
+}
