@@ -8,7 +8,6 @@ use super::client_auth::{authenticate_request, identify_client, named_client};
 use super::params::Params;
 use crate::domain::client::GrantType;
 use crate::domain::client_record::AuthClient;
-use crate::domain::ids::ClientId;
 use crate::domain::ids::random_alnum;
 use crate::domain::secret::REDACTED;
 use crate::domain::time::Timestamp;
