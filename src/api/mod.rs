@@ -21,7 +21,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route(
             "/api/core/oauth-clients",
-            get(list::list_clients).post(clients::create_client),
+            get(clients::list_clients).post(clients::create_client),
         )
         .route(
             "/api/core/oauth-clients/{id}",
@@ -41,7 +41,10 @@ pub fn router() -> Router<AppState> {
             "/api/core/oauth-clients/{id}/actions/revoke-tokens",
             post(actions::revoke_tokens),
         )
-        .route("/api/core/users", post(users::create_user))
+        .route(
+            "/api/core/users",
+            get(users::list_users).post(users::create_user),
+        )
         .route(
             "/api/core/users/{id}",
             get(users::get_user)

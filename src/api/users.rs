@@ -1,9 +1,11 @@
-//! Handlers for one user (contract §7): create, get, patch, delete. The
+//! Handlers of users (contract §7): the list (on the shared list endpoint,
+//! `list.rs`), and create, get, patch, delete of one user. The
 //! password is hashed off the worker threads (`ops::passwords`) before the
 //! store's transaction begins, and never appears in a response.
 
+use super::list::{self, ListEndpoint};
 use crate::domain::time::Timestamp;
-use crate::domain::user::{NewUser, UserChange, UserId};
+use crate::domain::user::{NewUser, User, UserChange, UserId};
 use crate::domain::user_rules::{apply_user_patch, parse_new_user, parse_user_patch};
 use crate::http::ApiError;
 use crate::http::Caller;
@@ -13,12 +15,31 @@ use crate::state::AppState;
 use crate::store::StoreError;
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 /// The collection's path.
 pub const PATH: &str = "/api/core/users";
+
+impl ListEndpoint for User {
+    const PATH: &'static str = PATH;
+    const CURSOR_LABEL: &'static str = "cursor-v1 users";
+    type Wire<'a> = &'a User;
+
+    fn wire(&self) -> &User {
+        self
+    }
+}
+
+/// `GET /api/core/users`: filter, sort, keyset pages, links.
+pub async fn list_users(
+    State(state): State<AppState>,
+    caller: axum::Extension<Caller>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    list::list::<User>(&state, &caller, raw.as_deref()).await
+}
 
 /// Ids that could never have been issued are answered like unknown ones.
 fn parse_id(id: &str) -> Result<UserId, ApiError> {

@@ -1,10 +1,12 @@
-//! Validated domain types and the rules a client must satisfy.
+//! Validated domain types and the rules a client must satisfy; what a list
+//! query is, for any listable resource.
 //!
 //! Nothing here knows about HTTP or SQL: handlers turn wire input into these
 //! types, and the store persists them.
 
 pub mod authorize;
 pub mod client;
+pub mod client_list;
 pub mod client_record;
 #[cfg(test)]
 mod fuzz;
@@ -27,6 +29,7 @@ pub mod time;
 pub mod token_liveness;
 pub mod uris;
 pub mod user;
+pub mod user_list;
 pub mod user_lookup;
 pub mod user_rules;
 pub mod validate;

@@ -6,18 +6,27 @@
 //! SQL as named constants and a small macro that runs them on one backend,
 //! instantiated for both by `shared.rs`. `sqlite.rs` and `postgres.rs` hold
 //! what differs: connecting, pragmas, migrations and how a write transaction
-//! begins. `Store`'s methods are in `api_clients.rs`, `api_tokens.rs`, `api_users.rs` and `api_signin.rs`.
+//! begins. `Store`'s methods are in `api_clients.rs`, `api_lists.rs`,
+//! `api_tokens.rs`, `api_users.rs` and `api_signin.rs`.
+//!
+//! Lists are one engine for every resource: a resource describes its table
+//! in [`ListTable`] and the columns of its filter attributes in
+//! [`AttrColumn`] (`list_table.rs`; the clients' in `client_list.rs`, the
+//! users' in `user_list.rs`).
 
 mod api_clients;
+mod api_lists;
 mod api_signin;
 mod api_tokens;
 mod api_users;
+mod client_list;
 mod clients;
 mod error;
 mod filter_sql;
 mod group_commit;
 mod list_plan;
 mod list_sql;
+mod list_table;
 mod listing;
 mod liveness;
 mod maintenance;
@@ -35,9 +44,11 @@ mod sqlite_list;
 mod sqlite_reads;
 mod stored_keys;
 mod tokens;
+mod user_list;
 mod users;
 
 pub use error::{DbError, StoreError};
+pub use list_table::{AttrColumn, Column, DbRow, ListTable, SqlitePlanning, Trigrams};
 
 use crate::domain::client::ClientConfig;
 use std::time::Duration;

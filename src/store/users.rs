@@ -5,6 +5,7 @@
 //! (migration 0005): an insert or update that would take a used one fails on
 //! its index, and [`conflict`] names which, so no check-then-write race exists.
 
+use super::list_table::DbRow;
 use super::{Result, StoreError};
 use crate::domain::time::Timestamp;
 use crate::domain::user::{Role, User, UserId, UserStatus};
@@ -97,23 +98,18 @@ fn decode_status(s: &str) -> Result<UserStatus> {
     UserStatus::parse(s).ok_or_else(|| StoreError::Corrupt(format!("user status `{s}`")))
 }
 
-/// A row of [`FIND_USER`].
-pub(super) fn decode_user<R>(row: &R) -> Result<User>
-where
-    R: Row,
-    for<'c> &'c str: ColumnIndex<R>,
-    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
-{
+/// A row of [`FIND_USER`] (or of a users list, which selects the same
+/// columns).
+pub(super) fn decode_user(row: &(impl DbRow + ?Sized)) -> Result<User> {
     Ok(User {
-        id: UserId::from_trusted(row.try_get::<String, _>("user_id")?),
-        subject: row.try_get("subject")?,
-        email: row.try_get("email")?,
-        name: row.try_get("name")?,
-        status: decode_status(&row.try_get::<String, _>("status")?)?,
-        roles: decode_roles(&row.try_get::<String, _>("roles")?)?,
-        created_at: Timestamp::from_micros(row.try_get("created_at")?),
-        updated_at: Timestamp::from_micros(row.try_get("updated_at")?),
+        id: UserId::from_trusted(row.text("user_id")?),
+        subject: row.text("subject")?,
+        email: row.text("email")?,
+        name: row.text("name")?,
+        status: decode_status(&row.text("status")?)?,
+        roles: decode_roles(&row.text("roles")?)?,
+        created_at: Timestamp::from_micros(row.int("created_at")?),
+        updated_at: Timestamp::from_micros(row.int("updated_at")?),
     })
 }
 
@@ -188,7 +184,7 @@ macro_rules! impl_users {
                         .bind(id.as_str())
                         .fetch_optional(&self.read)
                         .await?;
-                    row.as_ref().map(decode_user).transpose()
+                    row.as_ref().map(|r| decode_user(r)).transpose()
                 }
 
                 pub(crate) async fn find_sign_in_user(

@@ -59,4 +59,5 @@ mod token;
 mod token_liveness;
 mod user_cli;
 mod users;
+mod users_list;
 mod validation;

@@ -1,8 +1,8 @@
-//! `users create|get|patch|rm` against a real server, checked through the
+//! `users create|get|patch|rm|ls` against a real server, checked through the
 //! users API after each command; the password never appears in any output.
 
 use super::Cli;
-use crate::support::users::{PASSWORD, get_user};
+use crate::support::users::{PASSWORD, create_user, get_user};
 use crate::support::*;
 use reqwest::StatusCode;
 
@@ -124,4 +124,97 @@ async fn a_taken_email_exits_1_with_the_apis_title_and_detail() {
         "{}",
         missing.stderr
     );
+}
+
+#[tokio::test]
+async fn users_ls_sorts_filters_and_follows_every_page() {
+    let app = spawn_app().await;
+    let cli = Cli::new();
+    cli.login(&app, "default").await.ok();
+    let token = &app.admin.token;
+    let mut ids = std::collections::BTreeSet::new();
+    for (email, status) in [
+        ("Carol@example.com", "active"),
+        ("alice@example.com", "disabled"),
+        ("bob@example.org", "active"),
+        ("Dave@example.com", "disabled"),
+        ("erin@example.net", "active"),
+        ("frank@example.com", "active"),
+        ("grace@example.org", "active"),
+    ] {
+        let body = serde_json::json!({"email": email, "name": email, "password": PASSWORD, "status": status});
+        let (status, u) = create_user(&app, token, body).await;
+        assert_eq!(status, StatusCode::CREATED, "{u}");
+        ids.insert(u["id"].as_str().unwrap().to_owned());
+    }
+
+    // --all over pages of 3: one JSON object per line, every user once.
+    let all = cli
+        .run(&["users", "ls", "--all", "--limit", "3", "--output", "json"])
+        .await
+        .ok();
+    let seen: Vec<String> = all
+        .stdout
+        .lines()
+        .map(|l| {
+            let u: serde_json::Value = serde_json::from_str(l).expect("a JSON line");
+            u["id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(seen.len(), 7, "{}", all.stdout);
+    assert_eq!(
+        seen.into_iter().collect::<std::collections::BTreeSet<_>>(),
+        ids
+    );
+
+    // One page, sorted by email (case-insensitively): a JSON array.
+    let sorted = cli
+        .run(&["users", "ls", "--sort", "+email", "--output", "json"])
+        .await
+        .ok();
+    let emails: Vec<String> = sorted
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["email"].as_str().unwrap().to_lowercase())
+        .collect();
+    let mut expected = emails.clone();
+    expected.sort();
+    assert_eq!(emails, expected);
+    assert_eq!(emails.len(), 7);
+
+    // A filter, and the table's columns.
+    let disabled = cli
+        .run(&[
+            "users",
+            "ls",
+            "--filter",
+            "status eq \"disabled\" and email ew \"@EXAMPLE.com\"",
+            "--sort=-email",
+            "--output",
+            "table",
+        ])
+        .await
+        .ok();
+    let rows: Vec<&str> = disabled.stdout.lines().collect();
+    assert_eq!(rows.len(), 3, "{}", disabled.stdout);
+    let header: Vec<&str> = rows[0].split_whitespace().collect();
+    assert_eq!(
+        header,
+        ["ID", "EMAIL", "NAME", "STATUS", "ROLES", "CREATED"]
+    );
+    assert!(rows[1].contains("Dave@example.com"), "{}", disabled.stdout);
+    assert!(rows[2].contains("alice@example.com"), "{}", disabled.stdout);
+
+    // One short page says more follow; a bad sort exits 1 with the API's detail.
+    let page = cli.run(&["users", "ls", "--limit", "2"]).await.ok();
+    assert_eq!(page.json().as_array().unwrap().len(), 2);
+    assert!(page.stderr.contains("more users follow"), "{}", page.stderr);
+    let bad = cli
+        .run(&["users", "ls", "--sort", "clientName"])
+        .await
+        .code(1);
+    assert!(bad.stderr.contains("sort"), "{}", bad.stderr);
+    assert!(bad.trace_id().is_some(), "{}", bad.stderr);
 }
