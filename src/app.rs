@@ -3,6 +3,7 @@
 //! graceful shutdown. Composition only: every behaviour lives in a layer.
 
 use crate::api;
+use crate::audit;
 use crate::oauth;
 use crate::ops::pipeline::{Pipeline, PipelineLayer, RecordRouteLayer};
 use crate::ops::{self, rate_limit};
@@ -52,9 +53,12 @@ pub async fn serve(
     // Picks up rotated signing keys without a restart (signing::key_ring).
     let refresher = tokio::spawn(state.keys.clone().refresh_periodically());
     let pruner = rate_limit::spawn_pruner(&state.ops);
+    // Retention and webhook deliveries (audit/), stopped when dropped.
+    let audit_tasks = audit::spawn(&state.store, &state.settings.audit);
     let ops = state.ops.clone();
     let served = ops::server::run(listener, service(state), ops, shutdown).await;
     pruner.abort();
     refresher.abort();
+    drop(audit_tasks);
     served
 }

@@ -5,6 +5,7 @@
 //! Lower layers never see [`AppState`]: `ops/` reads its own view,
 //! [`OpsState`], which axum derives from it (`FromRef`).
 
+use crate::audit::AuditSettings;
 use crate::domain::time::Timestamp;
 use crate::ops::{Ops, OpsConfig, OpsState};
 use crate::signing::KeyRing;
@@ -20,6 +21,19 @@ pub struct Settings {
     pub public_url: String,
     /// Lifetime of access tokens, in seconds.
     pub token_ttl: i64,
+    /// Retention and webhook delivery of the audit log.
+    pub audit: AuditSettings,
+}
+
+impl Default for Settings {
+    /// The documented defaults; an empty `public_url` means "not set".
+    fn default() -> Self {
+        Settings {
+            public_url: String::new(),
+            token_ttl: 21_600,
+            audit: AuditSettings::default(),
+        }
+    }
 }
 
 impl Settings {

@@ -174,6 +174,7 @@ async fn print_cursor(
     let settings = Settings {
         public_url: String::new(),
         token_ttl: 60,
+        ..Default::default()
     };
     let state = AppState::new(store, settings).await?;
     state.store.close().await;

@@ -1,5 +1,6 @@
 //! Handlers for one client: create, get, patch, delete.
 
+use super::origin::RequestOrigin;
 use super::wire::{ClientResponse, PatchSecret};
 use crate::domain::client_record::{ClientRecord, NewClient};
 use crate::domain::ids::ClientId;
@@ -25,6 +26,7 @@ pub fn parse_id(id: &str) -> Result<ClientId, ApiError> {
 pub async fn create_client(
     State(state): State<AppState>,
     caller: axum::Extension<Caller>,
+    RequestOrigin(origin): RequestOrigin,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
@@ -44,6 +46,7 @@ pub async fn create_client(
                 now,
                 first_secret,
             },
+            &origin,
         )
         .await?;
     let record = ClientRecord::created(client_id.clone(), config, now, first_secret);
@@ -73,6 +76,7 @@ pub async fn get_client(
 pub async fn patch_client(
     State(state): State<AppState>,
     caller: axum::Extension<Caller>,
+    RequestOrigin(origin): RequestOrigin,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Body,
@@ -85,8 +89,9 @@ pub async fn patch_client(
         .update_client(
             &caller.tenant,
             &id,
-            &caller.subject,
             Timestamp::now(),
+            &origin,
+            patch.operations(),
             |current| Ok(plan_patch(current, apply(&current.config, &patch)?)),
         )
         .await?;
@@ -105,6 +110,7 @@ pub async fn patch_client(
 pub async fn delete_client(
     State(state): State<AppState>,
     caller: axum::Extension<Caller>,
+    RequestOrigin(origin): RequestOrigin,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -118,7 +124,7 @@ pub async fn delete_client(
     let id = parse_id(&id)?;
     state
         .store
-        .delete_client(&caller.tenant, &id, Timestamp::now())
+        .delete_client(&caller.tenant, &id, Timestamp::now(), &origin)
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

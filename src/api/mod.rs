@@ -5,6 +5,7 @@ pub mod auth;
 pub mod clients;
 pub mod cursor;
 pub mod list;
+pub mod origin;
 pub mod secrets;
 pub mod wire;
 

@@ -2,6 +2,7 @@
 //! signing keys kept in the store (see `domain::signing_keys` for the rules).
 
 use crate::cli::args::DbArgs;
+use crate::domain::audit::Origin;
 use crate::domain::signing_keys::{KeyStatus, StoredSigningKey, key_statuses};
 use crate::domain::time::Timestamp;
 use crate::signing::generate_key;
@@ -63,7 +64,9 @@ pub async fn rotate_in(store: &Store, activate_in: i64) -> anyhow::Result<Rotate
         now.plus_seconds(activate_in)
     };
     let key = generate_key(now, activates_at)?;
-    store.insert_signing_key(&key).await?;
+    store
+        .insert_rotated_signing_key(&key, &Origin::command())
+        .await?;
     let mut removed = Vec::new();
     for (k, status) in existing.iter().zip(key_statuses(&existing, now)) {
         if status == KeyStatus::Expired {

@@ -2,6 +2,7 @@
 //! subcommand.
 
 pub mod args;
+mod audit_export;
 mod audits;
 mod clients;
 mod completions;
@@ -16,8 +17,11 @@ mod serve;
 mod signin;
 pub mod tenant;
 mod users;
+pub mod webhook;
 
-use crate::cli::args::{Cli, Command, KeysCommand, LogFormat, TenantCommand};
+use crate::cli::args::{Cli, Command, KeysCommand, LogFormat, TenantCommand, WebhookCommand};
+use crate::cli::audits::{AuditsArgs, AuditsCommand, ExportArgs};
+use crate::cli::remote::RemoteCommand;
 use std::process::ExitCode;
 
 /// Target of the ready line `serve` logs once it listens.
@@ -48,10 +52,30 @@ fn init_logging(format: LogFormat) {
     };
 }
 
+/// `audits export` reads the database, like `tenant create`, though its
+/// options sit under the client's `audits` command.
+fn split_export(command: Command) -> Result<ExportArgs, Command> {
+    match command {
+        Command::Remote(RemoteCommand::Audits(AuditsArgs {
+            command: AuditsCommand::Export(args),
+            ..
+        })) => Ok(args),
+        other => Err(other),
+    }
+}
+
+/// A command that runs in this process on the database (not a client of
+/// a server).
+enum Local {
+    Command(Command),
+    AuditExport(ExportArgs),
+}
+
 pub fn run(cli: Cli) -> ExitCode {
-    let command = match cli.command {
-        Command::Remote(remote) => return remote::run(remote),
-        other => other,
+    let local = match split_export(cli.command) {
+        Ok(args) => Local::AuditExport(args),
+        Err(Command::Remote(remote)) => return remote::run(remote),
+        Err(other) => Local::Command(other),
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -63,26 +87,12 @@ pub fn run(cli: Cli) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = match command {
-        Command::Serve(args) => {
-            init_logging(args.log_format);
-            crate::ops::log_output::set_json(args.log_format == LogFormat::Json);
-            runtime.block_on(serve::run(args))
-        }
-        Command::Tenant(TenantCommand::Create { name, db }) => {
+    let result = match local {
+        Local::AuditExport(args) => {
             init_logging(LogFormat::Text);
-            runtime.block_on(tenant::create(&name, &db))
+            runtime.block_on(audit_export::run(&args))
         }
-        Command::Keys(cmd) => {
-            init_logging(LogFormat::Text);
-            match cmd {
-                KeysCommand::Rotate { activate_in, db } => {
-                    runtime.block_on(keys::rotate(activate_in, &db))
-                }
-                KeysCommand::List { db } => runtime.block_on(keys::list(&db)),
-            }
-        }
-        Command::Remote(_) => Ok(()),
+        Local::Command(command) => run_local(&runtime, command),
     };
     crate::ops::log_output::flush();
     match result {
@@ -92,5 +102,40 @@ pub fn run(cli: Cli) -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+fn run_local(runtime: &tokio::runtime::Runtime, command: Command) -> anyhow::Result<()> {
+    if let Command::Serve(args) = command {
+        init_logging(args.log_format);
+        crate::ops::log_output::set_json(args.log_format == LogFormat::Json);
+        return runtime.block_on(serve::run(args));
+    }
+    init_logging(LogFormat::Text);
+    match command {
+        Command::Tenant(TenantCommand::Create { name, db }) => {
+            runtime.block_on(tenant::create(&name, &db))
+        }
+        Command::Tenant(TenantCommand::Webhook(WebhookCommand::Set {
+            tenant_id,
+            url,
+            secret_stdin,
+            allow_loopback_webhooks,
+            db,
+        })) => runtime.block_on(webhook::set(
+            &tenant_id,
+            &url,
+            secret_stdin,
+            allow_loopback_webhooks,
+            &db,
+        )),
+        Command::Tenant(TenantCommand::Webhook(WebhookCommand::Unset { tenant_id, db })) => {
+            runtime.block_on(webhook::unset(&tenant_id, &db))
+        }
+        Command::Keys(KeysCommand::Rotate { activate_in, db }) => {
+            runtime.block_on(keys::rotate(activate_in, &db))
+        }
+        Command::Keys(KeysCommand::List { db }) => runtime.block_on(keys::list(&db)),
+        Command::Serve(_) | Command::Remote(_) => Ok(()),
     }
 }

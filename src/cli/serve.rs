@@ -55,6 +55,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let settings = Settings {
         public_url: public_url(args.public_url.as_deref(), bound)?,
         token_ttl: args.token_ttl,
+        audit: args.audit(),
     };
     let state = AppState::new(store.clone(), settings)
         .await?

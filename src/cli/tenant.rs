@@ -1,6 +1,7 @@
 //! `registrar tenant create NAME`.
 
 use crate::cli::args::DbArgs;
+use crate::domain::audit::Origin;
 use crate::domain::client_record::NewClient;
 use crate::domain::ids::{ClientId, TenantId};
 use crate::domain::patch_plan::secret_to_draw;
@@ -56,7 +57,9 @@ pub async fn provision(store: &Store, name: &str) -> anyhow::Result<NewTenant> {
         now: Timestamp::now(),
         first_secret: Some((&secret, CLI_ACTOR)),
     };
-    store.create_tenant(&tenant, name, admin).await?;
+    store
+        .create_tenant(&tenant, name, admin, &Origin::command())
+        .await?;
     Ok(NewTenant {
         tenant_id: tenant.to_string(),
         client_id: client_id.to_string(),

@@ -3,12 +3,15 @@
 //! Nothing here knows about HTTP or SQL: handlers turn wire input into these
 //! types, and the store persists them.
 
+pub mod audit;
 pub mod client;
 pub mod client_record;
+pub mod client_view;
 #[cfg(test)]
 mod fuzz;
 pub mod ids;
 pub mod list_query;
+pub mod outbox;
 pub mod patch;
 pub mod patch_plan;
 pub mod public_keys;
@@ -18,6 +21,7 @@ pub mod signing_keys;
 pub mod time;
 pub mod uris;
 pub mod validate;
+pub mod webhook;
 
 /// A rule that an input value broke, with the field it belongs to.
 ///

@@ -10,10 +10,12 @@
 use super::client_auth::authenticate_request;
 use super::introspection::active_claims;
 use super::params::Params;
+use crate::domain::audit::Origin;
 use crate::domain::time::Timestamp;
 use crate::http::paths::REVOCATION_PATH;
-use crate::http::{OAuthError, no_store};
+use crate::http::{OAuthError, RequestId, no_store};
 use crate::state::AppState;
+use axum::Extension;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -23,8 +25,14 @@ use axum::response::{IntoResponse, Response};
 /// covers the leeway with which access tokens are verified.
 const KEEP_AFTER_EXP_SECS: i64 = 60;
 
-pub async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    match run(&state, &headers, body).await {
+pub async fn revoke(
+    State(state): State<AppState>,
+    request: Option<Extension<RequestId>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let trace = request.map_or_else(String::new, |Extension(id)| id.as_str().to_owned());
+    match run(&state, &trace, &headers, body).await {
         Ok(()) => {
             let mut res = StatusCode::OK.into_response();
             no_store(&mut res);
@@ -34,7 +42,12 @@ pub async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Bod
     }
 }
 
-async fn run(state: &AppState, headers: &HeaderMap, body: Body) -> Result<(), OAuthError> {
+async fn run(
+    state: &AppState,
+    trace: &str,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(), OAuthError> {
     let p = Params::read(headers, body).await?;
     let caller = authenticate_request(state, headers, &p, REVOCATION_PATH).await?;
     let token = p
@@ -52,6 +65,9 @@ async fn run(state: &AppState, headers: &HeaderMap, body: Body) -> Result<(), OA
         return Ok(());
     }
     let keep_until = Timestamp::from_unix_seconds(c.exp.saturating_add(KEEP_AFTER_EXP_SECS));
+    let client = caller.client_id.as_str();
+    let source = format!("{}{REVOCATION_PATH}", state.settings.public_url);
+    let origin = Origin::request(client, client, trace, source);
     state
         .store
         .revoke_token(
@@ -60,6 +76,7 @@ async fn run(state: &AppState, headers: &HeaderMap, body: Body) -> Result<(), OA
             &c.jti,
             keep_until,
             Timestamp::now(),
+            &origin,
         )
         .await?;
     Ok(())

@@ -4,6 +4,7 @@
 //! `tokens.rs` and `server_secrets.rs`).
 
 use super::{Result, Store, dispatch};
+use crate::domain::audit::Origin;
 use crate::domain::ids::{ClientId, TenantId};
 use crate::domain::signing_keys::StoredSigningKey;
 use crate::domain::time::Timestamp;
@@ -15,6 +16,15 @@ impl Store {
 
     pub async fn insert_signing_key(&self, key: &StoredSigningKey) -> Result<()> {
         dispatch!(self.insert_signing_key(key))
+    }
+
+    /// Inserts a key made by a rotation, with its audit event.
+    pub async fn insert_rotated_signing_key(
+        &self,
+        key: &StoredSigningKey,
+        origin: &Origin,
+    ) -> Result<()> {
+        dispatch!(self.insert_rotated_signing_key(key, origin))
     }
 
     /// Inserts `key` only if the store has no signing key yet, and says
@@ -48,8 +58,9 @@ impl Store {
         dispatch!(self.use_assertion_jti(tenant, client, jti, keep_until, now))
     }
 
-    /// Records an access token as revoked until `keep_until` (idempotent);
-    /// also prunes the tenant's revocations of expired tokens.
+    /// Records an access token as revoked until `keep_until` (idempotent),
+    /// with its audit event the first time; also prunes the tenant's
+    /// revocations of expired tokens.
     pub async fn revoke_token(
         &self,
         tenant: &TenantId,
@@ -57,8 +68,9 @@ impl Store {
         jti: &str,
         keep_until: Timestamp,
         now: Timestamp,
+        origin: &Origin,
     ) -> Result<()> {
-        dispatch!(self.revoke_token(tenant, client, jti, keep_until, now))
+        dispatch!(self.revoke_token(tenant, client, jti, keep_until, now, origin))
     }
 
     /// Whether an access token (already verified) may still be used: its

@@ -13,6 +13,8 @@ pub enum StoreError {
     SecretsNotSupported,
     #[error("the client already has the maximum number of secrets")]
     SecretLimit,
+    #[error("no such tenant")]
+    TenantNotFound,
     #[error(transparent)]
     Invalid(#[from] ValidationError),
     /// The database could not be reached (pool timeout, I/O): a 503.

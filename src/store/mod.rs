@@ -2,14 +2,18 @@
 //! from the database URL's scheme; only this module contains SQL.
 //!
 //! Both backends run the same statements: each resource's file (`clients.rs`,
-//! `secrets.rs`, `listing.rs`, `tokens.rs`, `server_secrets.rs`) holds its
+//! `secrets.rs`, `listing.rs`, `tokens.rs`, `server_secrets.rs`, `audit.rs`,
+//! `webhooks.rs`) holds its
 //! SQL as named constants and a small macro that runs them on one backend,
 //! instantiated for both by `shared.rs`. `sqlite.rs` and `postgres.rs` hold
 //! what differs: connecting, pragmas, migrations and how a write transaction
-//! begins. `Store`'s methods are in `api_clients.rs` and `api_tokens.rs`.
+//! begins. `Store`'s methods are in `api_clients.rs`, `api_tokens.rs` and
+//! `api_audit.rs`.
 
+mod api_audit;
 mod api_clients;
 mod api_tokens;
+mod audit;
 mod clients;
 mod error;
 mod filter_sql;
@@ -27,7 +31,9 @@ mod sqlite_in_thread;
 mod sqlite_list;
 mod sqlite_reads;
 mod tokens;
+mod webhooks;
 
+pub use audit::SERVER_TENANT;
 pub use error::{DbError, StoreError};
 
 use crate::domain::client::ClientConfig;

@@ -9,6 +9,9 @@
 
 mod support;
 
+mod audit_cli;
+mod audit_events;
+mod audit_retention;
 mod auth;
 mod bad_input;
 mod cli;
@@ -39,3 +42,4 @@ mod secrets;
 mod storage;
 mod token;
 mod validation;
+mod webhooks;

@@ -71,6 +71,7 @@ async fn every_route_is_documented_and_every_documented_operation_is_routed() {
         Settings {
             public_url: app.base.clone(),
             token_ttl: 60,
+            ..Default::default()
         },
     )
     .await

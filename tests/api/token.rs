@@ -356,6 +356,7 @@ async fn public_url_sets_issuer_and_links() {
     let app = TestApp::spawn_with(registrar::state::Settings {
         public_url: "https://registrar.example.com".into(),
         token_ttl: 60,
+        ..Default::default()
     })
     .await;
     let (_, meta) = read(

@@ -41,6 +41,7 @@ pub fn test_settings() -> Settings {
     Settings {
         public_url: String::new(),
         token_ttl: 21600,
+        ..Default::default()
     }
 }
 
@@ -48,6 +49,7 @@ pub async fn spawn_app() -> TestApp {
     TestApp::spawn_with(Settings {
         public_url: String::new(),
         token_ttl: 21600,
+        ..Default::default()
     })
     .await
 }
@@ -305,6 +307,7 @@ pub async fn second_instance(app: &TestApp) -> (String, tokio::task::JoinHandle<
     let settings = Settings {
         public_url: app.base.clone(),
         token_ttl: 21600,
+        ..Default::default()
     };
     let state = AppState::new(store, settings).await.unwrap();
     let server = tokio::spawn(async move {

@@ -7,6 +7,8 @@
 //! - `servers`: several real `registrar serve` processes on one database.
 //! - `keys`: client key pairs, JWKs and signed client assertions.
 //! - `list`: sort orders, page walks and the expected order of list results.
+//! - `audit`: a tenant's stored events, and a webhook receiver that checks
+//!   signatures.
 //!
 //! The items almost every test needs are re-exported here, so a test module
 //! starts with `use crate::support::*;`.
@@ -16,6 +18,7 @@
 #![allow(dead_code)]
 
 pub mod app;
+pub mod audit;
 pub mod db;
 pub mod keys;
 pub mod list;
