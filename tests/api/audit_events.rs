@@ -153,7 +153,7 @@ async fn a_patch_that_draws_or_drops_secrets_records_their_events() {
     assert!(c.get("clientSecret").is_none());
     let id = c["clientId"].as_str().unwrap();
     let (s, drawn, req) = call(&app, &t.token, Method::PATCH, &format!("/api/core/oauth-clients/{id}"),
-        Some(json!([{"op":"add","path":"/allowedAuthMethods/-","value":"client_secret"}]))).await;
+        Some(json!([{"op":"replace","path":"/allowedAuthMethods","value":["private_key_jwt","client_secret"]}]))).await;
     assert_eq!(s, StatusCode::ACCEPTED, "{drawn}");
     let secret = drawn["clientSecret"].as_str().unwrap();
     let (s, _, drop_req) = call(&app, &t.token, Method::PATCH, &format!("/api/core/oauth-clients/{id}"),

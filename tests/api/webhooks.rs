@@ -6,8 +6,8 @@
 
 use crate::support::audit::{
     Receiver, SECRET, events_of, exported, set_webhook, spawn_with_webhooks, verify,
+    wait_delivered,
 };
-use crate::support::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashSet};
@@ -77,7 +77,7 @@ async fn every_event_is_delivered_signed_and_in_order_per_subject() {
     assert!(delivered.iter().all(|e| e["tenantid"] == app.admin.tenant_id.as_str()));
     // A forged signature does not verify.
     assert!(!verify(b"another key of 24 bytes!", &got[0].id, &got[0].timestamp.to_string(), got[0].body.as_bytes(), &got[0].signature));
-    assert_eq!(app.store.pending_deliveries(&app.admin.tenant_id).await.unwrap(), 0);
+    assert_eq!(wait_delivered(&app.store, &app.admin.tenant_id).await, 0);
 }
 
 #[tokio::test]
@@ -172,7 +172,7 @@ async fn no_secret_or_token_reaches_any_event_export_line_or_delivery() {
     let key = crate::support::keys::ec_jwk("k1");
     let (_, k) = app.create_client(&t.token, json!({"appType":"web","clientName":"k","allowedAuthMethods":["private_key_jwt"],"publicKeys":[key]})).await;
     let kid = k["clientId"].as_str().unwrap();
-    let (s, drawn) = app.patch(&t.token, kid, json!([{"op":"add","path":"/allowedAuthMethods/-","value":"client_secret"}])).await;
+    let (s, drawn) = app.patch(&t.token, kid, json!([{"op":"replace","path":"/allowedAuthMethods","value":["private_key_jwt","client_secret"]}])).await;
     assert_eq!(s, StatusCode::ACCEPTED);
     secrets.push(drawn["clientSecret"].as_str().unwrap().to_owned());
     app.delete_client(&t.token, &id).await;

@@ -227,3 +227,16 @@ pub async fn set_webhook(store: &Store, tenant: &str, url: &str, secret: &str) {
         .await
         .expect("set webhook");
 }
+
+/// Waits (bounded) until `tenant` has no undelivered event (a delivery is
+/// marked done just after its receiver answered); returns how many remain.
+pub async fn wait_delivered(store: &Store, tenant: &str) -> i64 {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let pending = store.pending_deliveries(tenant).await.expect("pending");
+        if pending == 0 || Instant::now() > deadline {
+            return pending;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
