@@ -73,9 +73,12 @@ async fn store(url: &str, tenant: &str, client: &str, seconds: u64) -> anyhow::R
         let start = Instant::now();
         let mut n = 0u64;
         while start.elapsed() < Duration::from_secs(2) {
-            let live = store.is_token_active(&tenant, &client, "jti").await?;
+            let live = store.token_facts(&tenant, &client, "jti", None).await?;
             let found = store.find_client(&tenant, &client).await?;
-            anyhow::ensure!(live && found.is_some(), "the reads found nothing");
+            anyhow::ensure!(
+                live.client.is_some() && found.is_some(),
+                "the reads found nothing"
+            );
             n += 1;
         }
         start.elapsed().as_secs_f64() * 1e6 / n as f64
@@ -105,7 +108,12 @@ async fn store(url: &str, tenant: &str, client: &str, seconds: u64) -> anyhow::R
                     first_secret: Some((&secret, "floors")),
                 };
                 store
-                    .insert_client(&tenant, new, &registrar::domain::audit::Origin::command())
+                    .insert_client(
+                        &tenant,
+                        new,
+                        u64::MAX,
+                        &registrar::domain::audit::Origin::command(),
+                    )
                     .await?;
                 done.fetch_add(1, Ordering::Relaxed);
             }

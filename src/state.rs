@@ -6,9 +6,10 @@
 //! [`OpsState`], which axum derives from it (`FromRef`).
 
 use crate::audit::AuditSettings;
+use crate::domain::key_wrap::{self, Kek, server_secret_aad};
 use crate::domain::time::Timestamp;
 use crate::ops::{Ops, OpsConfig, OpsState};
-use crate::signing::KeyRing;
+use crate::signing::{KeyRing, at_rest};
 use crate::store::Store;
 use aws_lc_rs::hmac;
 use axum::extract::FromRef;
@@ -21,6 +22,10 @@ pub struct Settings {
     pub public_url: String,
     /// Lifetime of access tokens, in seconds.
     pub token_ttl: i64,
+    /// Most clients one tenant may have.
+    pub max_clients_per_tenant: u64,
+    /// The key under which private keys are stored (`None`: in plain).
+    pub key_encryption_key: Option<Arc<Kek>>,
     /// Retention and webhook delivery of the audit log.
     pub audit: AuditSettings,
 }
@@ -31,10 +36,15 @@ impl Default for Settings {
         Settings {
             public_url: String::new(),
             token_ttl: 21_600,
+            max_clients_per_tenant: DEFAULT_MAX_CLIENTS_PER_TENANT,
+            key_encryption_key: None,
             audit: AuditSettings::default(),
         }
     }
 }
+
+/// Default of `--max-clients-per-tenant`.
+pub const DEFAULT_MAX_CLIENTS_PER_TENANT: u64 = 100_000;
 
 impl Settings {
     pub fn issuer(&self) -> &str {
@@ -67,13 +77,11 @@ impl AppState {
     /// The state has no rate limits and the default server limits until
     /// [`AppState::with_ops`] sets others (`serve` does, from its options).
     pub async fn new(store: Store, settings: Settings) -> anyhow::Result<AppState> {
-        let keys = KeyRing::load_or_create(store.clone(), settings.token_ttl).await?;
-        let mut fresh = vec![0u8; 32];
-        aws_lc_rs::rand::fill(&mut fresh)
-            .map_err(|_| anyhow::anyhow!("system random number generator failed"))?;
-        let cursor_secret = store
-            .server_secret("cursor-hmac-sha256", fresh, Timestamp::now())
-            .await?;
+        let kek = settings.key_encryption_key.clone();
+        at_rest::prepare(&store, kek.as_deref()).await?;
+        let keys =
+            KeyRing::load_or_create_with(store.clone(), settings.token_ttl, kek.clone()).await?;
+        let cursor_secret = cursor_secret(&store, kek.as_deref()).await?;
         let cursor_key = Arc::new(hmac::Key::new(hmac::HMAC_SHA256, &cursor_secret));
         Ok(AppState::assemble(
             store,
@@ -116,6 +124,24 @@ impl AppState {
             ops_view,
         }))
     }
+}
+
+/// Name of the cursor MAC key in `server_secrets`.
+pub const CURSOR_SECRET: &str = "cursor-hmac-sha256";
+
+/// The cursor MAC key: created (encrypted under `kek` when there is one) by
+/// the first instance, read by the others.
+async fn cursor_secret(store: &Store, kek: Option<&Kek>) -> anyhow::Result<Vec<u8>> {
+    let mut fresh = vec![0u8; 32];
+    aws_lc_rs::rand::fill(&mut fresh)
+        .map_err(|_| anyhow::anyhow!("system random number generator failed"))?;
+    let aad = server_secret_aad(CURSOR_SECRET);
+    let fresh = key_wrap::wrap(kek, &fresh, &aad)?;
+    let stored = store
+        .server_secret(CURSOR_SECRET, fresh, Timestamp::now())
+        .await?;
+    key_wrap::unwrap(kek, &stored, &aad)
+        .map_err(|e| anyhow::anyhow!("the stored cursor key cannot be opened: {e}"))
 }
 
 impl std::ops::Deref for AppState {

@@ -170,10 +170,14 @@ async fn print_cursor(
 ) -> anyhow::Result<()> {
     let sort = sort_of(Some(sort))?;
     let store = Store::connect(url, &PoolSettings::default()).await?;
-    // The same key the server loads, from the same place.
+    // The same key the server loads, from the same place (opened with the
+    // key-encryption key in REGISTRAR_KEY_ENCRYPTION_KEY, if the store's
+    // keys are encrypted).
+    let kek = registrar::cli::args::read_kek(None, registrar::cli::args::KEK_ENV)?;
     let settings = Settings {
         public_url: String::new(),
         token_ttl: 60,
+        key_encryption_key: kek.map(std::sync::Arc::new),
         ..Default::default()
     };
     let state = AppState::new(store, settings).await?;

@@ -8,9 +8,8 @@ use crate::domain::patch::{apply, parse_patch};
 use crate::domain::patch_plan::{plan_patch, secret_to_draw};
 use crate::domain::time::Timestamp;
 use crate::domain::validate::{Mode, parse_config};
-use crate::http::ApiError;
-use crate::http::Caller;
 use crate::http::body::{Accept, read_json};
+use crate::http::{ApiError, Caller, no_store};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Body;
@@ -46,6 +45,7 @@ pub async fn create_client(
                 now,
                 first_secret,
             },
+            state.settings.max_clients_per_tenant,
             &origin,
         )
         .await?;
@@ -53,6 +53,8 @@ pub async fn create_client(
     let mut wire = ClientResponse::new(&record);
     wire.client_secret = secret.as_ref().map(|s| s.plain.as_str());
     let mut res = (StatusCode::CREATED, Json(&wire)).into_response();
+    // The body may carry the client's first secret.
+    no_store(&mut res);
     if let Ok(loc) = HeaderValue::from_str(&format!("/api/core/oauth-clients/{client_id}")) {
         res.headers_mut().insert(header::LOCATION, loc);
     }
@@ -96,13 +98,14 @@ pub async fn patch_client(
         )
         .await?;
     Ok(match plan.new_secret {
-        Some(s) => (
-            StatusCode::ACCEPTED,
-            Json(PatchSecret {
+        Some(s) => {
+            let body = PatchSecret {
                 client_secret: s.plain,
-            }),
-        )
-            .into_response(),
+            };
+            let mut res = (StatusCode::ACCEPTED, Json(body)).into_response();
+            no_store(&mut res);
+            res
+        }
         None => StatusCode::NO_CONTENT.into_response(),
     })
 }

@@ -1,12 +1,15 @@
-//! The management API of the reference (`/api/core/oauth-clients…`): routes,
-//! handlers, wire types, errors and authentication.
+//! The management API: the reference's `/api/core/oauth-clients…` and the
+//! users API `/api/core/users…` (contract §7): routes, handlers, wire types
+//! and authentication.
 
+pub mod actions;
 pub mod auth;
 pub mod clients;
 pub mod cursor;
 pub mod list;
 pub mod origin;
 pub mod secrets;
+pub mod users;
 pub mod wire;
 
 use crate::state::AppState;
@@ -32,5 +35,16 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/core/oauth-clients/{id}/client-secrets/{hint}",
             delete(secrets::delete_secret),
+        )
+        .route(
+            "/api/core/oauth-clients/{id}/actions/revoke-tokens",
+            post(actions::revoke_tokens),
+        )
+        .route("/api/core/users", post(users::create_user))
+        .route(
+            "/api/core/users/{id}",
+            get(users::get_user)
+                .patch(users::patch_user)
+                .delete(users::delete_user),
         )
 }

@@ -26,7 +26,9 @@ impl FromRequestParts<AppState> for RequestOrigin {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let caller = parts.extensions.get::<Caller>().ok_or_else(|| {
-            ApiError::Internal(anyhow::anyhow!("no authenticated caller for an audited change"))
+            ApiError::Internal(anyhow::anyhow!(
+                "no authenticated caller for an audited change"
+            ))
         })?;
         let trace = parts
             .extensions

@@ -4,8 +4,7 @@ use super::clients::parse_id;
 use super::origin::RequestOrigin;
 use super::wire::SecretCreated;
 use crate::domain::time::Timestamp;
-use crate::http::ApiError;
-use crate::http::Caller;
+use crate::http::{ApiError, Caller, no_store};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -30,7 +29,9 @@ pub async fn create_secret(
         created_by: info.created_by,
         client_secret: plain,
     };
-    Ok((StatusCode::CREATED, Json(body)).into_response())
+    let mut res = (StatusCode::CREATED, Json(body)).into_response();
+    no_store(&mut res);
+    Ok(res)
 }
 
 pub async fn delete_secret(

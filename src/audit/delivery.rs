@@ -48,7 +48,8 @@ pub async fn run(store: Store, settings: AuditSettings) {
             Ok(batch) if !batch.is_empty() => {
                 let mut set = JoinSet::new();
                 for claimed in batch {
-                    let (store, client, settings) = (store.clone(), client.clone(), settings.clone());
+                    let (store, client, settings) =
+                        (store.clone(), client.clone(), settings.clone());
                     set.spawn(async move { deliver(&store, &client, &settings, claimed).await });
                 }
                 while set.join_next().await.is_some() {}
@@ -77,7 +78,10 @@ async fn deliver(store: &Store, client: &reqwest::Client, settings: &AuditSettin
         Some(body) => send(client, settings, &target, &c.event_id, body).await,
     };
     let recorded = match outcome {
-        Ok(()) => store.complete_delivery(&c, Timestamp::now()).await.map(|_| ()),
+        Ok(()) => store
+            .complete_delivery(&c, Timestamp::now())
+            .await
+            .map(|_| ()),
         Err(why) => {
             let attempts = u32::try_from(c.attempts.saturating_add(1)).unwrap_or(u32::MAX);
             let delay = retry_delay(

@@ -1,7 +1,10 @@
 //! Command-line options; every `serve` option can also come from the
 //! environment variable named in its help.
 
+use crate::domain::key_wrap::Kek;
+use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 #[derive(Debug, Parser)]
@@ -18,6 +21,9 @@ pub enum Command {
     /// Manage tenants.
     #[command(subcommand)]
     Tenant(TenantCommand),
+    /// Manage a tenant's users directly on the database.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Manage the access-token signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -47,6 +53,23 @@ pub enum KeysCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Re-encrypt every stored private key (signing keys, cursor key) under a
+    /// new key-encryption key, in one transaction: from none (plain keys) to
+    /// one, or from the current one (--key-encryption-key-file) to another.
+    /// Restart every server with the new key afterwards. Prints the new
+    /// key's fingerprint as JSON on stdout.
+    Rewrap {
+        /// File holding the new key-encryption key (32 random bytes,
+        /// base64). REGISTRAR_NEW_KEY_ENCRYPTION_KEY may hold the key itself
+        /// instead.
+        #[arg(long, env = "REGISTRAR_NEW_KEY_ENCRYPTION_KEY_FILE")]
+        new_key_encryption_key_file: Option<PathBuf>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Print a new random key-encryption key (32 bytes, base64) on stdout,
+    /// for --key-encryption-key-file or REGISTRAR_KEY_ENCRYPTION_KEY.
+    GenerateKek,
 }
 
 #[derive(Debug, Subcommand)]
@@ -101,8 +124,36 @@ pub enum WebhookCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user of a tenant. Reads the password from stdin (one line,
+    /// at least 12 characters); prints the user as one JSON object on stdout
+    /// (never the password).
+    Create {
+        /// The id of the tenant (as printed by `tenant create`).
+        #[arg(long)]
+        tenant: String,
+        /// The user's email, unique in the tenant (compared case-insensitively).
+        #[arg(long)]
+        email: String,
+        /// The user's display name.
+        #[arg(long)]
+        name: String,
+        /// Give the user the TenantAdmin role.
+        #[arg(long)]
+        admin: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+/// Environment variable holding the key-encryption key itself (base64), as
+/// an alternative to `--key-encryption-key-file`.
+pub const KEK_ENV: &str = "REGISTRAR_KEY_ENCRYPTION_KEY";
+/// The same for the new key of `keys rewrap`.
+pub const NEW_KEK_ENV: &str = "REGISTRAR_NEW_KEY_ENCRYPTION_KEY";
+
 /// Options of every command that touches the store.
-#[derive(Debug, Clone, Args)]
+#[derive(Clone, Args)]
 pub struct DbArgs {
     /// Database: sqlite://PATH or postgres://USER:PASS@HOST/DB. Migrations run on start.
     #[arg(
@@ -122,6 +173,56 @@ pub struct DbArgs {
     /// statement_timeout.
     #[arg(long, env = "REGISTRAR_DB_STATEMENT_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(0..=3600))]
     pub db_statement_timeout: u64,
+    /// SQLite only: open a database file (or its -wal/-shm) that its group or
+    /// other users may read. Without it such a file is refused: it holds
+    /// the server's keys. New files are always created with mode 0600.
+    #[arg(long, env = "REGISTRAR_ALLOW_SHARED_DB_FILE")]
+    pub allow_shared_db_file: bool,
+    /// File holding the key-encryption key (32 random bytes, base64; make one
+    /// with `registrar keys generate-kek`) under which private signing keys
+    /// and the cursor key are stored. REGISTRAR_KEY_ENCRYPTION_KEY may hold
+    /// the key itself instead. Without either, keys are stored in plain and
+    /// `serve` warns.
+    #[arg(long, env = "REGISTRAR_KEY_ENCRYPTION_KEY_FILE")]
+    pub key_encryption_key_file: Option<PathBuf>,
+}
+
+/// Never the password of the database URL.
+impl std::fmt::Debug for DbArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DbArgs")
+            .field(
+                "database_url",
+                &crate::store::redact_url(&self.database_url),
+            )
+            .field("db_max_connections", &self.db_max_connections)
+            .field("db_acquire_timeout", &self.db_acquire_timeout)
+            .field("db_statement_timeout", &self.db_statement_timeout)
+            .field("allow_shared_db_file", &self.allow_shared_db_file)
+            .field("key_encryption_key_file", &self.key_encryption_key_file)
+            .finish()
+    }
+}
+
+/// The key-encryption key named by a file option or, failing that, held by
+/// the environment variable `env`; `None` when neither is set.
+pub fn read_kek(file: Option<&Path>, env: &str) -> anyhow::Result<Option<Kek>> {
+    let from_env = std::env::var(env).ok().filter(|v| !v.trim().is_empty());
+    let text = match (file, from_env) {
+        (Some(_), Some(_)) => {
+            anyhow::bail!("give the key-encryption key either in a file or in {env}, not both")
+        }
+        (Some(path), None) => std::fs::read_to_string(path).with_context(|| {
+            format!("cannot read the key-encryption key file {}", path.display())
+        })?,
+        (None, Some(text)) => text,
+        (None, None) => return Ok(None),
+    };
+    let kek = Kek::parse(&text).with_context(|| match file {
+        Some(path) => format!("the key-encryption key file {}", path.display()),
+        None => format!("the key-encryption key in {env}"),
+    })?;
+    Ok(Some(kek))
 }
 
 impl DbArgs {
@@ -131,7 +232,13 @@ impl DbArgs {
             acquire_timeout: Duration::from_secs(self.db_acquire_timeout),
             statement_timeout: (self.db_statement_timeout > 0)
                 .then(|| Duration::from_secs(self.db_statement_timeout)),
+            allow_shared_db_file: self.allow_shared_db_file,
         }
+    }
+
+    /// The key-encryption key these options name, if any.
+    pub fn kek(&self) -> anyhow::Result<Option<Kek>> {
+        read_kek(self.key_encryption_key_file.as_deref(), KEK_ENV)
     }
 }
 
@@ -169,6 +276,37 @@ pub struct ServeArgs {
     /// Seconds a request may take before it is answered 503.
     #[arg(long, env = "REGISTRAR_REQUEST_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub request_timeout: u64,
+    /// Seconds a request's whole body may take to arrive, counted from the
+    /// end of its headers; a slower body is answered 408 and its connection
+    /// closed.
+    #[arg(long, env = "REGISTRAR_BODY_READ_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub body_read_timeout: u64,
+    /// Seconds an idle keep-alive connection is kept open (shorter than the
+    /// 10 s allowed for a request's headers).
+    #[arg(long, env = "REGISTRAR_KEEP_ALIVE_TIMEOUT", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub keep_alive_timeout: u64,
+    /// Most connections served at once for one remote address; further ones
+    /// are closed at once. Behind a reverse proxy every connection comes from
+    /// the proxy's address: keep this above the proxy's connection count.
+    #[arg(long, env = "REGISTRAR_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_connections_per_address: u32,
+    /// Failed client authentications and refused bearer tokens allowed per
+    /// minute per remote address; beyond, that address gets 429 on the
+    /// token service and the management API for a while. 0 disables.
+    #[arg(
+        long,
+        env = "REGISTRAR_AUTH_FAILURES_PER_MINUTE",
+        default_value_t = 100
+    )]
+    pub auth_failures_per_minute: u32,
+    /// Most clients one tenant may have (409 beyond).
+    #[arg(long, env = "REGISTRAR_MAX_CLIENTS_PER_TENANT", default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
+    pub max_clients_per_tenant: u64,
+    /// A second address that serves /metrics (and /health); the main
+    /// listener then answers /metrics 404. Without it /metrics is on the
+    /// main listener: block it at the reverse proxy.
+    #[arg(long, env = "REGISTRAR_OPS_LISTEN")]
+    pub ops_listen: Option<String>,
     /// Days audit events are kept (fractions allowed); 0 keeps them forever.
     #[arg(long, env = "REGISTRAR_AUDIT_RETENTION_DAYS", default_value_t = crate::audit::DEFAULT_RETENTION_DAYS, value_parser = parse_retention_days)]
     pub audit_retention_days: f64,
@@ -198,14 +336,20 @@ impl ServeArgs {
 
     /// The operational settings these options describe.
     pub fn ops(&self) -> crate::ops::OpsConfig {
+        let count = |n: u32| usize::try_from(n).unwrap_or(usize::MAX);
         crate::ops::OpsConfig {
             rate_limit_tier1: self.rate_limit_tier1,
             rate_limit_tier2: self.rate_limit_tier2,
+            auth_failures_per_minute: self.auth_failures_per_minute,
             limits: crate::ops::limits::ServerLimits {
-                max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
+                max_connections: count(self.max_connections),
+                max_connections_per_address: count(self.max_connections_per_address),
                 request_timeout: Duration::from_secs(self.request_timeout),
+                body_read_timeout: Duration::from_secs(self.body_read_timeout),
+                keep_alive_timeout: Duration::from_secs(self.keep_alive_timeout),
                 ..Default::default()
             },
+            ..Default::default()
         }
     }
 }

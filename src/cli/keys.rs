@@ -1,11 +1,12 @@
 //! `registrar keys rotate` and `registrar keys list`: the access-token
 //! signing keys kept in the store (see `domain::signing_keys` for the rules).
 
-use crate::cli::args::DbArgs;
+use crate::cli::args::{DbArgs, NEW_KEK_ENV, read_kek};
 use crate::domain::audit::Origin;
+use crate::domain::key_wrap::Kek;
 use crate::domain::signing_keys::{KeyStatus, StoredSigningKey, key_statuses};
 use crate::domain::time::Timestamp;
-use crate::signing::generate_key;
+use crate::signing::{at_rest, generate_key, seal};
 use crate::store::Store;
 use serde::Serialize;
 
@@ -54,8 +55,18 @@ pub struct Rotated {
 }
 
 /// Adds a key signing from `activate_in` seconds on (at once if the store has
-/// no key yet) and deletes the keys no longer published.
+/// no key yet) and deletes the keys no longer published. The key is stored
+/// in plain (see [`rotate_with`]).
 pub async fn rotate_in(store: &Store, activate_in: i64) -> anyhow::Result<Rotated> {
+    rotate_with(store, activate_in, None).await
+}
+
+/// [`rotate_in`], with the new private key encrypted under `kek`.
+pub async fn rotate_with(
+    store: &Store,
+    activate_in: i64,
+    kek: Option<&Kek>,
+) -> anyhow::Result<Rotated> {
     let now = Timestamp::now();
     let existing = store.signing_keys().await?;
     let activates_at = if existing.is_empty() {
@@ -63,7 +74,7 @@ pub async fn rotate_in(store: &Store, activate_in: i64) -> anyhow::Result<Rotate
     } else {
         now.plus_seconds(activate_in)
     };
-    let key = generate_key(now, activates_at)?;
+    let key = seal(generate_key(now, activates_at)?, kek)?;
     store
         .insert_rotated_signing_key(&key, &Origin::command())
         .await?;
@@ -82,8 +93,12 @@ pub async fn rotate_in(store: &Store, activate_in: i64) -> anyhow::Result<Rotate
 }
 
 pub async fn rotate(activate_in: i64, db: &DbArgs) -> anyhow::Result<()> {
+    let kek = db.kek()?;
     let store = Store::connect(&db.database_url, &db.pool()).await?;
-    let rotated = rotate_in(&store, activate_in).await;
+    let rotated = match at_rest::prepare(&store, kek.as_ref()).await {
+        Ok(()) => rotate_with(&store, activate_in, kek.as_ref()).await,
+        Err(e) => Err(e),
+    };
     store.close().await;
     println!("{}", serde_json::to_string(&rotated?)?);
     Ok(())
@@ -95,5 +110,40 @@ pub async fn list(db: &DbArgs) -> anyhow::Result<()> {
     store.close().await;
     let infos = describe(&keys?, Timestamp::now());
     println!("{}", serde_json::to_string_pretty(&infos)?);
+    Ok(())
+}
+
+/// `keys generate-kek`: a new random key-encryption key on stdout.
+pub fn generate_kek() -> anyhow::Result<()> {
+    println!("{}", Kek::generate_text()?);
+    Ok(())
+}
+
+/// What `keys rewrap` prints.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rewrapped {
+    /// Keys rewritten (signing keys and server secrets).
+    pub keys: usize,
+    /// The fingerprint of the key-encryption key they are now stored under.
+    pub fingerprint: String,
+}
+
+/// `keys rewrap`: every stored private key re-encrypted under a new KEK.
+pub async fn rewrap(new_file: Option<&std::path::Path>, db: &DbArgs) -> anyhow::Result<()> {
+    let current = db.kek()?;
+    let Some(new) = read_kek(new_file, NEW_KEK_ENV)? else {
+        anyhow::bail!(
+            "give the new key-encryption key with --new-key-encryption-key-file or {NEW_KEK_ENV}"
+        );
+    };
+    let store = Store::connect(&db.database_url, &db.pool()).await?;
+    let done = at_rest::rewrap(&store, current.as_ref(), &new).await;
+    store.close().await;
+    let out = Rewrapped {
+        keys: done?,
+        fingerprint: new.fingerprint_hex(),
+    };
+    println!("{}", serde_json::to_string(&out)?);
     Ok(())
 }

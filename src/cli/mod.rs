@@ -16,10 +16,13 @@ pub mod remote;
 mod serve;
 mod signin;
 pub mod tenant;
+pub mod user;
 mod users;
 pub mod webhook;
 
-use crate::cli::args::{Cli, Command, KeysCommand, LogFormat, TenantCommand, WebhookCommand};
+use crate::cli::args::{
+    Cli, Command, KeysCommand, LogFormat, TenantCommand, UserCommand, WebhookCommand,
+};
 use crate::cli::audits::{AuditsArgs, AuditsCommand, ExportArgs};
 use crate::cli::remote::RemoteCommand;
 use std::process::ExitCode;
@@ -113,29 +116,57 @@ fn run_local(runtime: &tokio::runtime::Runtime, command: Command) -> anyhow::Res
     }
     init_logging(LogFormat::Text);
     match command {
-        Command::Tenant(TenantCommand::Create { name, db }) => {
-            runtime.block_on(tenant::create(&name, &db))
+        Command::Tenant(cmd) => run_tenant(runtime, cmd),
+        Command::User(UserCommand::Create {
+            tenant,
+            email,
+            name,
+            admin,
+            db,
+        }) => {
+            let new = user::NewUserArgs {
+                tenant: &tenant,
+                email: &email,
+                name: &name,
+                admin,
+            };
+            runtime.block_on(user::create(new, &db))
         }
-        Command::Tenant(TenantCommand::Webhook(WebhookCommand::Set {
+        Command::Keys(cmd) => run_keys(runtime, cmd),
+        Command::Serve(_) | Command::Remote(_) => Ok(()),
+    }
+}
+
+fn run_tenant(runtime: &tokio::runtime::Runtime, command: TenantCommand) -> anyhow::Result<()> {
+    match command {
+        TenantCommand::Create { name, db } => runtime.block_on(tenant::create(&name, &db)),
+        TenantCommand::Webhook(WebhookCommand::Set {
             tenant_id,
             url,
             secret_stdin,
             allow_loopback_webhooks,
             db,
-        })) => runtime.block_on(webhook::set(
+        }) => runtime.block_on(webhook::set(
             &tenant_id,
             &url,
             secret_stdin,
             allow_loopback_webhooks,
             &db,
         )),
-        Command::Tenant(TenantCommand::Webhook(WebhookCommand::Unset { tenant_id, db })) => {
+        TenantCommand::Webhook(WebhookCommand::Unset { tenant_id, db }) => {
             runtime.block_on(webhook::unset(&tenant_id, &db))
         }
-        Command::Keys(KeysCommand::Rotate { activate_in, db }) => {
-            runtime.block_on(keys::rotate(activate_in, &db))
-        }
-        Command::Keys(KeysCommand::List { db }) => runtime.block_on(keys::list(&db)),
-        Command::Serve(_) | Command::Remote(_) => Ok(()),
+    }
+}
+
+fn run_keys(runtime: &tokio::runtime::Runtime, command: KeysCommand) -> anyhow::Result<()> {
+    match command {
+        KeysCommand::Rotate { activate_in, db } => runtime.block_on(keys::rotate(activate_in, &db)),
+        KeysCommand::List { db } => runtime.block_on(keys::list(&db)),
+        KeysCommand::Rewrap {
+            new_key_encryption_key_file,
+            db,
+        } => runtime.block_on(keys::rewrap(new_key_encryption_key_file.as_deref(), &db)),
+        KeysCommand::GenerateKek => keys::generate_kek(),
     }
 }

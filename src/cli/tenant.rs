@@ -5,7 +5,7 @@ use crate::domain::audit::Origin;
 use crate::domain::client_record::NewClient;
 use crate::domain::ids::{ClientId, TenantId};
 use crate::domain::patch_plan::secret_to_draw;
-use crate::domain::scopes::{CLIENTS_READ, CLIENTS_WRITE};
+use crate::domain::scopes::all_management_scopes;
 use crate::domain::time::Timestamp;
 use crate::domain::validate::{Mode, parse_config};
 use crate::store::Store;
@@ -17,7 +17,7 @@ const MAX_TENANT_NAME: usize = 256;
 const CLI_ACTOR: &str = "registrar-cli";
 
 /// What `tenant create` prints: the only time the admin secret is shown.
-#[derive(Debug, Serialize)]
+#[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NewTenant {
     pub tenant_id: String,
@@ -25,8 +25,19 @@ pub struct NewTenant {
     pub client_secret: String,
 }
 
+/// Everything but the secret.
+impl std::fmt::Debug for NewTenant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewTenant")
+            .field("tenant_id", &self.tenant_id)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &crate::domain::secret::REDACTED)
+            .finish()
+    }
+}
+
 /// Creates a tenant and its admin client (a `web` client with
-/// `client_secret`, `client_credentials` and both management scopes) in one
+/// `client_secret`, `client_credentials` and every management scope) in one
 /// transaction.
 pub async fn provision(store: &Store, name: &str) -> anyhow::Result<NewTenant> {
     anyhow::ensure!(!name.trim().is_empty(), "the tenant name must not be blank");
@@ -43,7 +54,7 @@ pub async fn provision(store: &Store, name: &str) -> anyhow::Result<NewTenant> {
             "description": "Administrator client created by `registrar tenant create`.",
             "allowedAuthMethods": ["client_secret"],
             "allowedGrantTypes": ["client_credentials"],
-            "allowedScopes": [CLIENTS_READ, CLIENTS_WRITE],
+            "allowedScopes": all_management_scopes(),
         }),
         Mode::Create,
     )?;
@@ -73,4 +84,21 @@ pub async fn create(name: &str, db: &DbArgs) -> anyhow::Result<()> {
     store.close().await;
     println!("{}", serde_json::to_string(&created?)?);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_the_admin_secret() {
+        let t = NewTenant {
+            tenant_id: "t".into(),
+            client_id: "c".into(),
+            client_secret: "hunter2hunter2".into(),
+        };
+        let shown = format!("{t:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("\"c\""), "{shown}");
+    }
 }

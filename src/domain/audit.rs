@@ -196,8 +196,8 @@ pub fn filter_key(value: &str) -> String {
     value.to_lowercase()
 }
 
-/// What replaces a secret value in an event.
-pub const REDACTED: &str = "[redacted]";
+/// What replaces a secret value in an event (as in every `Debug` output).
+pub use super::secret::REDACTED;
 
 /// Member names whose values are never recorded (compared in lowercase,
 /// without `_` and `-`).
@@ -256,11 +256,7 @@ pub fn unknown_email_subject(email: &str) -> String {
         &aws_lc_rs::digest::SHA256,
         email.trim().to_lowercase().as_bytes(),
     );
-    digest
-        .as_ref()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -25,13 +25,41 @@ pub struct SecretInfo {
     pub created_by: String,
 }
 
-/// A client and its secret hashes, as client authentication needs them.
-#[derive(Debug, Clone)]
+/// A client and its secrets' hashes and ids, as client authentication
+/// needs them.
+#[derive(Clone)]
 pub struct AuthClient {
     pub tenant_id: TenantId,
     pub client_id: ClientId,
     pub config: ClientConfig,
-    pub secret_hashes: Vec<Vec<u8>>,
+    pub secrets: Vec<AuthSecret>,
+    /// The client's token generation now (see `domain::token_liveness`).
+    pub token_generation: i64,
+}
+
+/// One secret as client authentication needs it.
+#[derive(Clone)]
+pub struct AuthSecret {
+    /// Its opaque id (what a token names as its credential).
+    pub id: String,
+    /// Its SHA-256.
+    pub hash: Vec<u8>,
+}
+
+/// Everything but the secret hashes, which it only counts.
+impl std::fmt::Debug for AuthClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthClient")
+            .field("tenant_id", &self.tenant_id)
+            .field("client_id", &self.client_id)
+            .field("config", &self.config)
+            .field(
+                "secrets",
+                &format_args!("<{} redacted>", self.secrets.len()),
+            )
+            .field("token_generation", &self.token_generation)
+            .finish()
+    }
 }
 
 /// A new client to insert, with its first secret if it gets one.
@@ -66,5 +94,34 @@ impl ClientRecord {
                 .into_iter()
                 .collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::validate::{Mode, parse_config};
+
+    #[test]
+    fn auth_client_debug_hides_the_secret_hashes() {
+        let config = parse_config(
+            &serde_json::json!({"appType": "web", "clientName": "c"}),
+            Mode::Create,
+        )
+        .unwrap();
+        let hash = crate::domain::secret::hash_secret("s3cr3t");
+        let client = AuthClient {
+            tenant_id: TenantId::from_trusted("t"),
+            client_id: ClientId::from_trusted("c"),
+            config,
+            secrets: vec![AuthSecret {
+                id: "sid".into(),
+                hash: hash.clone(),
+            }],
+            token_generation: 0,
+        };
+        let shown = format!("{client:?}");
+        assert!(shown.contains("<1 redacted>"), "{shown}");
+        assert!(!shown.contains(&format!("{hash:?}")), "{shown}");
     }
 }

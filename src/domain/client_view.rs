@@ -5,6 +5,7 @@
 use super::client::ClientConfig;
 use super::client_record::{ClientRecord, SecretInfo};
 use super::ids::ClientId;
+use super::secret::REDACTED;
 use super::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -29,7 +30,7 @@ impl From<&SecretInfo> for SecretHint {
 
 /// A client as every endpoint returns it. `clientSecret` is only ever set in
 /// the 201 answer to a create.
-#[derive(Debug, Serialize)]
+#[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ClientResponse<'a> {
     pub client_id: &'a str,
@@ -41,6 +42,20 @@ pub struct ClientResponse<'a> {
     pub client_secrets: Option<Vec<SecretHint>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<&'a str>,
+}
+
+/// Everything but the secret of a create's answer.
+impl std::fmt::Debug for ClientResponse<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientResponse")
+            .field("client_id", &self.client_id)
+            .field("config", &self.config)
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .field("client_secrets", &self.client_secrets)
+            .field("client_secret", &self.client_secret.map(|_| REDACTED))
+            .finish()
+    }
 }
 
 impl<'a> ClientResponse<'a> {

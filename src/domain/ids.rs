@@ -79,6 +79,40 @@ impl fmt::Display for ClientId {
     }
 }
 
+/// Length of a user id.
+pub const USER_ID_LEN: usize = 32;
+
+/// The id of a tenant's user: 32 random lowercase letters and digits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct UserId(String);
+
+impl UserId {
+    pub fn generate() -> Self {
+        Self(random_alnum(USER_ID_LEN))
+    }
+    /// Accepts only strings of the shape we generate, so that anything else
+    /// can be answered with 404 (or `invalid_grant`) without touching the store.
+    pub fn parse(s: &str) -> Option<Self> {
+        let ok = s.len() == USER_ID_LEN
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+        ok.then(|| Self(s.to_owned()))
+    }
+    /// Wraps an id read from the store or from a verified token.
+    pub fn from_trusted(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for UserId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

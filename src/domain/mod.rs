@@ -10,8 +10,10 @@ pub mod client_view;
 #[cfg(test)]
 mod fuzz;
 pub mod ids;
+pub mod key_wrap;
 pub mod list_query;
 pub mod outbox;
+pub mod password;
 pub mod patch;
 pub mod patch_plan;
 pub mod public_keys;
@@ -19,7 +21,11 @@ pub mod scopes;
 pub mod secret;
 pub mod signing_keys;
 pub mod time;
+pub mod token_liveness;
 pub mod uris;
+pub mod user;
+pub mod user_lookup;
+pub mod user_rules;
 pub mod validate;
 pub mod webhook;
 

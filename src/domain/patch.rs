@@ -21,8 +21,9 @@ const PATHS: [(&str, ValueKind); 11] = [
     ("/connectionConfig/consentMethod", ValueKind::String),
 ];
 
+/// The JSON type a patched value must have.
 #[derive(Debug, Clone, Copy)]
-enum ValueKind {
+pub(crate) enum ValueKind {
     String,
     StringArray,
     ObjectArray,
@@ -60,6 +61,15 @@ impl ClientPatch {
 /// Checks the shape of a patch document: a non-empty array of `add`,
 /// `remove` or `replace` operations on allowed paths with well-typed values.
 pub fn parse_patch(body: &Value) -> Result<ClientPatch, ValidationError> {
+    check_operations(body, &PATHS).map(ClientPatch)
+}
+
+/// The shape checks of a patch document against a table of patchable paths
+/// and their value types; shared by every patchable resource.
+pub(crate) fn check_operations(
+    body: &Value,
+    paths: &[(&str, ValueKind)],
+) -> Result<json_patch::Patch, ValidationError> {
     let ops = body
         .as_array()
         .ok_or_else(|| ValidationError::new("", "the request body must be a JSON Patch array"))?;
@@ -95,7 +105,7 @@ pub fn parse_patch(body: &Value) -> Result<ClientPatch, ValidationError> {
             }
             None => return Err(ValidationError::new(format!("{at}.path"), "is required")),
         };
-        let Some((_, kind)) = PATHS.iter().find(|(p, _)| *p == path) else {
+        let Some((_, kind)) = paths.iter().find(|(p, _)| *p == path) else {
             return Err(ValidationError::new(
                 format!("{at}.path"),
                 format!("`{path}` cannot be patched"),
@@ -115,8 +125,26 @@ pub fn parse_patch(body: &Value) -> Result<ClientPatch, ValidationError> {
     }
     // The shape is known good, so the crate's own parser only sees valid input.
     serde_json::from_value(body.clone())
-        .map(ClientPatch)
         .map_err(|e| ValidationError::new("", format!("invalid JSON Patch: {e}")))
+}
+
+/// Applies checked operations to a document, all or nothing (the crate
+/// undoes what it applied when an operation fails); a failure names the
+/// operation and its path.
+pub(crate) fn apply_operations(
+    doc: &mut Value,
+    patch: &json_patch::Patch,
+) -> Result<(), ValidationError> {
+    json_patch::patch(doc, patch).map_err(|e| {
+        let path = patch
+            .get(e.operation)
+            .map(|op| op.path().to_string())
+            .unwrap_or_default();
+        ValidationError::new(
+            format!("[{}].path", e.operation),
+            format!("{path}: {}", e.kind),
+        )
+    })
 }
 
 /// Applies the patch to the client's document and re-runs the create rules on
@@ -125,17 +153,7 @@ pub fn parse_patch(body: &Value) -> Result<ClientPatch, ValidationError> {
 pub fn apply(current: &ClientConfig, patch: &ClientPatch) -> Result<ClientConfig, ValidationError> {
     let mut doc =
         serde_json::to_value(current).map_err(|e| ValidationError::new("", e.to_string()))?;
-    json_patch::patch(&mut doc, &patch.0).map_err(|e| {
-        let path = patch
-            .0
-            .get(e.operation)
-            .map(|op| op.path().to_string())
-            .unwrap_or_default();
-        ValidationError::new(
-            format!("[{}].path", e.operation),
-            format!("{path}: {}", e.kind),
-        )
-    })?;
+    apply_operations(&mut doc, &patch.0)?;
     let next = parse_config(&doc, Mode::Patch)?;
     if next.app_type != current.app_type {
         // Unreachable through PATHS, but the invariant is cheap to keep explicit.

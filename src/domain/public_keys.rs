@@ -13,16 +13,39 @@ const B64URL: GeneralPurpose = GeneralPurpose::new(
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
 
+/// The RFC 7638 thumbprint of a registered key (base64url of the SHA-256 of
+/// its required members in lexicographic order): what identifies the key
+/// itself, whatever its `kid`.
+pub fn thumbprint(k: &PublicKey) -> String {
+    let s = |v: &Option<String>| v.clone().unwrap_or_default();
+    // Validated members are base64url or fixed names: nothing to escape.
+    let canonical = match k.kty.as_str() {
+        "RSA" => format!(r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#, s(&k.e), s(&k.n)),
+        kty => format!(
+            r#"{{"crv":"{}","kty":"{kty}","x":"{}","y":"{}"}}"#,
+            s(&k.crv),
+            s(&k.x),
+            s(&k.y)
+        ),
+    };
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, canonical.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest.as_ref())
+}
+
 /// Decodes a base64url JWK member.
 pub fn b64url_decode(s: &str) -> Option<Vec<u8>> {
     B64URL.decode(s).ok()
 }
 
 const KEY_FIELDS: [&str; 9] = ["e", "n", "x", "y", "alg", "crv", "kid", "kty", "use"];
-/// RSA moduli accepted: 2048 bits at least (contract), 8192 at most (the
-/// largest our verifier supports).
-const RSA_MIN_BITS: usize = 2048;
-const RSA_MAX_BITS: usize = 8192;
+/// RSA moduli accepted: 2048 bits at least, 4096 at most (contract §4,
+/// "Caps": a verification's cost grows with the modulus, and every token
+/// request may make one).
+pub const RSA_MIN_BITS: usize = 2048;
+pub const RSA_MAX_BITS: usize = 4096;
+/// The one RSA public exponent accepted (F4, what every library generates);
+/// a large exponent would make verification slow.
+const RSA_EXPONENT: [u8; 3] = [0x01, 0x00, 0x01];
 const MAX_KID_LEN: usize = 256;
 /// Upper bound on keys per client, so one request cannot make token
 /// verification walk an unbounded list.
@@ -175,13 +198,10 @@ fn check_rsa(
             "is not a valid RSA modulus (even)",
         ));
     }
-    let e = strip_leading_zeros(&e);
-    let odd = e.last().is_some_and(|b| b & 1 == 1);
-    let at_least_3 = e.len() > 1 || e.first().is_some_and(|&b| b >= 3);
-    if e.len() > 4 || !odd || !at_least_3 {
+    if strip_leading_zeros(&e) != RSA_EXPONENT {
         return Err(ValidationError::new(
             format!("{at}.e"),
-            "must be an odd public exponent from 3 to 2^32-1",
+            "must be 65537 (AQAB)",
         ));
     }
     Ok(())
@@ -304,6 +324,32 @@ mod tests {
         let ok =
             json!({"kty":"RSA","use":"sig","alg":"RS256","kid":"r","n":enc.encode(&n),"e":"AQAB"});
         assert!(parse_public_keys(&json!([ok.clone()])).is_ok());
+        // 4096 bits is the most; one bit more is refused.
+        let mut n = vec![0xC1u8; 512];
+        n[511] |= 1;
+        let biggest =
+            json!({"kty":"RSA","use":"sig","alg":"RS512","kid":"b","n":enc.encode(&n),"e":"AQAB"});
+        assert!(parse_public_keys(&json!([biggest])).is_ok());
+        let mut n = vec![0xC1u8; 513];
+        n[0] = 1;
+        n[512] |= 1;
+        let big =
+            json!({"kty":"RSA","use":"sig","alg":"RS512","kid":"b","n":enc.encode(&n),"e":"AQAB"});
+        let err = parse_public_keys(&json!([big])).unwrap_err();
+        assert_eq!(err.field, "publicKeys[0].n");
+        assert!(err.message.contains("4097"), "{err}");
+        // e is 65537 only (with or without leading zeros).
+        for (e, good) in [
+            ("AQAB", true),
+            ("AAEAAQ", true),
+            ("Aw", false),
+            ("AQAD", false),
+            ("AQABAQ", false),
+        ] {
+            let mut key = ok.clone();
+            key["e"] = json!(e);
+            assert_eq!(parse_public_keys(&json!([key])).is_ok(), good, "e = {e}");
+        }
         assert_eq!(
             parse_public_keys(&json!([ok.clone(), ok]))
                 .unwrap_err()

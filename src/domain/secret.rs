@@ -16,6 +16,27 @@ pub struct NewSecret {
     pub plain: String,
     pub hint: String,
     pub hash: Vec<u8>,
+    /// Its opaque id: what access tokens name as their credential (`cred`),
+    /// so they die with it. Neither the hint nor derived from the secret.
+    pub id: String,
+}
+
+/// Characters of a secret's id.
+pub const SECRET_ID_LEN: usize = 32;
+
+/// What `Debug` prints in place of a secret, a hash or a private key.
+pub const REDACTED: &str = "<redacted>";
+
+/// Shows the hint only: neither the secret nor its hash reaches a log.
+impl std::fmt::Debug for NewSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewSecret")
+            .field("plain", &REDACTED)
+            .field("hint", &self.hint)
+            .field("hash", &REDACTED)
+            .field("id", &self.id)
+            .finish()
+    }
 }
 
 impl NewSecret {
@@ -26,7 +47,13 @@ impl NewSecret {
             let hint = plain[SECRET_LEN - HINT_LEN..].to_owned();
             if !taken.contains(&hint) {
                 let hash = hash_secret(&plain);
-                return Self { plain, hint, hash };
+                let id = random_alnum(SECRET_ID_LEN);
+                return Self {
+                    plain,
+                    hint,
+                    hash,
+                    id,
+                };
             }
         }
     }
@@ -43,12 +70,23 @@ pub fn hash_secret(plain: &str) -> Vec<u8> {
 /// Whether `presented` matches any of `hashes`, comparing every one in
 /// constant time so timing does not reveal which (if any) matched.
 pub fn matches_any(presented: &str, hashes: &[Vec<u8>]) -> bool {
+    matching(presented, hashes.iter().map(Vec::as_slice)).is_some()
+}
+
+/// The position of the hash `presented` matches among `hashes`, comparing
+/// every one in constant time and choosing without a branch, so timing
+/// reveals neither whether nor which one matched.
+pub fn matching<'a>(presented: &str, hashes: impl Iterator<Item = &'a [u8]>) -> Option<usize> {
+    use subtle::ConditionallySelectable as _;
     let h = hash_secret(presented);
-    let mut ok = subtle::Choice::from(0);
-    for stored in hashes {
-        ok |= stored.as_slice().ct_eq(h.as_slice());
+    let mut any = subtle::Choice::from(0);
+    let mut at = 0u64;
+    for (i, stored) in hashes.enumerate() {
+        let eq = stored.ct_eq(h.as_slice());
+        at = u64::conditional_select(&at, &(i as u64), eq);
+        any |= eq;
     }
-    ok.into()
+    bool::from(any).then(|| usize::try_from(at).unwrap_or(usize::MAX))
 }
 
 #[cfg(test)]
@@ -61,6 +99,22 @@ mod tests {
         assert_eq!(s.plain.len(), 64);
         assert!(s.plain.ends_with(&s.hint));
         assert!(matches_any(&s.plain, &[vec![0; 32], s.hash.clone()]));
-        assert!(!matches_any("wrong", &[s.hash]));
+        assert!(!matches_any("wrong", std::slice::from_ref(&s.hash)));
+        assert_eq!(s.id.len(), SECRET_ID_LEN);
+        assert!(!s.plain.contains(&s.id));
+        let other = NewSecret::generate(&[]);
+        let hashes = [other.hash.as_slice(), s.hash.as_slice()];
+        assert_eq!(matching(&s.plain, hashes.into_iter()), Some(1));
+        assert_eq!(matching(&other.plain, hashes.into_iter()), Some(0));
+        assert_eq!(matching("wrong", hashes.into_iter()), None);
+    }
+
+    #[test]
+    fn debug_shows_the_hint_but_neither_the_secret_nor_its_hash() {
+        let s = NewSecret::generate(&[]);
+        let shown = format!("{s:?}");
+        assert!(shown.contains(&s.hint), "{shown}");
+        assert!(!shown.contains(&s.plain), "{shown}");
+        assert!(!shown.contains(&format!("{:?}", s.hash)), "{shown}");
     }
 }

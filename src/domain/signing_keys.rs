@@ -12,7 +12,7 @@ use super::time::Timestamp;
 use std::time::Duration;
 
 /// A signing key as stored.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct StoredSigningKey {
     pub kid: String,
     pub algorithm: String,
@@ -23,6 +23,21 @@ pub struct StoredSigningKey {
     pub activates_at: Timestamp,
     /// Longest access-token lifetime (seconds) used while the key could sign.
     pub max_token_ttl: i64,
+}
+
+/// Everything but the private key.
+impl std::fmt::Debug for StoredSigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredSigningKey")
+            .field("kid", &self.kid)
+            .field("algorithm", &self.algorithm)
+            .field("private_key", &super::secret::REDACTED)
+            .field("public_jwk", &self.public_jwk)
+            .field("created_at", &self.created_at)
+            .field("activates_at", &self.activates_at)
+            .field("max_token_ttl", &self.max_token_ttl)
+            .finish()
+    }
 }
 
 pub const ALGORITHM: &str = "ES256";
@@ -129,6 +144,16 @@ mod tests {
 
     fn at(secs: i64) -> Timestamp {
         Timestamp::from_micros(secs * 1_000_000)
+    }
+
+    #[test]
+    fn debug_hides_the_private_key() {
+        let mut k = key("a", 0, 0);
+        k.private_key = vec![0x30, 0x81, 0x87, 0x02, 0x01, 0x00, 0xAB, 0xCD];
+        let shown = format!("{k:?}");
+        assert!(shown.contains("\"a\""), "{shown}");
+        assert!(!shown.contains("48, 129, 135"), "{shown}");
+        assert!(shown.contains("<redacted>"), "{shown}");
     }
 
     #[test]

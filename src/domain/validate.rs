@@ -22,6 +22,9 @@ pub const MAX_URI: usize = 2048;
 pub const MAX_LIST_ITEM: usize = 256;
 pub const MAX_REDIRECT_URIS: usize = 5;
 pub const MAX_ORIGINS: usize = 5;
+/// Most `allowedScopes` of a client (contract §4, "Caps"): every token
+/// request and every token check walks them.
+pub const MAX_SCOPES: usize = 100;
 
 /// Fields a create request (or a patched document) may carry.
 const WRITABLE: [&str; 12] = [
@@ -172,7 +175,8 @@ fn parse_origins(
 }
 
 fn parse_scopes(obj: &Map<String, Value>) -> Result<Option<Vec<String>>, ValidationError> {
-    let allowed_scopes = opt_string_list(obj, "allowedScopes", usize::MAX)?;
+    // The count is checked before any scope is looked at.
+    let allowed_scopes = opt_string_list(obj, "allowedScopes", MAX_SCOPES)?;
     for (i, s) in allowed_scopes.iter().flatten().enumerate() {
         if !is_scope_token(s) {
             return Err(ValidationError::new(
@@ -329,6 +333,10 @@ mod tests {
             (
                 json!({"appType":"web","clientName":"A","allowedScopes":["a","a"]}),
                 "allowedScopes[1]",
+            ),
+            (
+                json!({"appType":"web","clientName":"A","allowedScopes":(0..=MAX_SCOPES).map(|i| format!("s{i}")).collect::<Vec<_>>()}),
+                "allowedScopes",
             ),
             (
                 json!({"appType":"web","clientName":"A","allowedAuthMethods":["private_key_jwt"]}),

@@ -3,34 +3,23 @@
 //! of it, the limits' 414, 431, 429 and request-timeout 503 included, and the
 //! framework's own 404 and 405 once `finish` has classified them.
 //!
-//! `IntoResponse` only records *what* went wrong (an [`ErrorInfo`] extension)
-//! with the status and headers; `finish::finish_response`, which knows the
+//! `IntoResponse` (`error_response.rs`) only records *what* went wrong (an
+//! [`ErrorInfo`] extension) with the status and headers; `finish::finish_response`, which knows the
 //! request id, writes the reference's body
 //! `{"errors":[{"code","title","detail","status"}],"traceId"}`.
 
 use crate::domain::ValidationError;
 use crate::store::StoreError;
-use axum::body::Body;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
 use std::borrow::Cow;
 
 /// Stable error codes of the management API (documented in docs/errors.md).
-pub mod codes {
-    pub const INVALID_BODY: &str = "OAUTH-CLIENTS-1";
-    pub const INVALID_FIELD: &str = "OAUTH-CLIENTS-2";
-    pub const INVALID_PARAMETER: &str = "OAUTH-CLIENTS-3";
-    pub const INVALID_FILTER: &str = "OAUTH-CLIENTS-4";
-    pub const INVALID_CURSOR: &str = "OAUTH-CLIENTS-5";
-    pub const INVALID_PATCH: &str = "OAUTH-CLIENTS-6";
-    pub const CONFIRM_DELETE: &str = "OAUTH-CLIENTS-7";
-    pub const SECRETS_NOT_SUPPORTED: &str = "OAUTH-CLIENTS-8";
-    pub const SECRET_LIMIT: &str = "OAUTH-CLIENTS-9";
-    pub const CLIENT_NOT_FOUND: &str = "OAUTH-CLIENTS-10";
-    pub const SECRET_NOT_FOUND: &str = "OAUTH-CLIENTS-11";
-    pub const INVALID_TOKEN: &str = "OAUTH-CLIENTS-12";
-    pub const INSUFFICIENT_SCOPE: &str = "OAUTH-CLIENTS-13";
-}
+#[path = "error_codes.rs"]
+pub mod codes;
+
+/// The one description of every refused bearer token, whatever the reason:
+/// telling a caller which check failed would help only an attacker.
+pub const BEARER_REFUSED: &str = "the access token is missing, invalid, expired or revoked";
 
 /// What went wrong, carried from [`ApiError`] to the body `finish` writes.
 #[derive(Debug, Clone)]
@@ -69,9 +58,12 @@ pub enum ApiError {
     /// 400: the client is not a `web` client allowing `client_secret`.
     #[error("client secrets not supported")]
     SecretsNotSupported,
-    /// 401: no, malformed, invalid, expired or revoked bearer token.
-    #[error("unauthorized: {0}")]
-    Unauthorized(String),
+    /// 401: no, malformed, invalid, expired or revoked bearer token. One
+    /// answer for every reason (the reason is logged, never sent);
+    /// `presented` says whether a token was sent at all (RFC 6750 §3.1: no
+    /// error code in the challenge when none was).
+    #[error("unauthorized")]
+    Unauthorized { presented: bool },
     /// 403: the token lacks the scope the operation needs.
     #[error("insufficient scope, needs {0}")]
     Forbidden(&'static str),
@@ -84,6 +76,31 @@ pub enum ApiError {
     /// 409: the client already has 5 secrets.
     #[error("secret limit reached")]
     SecretLimit,
+    /// 400: a field of a user broke a rule; the detail names the field.
+    #[error("{0}")]
+    InvalidUser(ValidationError),
+    /// 400: the JSON Patch document for a user is not acceptable.
+    #[error("invalid user patch: {0}")]
+    InvalidUserPatch(ValidationError),
+    /// 400: `qlik-confirm-delete` is missing or does not equal the user's id.
+    #[error("user deletion not confirmed")]
+    ConfirmUserDelete,
+    /// 404: no such user in the caller's tenant.
+    #[error("user not found")]
+    UserNotFound,
+    /// 409: another user of the tenant has this email (case-insensitively).
+    #[error("email taken")]
+    EmailTaken,
+    /// 409: another user of the tenant has this subject.
+    #[error("subject taken")]
+    SubjectTaken,
+    /// 409: the tenant already has `--max-clients-per-tenant` clients.
+    #[error("client quota reached")]
+    ClientQuota(u64),
+    /// 408: the body did not arrive within the body-read timeout; the
+    /// connection is closed after the answer.
+    #[error("request body timed out")]
+    BodyTimeout(std::time::Duration),
     /// 413: the body exceeds the size limit.
     #[error("payload too large")]
     PayloadTooLarge(usize),
@@ -107,6 +124,12 @@ pub enum ApiError {
     /// 429: the caller is over its rate limit.
     #[error("rate limited")]
     RateLimited {
+        retry_after_secs: u64,
+        per_minute: u32,
+    },
+    /// 429: the caller's address presented too many refused tokens.
+    #[error("too many authentication failures")]
+    TooManyFailures {
         retry_after_secs: u64,
         per_minute: u32,
     },
@@ -134,7 +157,11 @@ impl From<StoreError> for ApiError {
             StoreError::SecretNotFound => ApiError::SecretNotFound,
             StoreError::SecretsNotSupported => ApiError::SecretsNotSupported,
             StoreError::SecretLimit => ApiError::SecretLimit,
+            StoreError::ClientQuota(max) => ApiError::ClientQuota(max),
             StoreError::Invalid(v) => ApiError::InvalidField(v),
+            StoreError::UserNotFound => ApiError::UserNotFound,
+            StoreError::EmailTaken => ApiError::EmailTaken,
+            StoreError::SubjectTaken => ApiError::SubjectTaken,
             StoreError::Unavailable(e) => ApiError::Unavailable(e.to_string()),
             other => ApiError::Internal(anyhow::Error::new(other)),
         }
@@ -194,7 +221,7 @@ impl ApiError {
                 "Client secrets not supported.",
                 Some("id: client secrets exist only for web clients with client_secret in allowedAuthMethods".into()),
             ),
-            Unauthorized(m) => row(StatusCode::UNAUTHORIZED, INVALID_TOKEN, "Unauthorized.", Some(format!("Authorization: {m}"))),
+            Unauthorized { .. } => row(StatusCode::UNAUTHORIZED, INVALID_TOKEN, "Unauthorized.", Some(format!("Authorization: {BEARER_REFUSED}"))),
             Forbidden(scope) => row(
                 StatusCode::FORBIDDEN,
                 INSUFFICIENT_SCOPE,
@@ -211,37 +238,115 @@ impl ApiError {
                 "The maximum number of client secrets is 5.",
                 Some("id: delete a secret before creating another".into()),
             ),
-            PayloadTooLarge(limit) => {
-                row(StatusCode::PAYLOAD_TOO_LARGE, "HTTP-413", "Payload too large.", Some(format!("body: must be at most {limit} bytes")))
+            InvalidUser(v) => row(StatusCode::BAD_REQUEST, INVALID_USER_FIELD, "Invalid user field value.", Some(v.to_string())),
+            InvalidUserPatch(v) => row(StatusCode::BAD_REQUEST, INVALID_USER_PATCH, "Invalid user patch document.", Some(v.to_string())),
+            ConfirmUserDelete => row(
+                StatusCode::BAD_REQUEST,
+                CONFIRM_USER_DELETE,
+                "User deletion not confirmed.",
+                Some("qlik-confirm-delete: header must equal the id of the user to delete".into()),
+            ),
+            UserNotFound => row(StatusCode::NOT_FOUND, USER_NOT_FOUND, "User not found.", Some("id: no such user".into())),
+            EmailTaken => row(
+                StatusCode::CONFLICT,
+                EMAIL_TAKEN,
+                "Email already in use.",
+                Some("email: another user of the tenant has this email".into()),
+            ),
+            SubjectTaken => row(
+                StatusCode::CONFLICT,
+                SUBJECT_TAKEN,
+                "Subject already in use.",
+                Some("subject: another user of the tenant has this subject".into()),
+            ),
+            ClientQuota(max) => row(
+                StatusCode::CONFLICT,
+                CLIENT_QUOTA,
+                "The maximum number of clients in this tenant is reached.",
+                Some(format!("tenant: at most {max} clients; delete one before creating another")),
+            ),
+            Route { status, method, path } => {
+                let (title, detail) = route_parts(*status, method, path);
+                (*status, Cow::Owned(format!("HTTP-{}", status.as_u16())), title, detail)
             }
+            BodyTimeout(_)
+            | PayloadTooLarge(_)
+            | UnsupportedMediaType(_)
+            | UriTooLong(_)
+            | HeadersTooLarge { .. }
+            | RateLimited { .. }
+            | TooManyFailures { .. }
+            | Timeout(_)
+            | Unavailable(_) => self.limit_parts(),
+            Internal(_) => row(StatusCode::INTERNAL_SERVER_ERROR, "HTTP-500", "Internal server error.", None),
+        }
+    }
+
+    /// The rows of the limits and of the database being away: `HTTP-<status>`
+    /// codes, each with a detail naming the limit.
+    fn limit_parts(&self) -> Row {
+        use ApiError::*;
+        let row = |status, code: &'static str, title, detail| {
+            (status, Cow::Borrowed(code), title, detail)
+        };
+        match self {
+            BodyTimeout(limit) => row(
+                StatusCode::REQUEST_TIMEOUT,
+                "HTTP-408",
+                "Request timeout.",
+                Some(format!(
+                    "body: not received within {} s",
+                    limit.as_secs_f64()
+                )),
+            ),
+            PayloadTooLarge(limit) => row(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "HTTP-413",
+                "Payload too large.",
+                Some(format!("body: must be at most {limit} bytes")),
+            ),
             UnsupportedMediaType(expected) => row(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "HTTP-415",
                 "Unsupported media type.",
                 Some(format!("Content-Type: must be {expected}")),
             ),
-            Route { status, method, path } => {
-                let (title, detail) = route_parts(*status, method, path);
-                (*status, Cow::Owned(format!("HTTP-{}", status.as_u16())), title, detail)
-            }
             UriTooLong(max) => row(
                 StatusCode::URI_TOO_LONG,
                 "HTTP-414",
                 "URI too long.",
-                Some(format!("uri: the path and query must be at most {max} bytes")),
+                Some(format!(
+                    "uri: the path and query must be at most {max} bytes"
+                )),
             ),
             HeadersTooLarge { fields, bytes } => row(
                 StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
                 "HTTP-431",
                 "Request header fields too large.",
-                Some(format!("headers: at most {fields} fields and {bytes} bytes are accepted")),
+                Some(format!(
+                    "headers: at most {fields} fields and {bytes} bytes are accepted"
+                )),
             ),
-            RateLimited { retry_after_secs, per_minute } => row(
+            RateLimited {
+                retry_after_secs,
+                per_minute,
+            } => row(
                 StatusCode::TOO_MANY_REQUESTS,
                 "HTTP-429",
                 "API rate limit reached.",
                 Some(format!(
                     "Authorization: this caller may make {per_minute} such requests per minute; retry after {retry_after_secs} s"
+                )),
+            ),
+            TooManyFailures {
+                retry_after_secs,
+                per_minute,
+            } => row(
+                StatusCode::TOO_MANY_REQUESTS,
+                "HTTP-429",
+                "API rate limit reached.",
+                Some(format!(
+                    "Authorization: too many refused access tokens from this address ({per_minute} per minute allowed); retry after {retry_after_secs} s"
                 )),
             ),
             Timeout(secs) => row(
@@ -258,7 +363,12 @@ impl ApiError {
                 "Service unavailable.",
                 Some("the database is unreachable; try again later".into()),
             ),
-            Internal(_) => row(StatusCode::INTERNAL_SERVER_ERROR, "HTTP-500", "Internal server error.", None),
+            _ => row(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "HTTP-500",
+                "Internal server error.",
+                None,
+            ),
         }
     }
 
@@ -274,52 +384,5 @@ impl ApiError {
                 detail,
             },
         )
-    }
-
-    /// The headers that go with the error: the RFC 6750 challenges of 401
-    /// and 403, and `Retry-After` on 429 and 503.
-    fn headers(&self, res: &mut Response) {
-        let value = match self {
-            ApiError::Unauthorized(m) => HeaderValue::from_str(&format!(
-                "Bearer realm=\"registrar\", error=\"invalid_token\", error_description=\"{}\"",
-                m.replace('"', "'")
-            ))
-            .ok()
-            .map(|v| (header::WWW_AUTHENTICATE, v)),
-            ApiError::Forbidden(scope) => HeaderValue::from_str(&format!(
-                "Bearer realm=\"registrar\", error=\"insufficient_scope\", scope=\"{scope}\""
-            ))
-            .ok()
-            .map(|v| (header::WWW_AUTHENTICATE, v)),
-            ApiError::RateLimited {
-                retry_after_secs, ..
-            } => Some((header::RETRY_AFTER, HeaderValue::from(*retry_after_secs))),
-            ApiError::Unavailable(_) | ApiError::Timeout(_) => {
-                Some((header::RETRY_AFTER, HeaderValue::from_static("1")))
-            }
-            _ => None,
-        };
-        if let Some((name, value)) = value {
-            res.headers_mut().insert(name, value);
-        }
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        match &self {
-            ApiError::Internal(e) => tracing::error!(error = %format!("{e:#}"), "internal error"),
-            ApiError::Unavailable(e) => tracing::warn!(error = %e, "store unavailable"),
-            ApiError::Timeout(secs) => {
-                tracing::warn!(timeout_s = secs, "request not completed in time")
-            }
-            _ => {}
-        }
-        let (status, info) = self.info();
-        let mut res = Response::new(Body::empty());
-        *res.status_mut() = status;
-        res.extensions_mut().insert(info);
-        self.headers(&mut res);
-        res
     }
 }

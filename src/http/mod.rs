@@ -6,14 +6,17 @@
 pub mod body;
 pub mod caller;
 pub mod error;
+mod error_response;
 pub mod finish;
 pub mod oauth_error;
 pub mod paths;
+pub mod remote;
 pub mod request_id;
 
 pub use caller::Caller;
 pub use error::ApiError;
 pub use oauth_error::OAuthError;
+pub use remote::Remote;
 pub use request_id::RequestId;
 
 use axum::http::{HeaderValue, header};

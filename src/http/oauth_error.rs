@@ -20,6 +20,8 @@ pub struct OAuthError {
     pub basic_challenge: bool,
     /// Seconds for `Retry-After`, on a 429.
     pub retry_after: Option<u64>,
+    /// `Connection: close`: the connection cannot carry another request.
+    pub close: bool,
 }
 
 impl OAuthError {
@@ -30,6 +32,7 @@ impl OAuthError {
             status,
             basic_challenge: false,
             retry_after: None,
+            close: false,
         }
     }
     pub fn invalid_request(d: impl Into<String>) -> Self {
@@ -52,6 +55,9 @@ impl OAuthError {
     pub fn unsupported_grant_type(d: impl Into<String>) -> Self {
         Self::new("unsupported_grant_type", StatusCode::BAD_REQUEST, d)
     }
+    pub fn invalid_grant(d: impl Into<String>) -> Self {
+        Self::new("invalid_grant", StatusCode::BAD_REQUEST, d)
+    }
     pub fn invalid_scope(d: impl Into<String>) -> Self {
         Self::new("invalid_scope", StatusCode::BAD_REQUEST, d)
     }
@@ -72,6 +78,31 @@ impl OAuthError {
                 StatusCode::TOO_MANY_REQUESTS,
                 format!(
                     "rate limit reached: {per_minute} token requests per minute per client; retry after {retry_after_secs} s"
+                ),
+            )
+        }
+    }
+    /// 408: the body did not arrive within `limit`; the connection closes.
+    pub fn body_timeout(limit: std::time::Duration) -> Self {
+        Self {
+            close: true,
+            ..Self::new(
+                "invalid_request",
+                StatusCode::REQUEST_TIMEOUT,
+                format!("body: not received within {} s", limit.as_secs_f64()),
+            )
+        }
+    }
+    /// Too many failed authentications from the caller's address (429,
+    /// `Retry-After`).
+    pub fn too_many_failures(retry_after_secs: u64, per_minute: u32) -> Self {
+        Self {
+            retry_after: Some(retry_after_secs),
+            ..Self::new(
+                "temporarily_unavailable",
+                StatusCode::TOO_MANY_REQUESTS,
+                format!(
+                    "too many failed authentications from this address ({per_minute} per minute allowed); retry after {retry_after_secs} s"
                 ),
             )
         }
@@ -141,10 +172,18 @@ impl IntoResponse for OAuthError {
             res.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
+        if self.close {
+            res.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         if self.basic_challenge {
             res.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Basic realm=\"registrar\", charset=\"UTF-8\""),
+                // `error` in the challenge too: some client libraries
+                // (openid-client) read the challenge, not the body.
+                HeaderValue::from_static(
+                    "Basic realm=\"registrar\", charset=\"UTF-8\", error=\"invalid_client\"",
+                ),
             );
         }
         res

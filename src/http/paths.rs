@@ -8,6 +8,17 @@ pub const INTROSPECTION_PATH: &str = "/oauth/introspect";
 pub const REVOCATION_PATH: &str = "/oauth/revoke";
 pub const METADATA_PATH: &str = "/.well-known/oauth-authorization-server";
 
+/// Where the bearer-authenticated management API lives. Requests under it
+/// are authenticated before routing (contract §3); other paths under `/api`
+/// are ordinary unknown routes.
+pub const MANAGEMENT_ROOT: &str = "/api/core";
+
+/// Whether `path` is `/api/core` or below it.
+pub fn is_management(path: &str) -> bool {
+    path.strip_prefix(MANAGEMENT_ROOT)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
 /// Which API a request is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ApiKind {

@@ -1,13 +1,17 @@
 //! The one check of an access token presented to this server: its signature
 //! and claims (`signing::KeyRing`, with the memo of tokens already verified),
-//! then, in the store, whether it is still live: its client exists in its
-//! tenant and the token was not revoked. Never cached: a revocation or a
-//! deletion takes effect at once, on every instance.
+//! then whether it is still live: what the store says now (one read) against
+//! what the token was issued on, decided by `domain::token_liveness` (its
+//! client exists in its tenant, it was not revoked, nor were all the
+//! client's tokens, and its credential, scopes and grant are still allowed;
+//! for a user's token, its user exists and is active: contract §7).
+//! Never cached: a change takes effect at once, on every instance.
 //!
 //! The management API (`api::auth`), introspection and revocation all call
 //! [`check`]; they differ only in how they answer a refusal.
 
-use crate::domain::ids::{ClientId, TenantId};
+use crate::domain::ids::{ClientId, TenantId, UserId};
+use crate::domain::token_liveness::{self, TokenFacts};
 use crate::signing::{AccessClaims, VerifyError};
 use crate::state::AppState;
 use crate::store::StoreError;
@@ -39,9 +43,10 @@ pub enum Refused {
     /// for the log.
     #[error("{0}")]
     Invalid(String),
-    /// Verified, but revoked or its client is gone.
-    #[error("the token was revoked or its client no longer exists")]
-    NotLive,
+    /// Verified, but no longer live: revoked, its client gone, or what it
+    /// was issued on changed (`domain::token_liveness`).
+    #[error(transparent)]
+    NotLive(#[from] token_liveness::Refusal),
     /// The store could not answer; the token may be fine.
     #[error(transparent)]
     Store(StoreError),
@@ -60,14 +65,24 @@ pub async fn check(state: &AppState, token: &str) -> Result<LiveToken, Refused> 
         })?;
     let tenant = TenantId::from_trusted(claims.tenant_id.clone());
     let client = ClientId::from_trusted(claims.client_id.clone());
-    let live = state
+    // A user's token names its user by id; a `sub` of any other shape is
+    // no user of this server, and an empty id matches none.
+    let user = claims
+        .is_user_token()
+        .then(|| UserId::parse(&claims.sub).unwrap_or_else(|| UserId::from_trusted("")));
+    let now = state
         .store
-        .is_token_active(&tenant, &client, &claims.jti)
+        .token_facts(&tenant, &client, &claims.jti, user.as_ref())
         .await
         .map_err(Refused::Store)?;
-    if !live {
-        return Err(Refused::NotLive);
-    }
+    let facts = TokenFacts {
+        scopes: &claims.scope,
+        grant: claims.gty.as_deref(),
+        credential: claims.cred.as_deref(),
+        generation: claims.r#gen,
+        for_user: user.is_some(),
+    };
+    token_liveness::check(&facts, &now)?;
     Ok(LiveToken {
         tenant,
         client,

@@ -8,14 +8,15 @@ use super::private_key_jwt::{self, ASSERTION_TYPE};
 use crate::domain::client::{AppType, AuthMethod};
 use crate::domain::client_record::AuthClient;
 use crate::domain::ids::ClientId;
-use crate::domain::secret::matches_any;
+use crate::domain::secret::{REDACTED, matching};
+use crate::domain::token_liveness::Credential;
 use crate::http::OAuthError;
 use crate::state::AppState;
 use axum::http::{HeaderMap, header};
 use base64::Engine;
+use std::net::IpAddr;
 
 /// The credentials a request presents.
-#[derive(Debug)]
 pub enum Credentials {
     /// `Authorization: Basic` with the client id and secret.
     Basic { client_id: String, secret: String },
@@ -26,6 +27,21 @@ pub enum Credentials {
         client_id: Option<String>,
         assertion: String,
     },
+}
+
+/// The client id only: never the secret or the assertion.
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (kind, client_id) = match self {
+            Credentials::Basic { client_id, .. } => ("Basic", Some(client_id.as_str())),
+            Credentials::Post { client_id, .. } => ("Post", Some(client_id.as_str())),
+            Credentials::Assertion { client_id, .. } => ("Assertion", client_id.as_deref()),
+        };
+        f.debug_struct(kind)
+            .field("client_id", &client_id)
+            .field("credential", &REDACTED)
+            .finish()
+    }
 }
 
 impl Credentials {
@@ -110,13 +126,25 @@ pub fn credentials(headers: &HeaderMap, p: &Params) -> Result<Credentials, OAuth
     }
 }
 
+/// A client that proved itself, and with what.
+#[derive(Debug)]
+pub struct Authenticated {
+    pub client: AuthClient,
+    /// The secret or key it used: its tokens die with it.
+    pub credential: Credential,
+}
+
 /// Verifies the credentials; every failure is the same `invalid_client`.
-/// `endpoint` is the URL of the endpoint called (an accepted assertion `aud`).
-pub async fn authenticate(
+/// `endpoint` is the URL of the endpoint called (an accepted assertion
+/// `aud`), `path` its path (its rate-limit bucket). The client's rate limit
+/// is checked once it is known and before anything is written (the
+/// assertion's `jti`), so a client over its limit costs no write.
+async fn verify(
     state: &AppState,
     creds: &Credentials,
     endpoint: &str,
-) -> Result<AuthClient, OAuthError> {
+    path: &str,
+) -> Result<Authenticated, OAuthError> {
     let (client_id, secret) = match creds {
         Credentials::Basic { client_id, secret } | Credentials::Post { client_id, secret } => {
             (client_id, secret)
@@ -125,8 +153,14 @@ pub async fn authenticate(
             client_id,
             assertion,
         } => {
-            return private_key_jwt::authenticate(state, client_id.as_deref(), assertion, endpoint)
-                .await;
+            let (client, verified) =
+                private_key_jwt::verify(state, client_id.as_deref(), assertion, endpoint).await?;
+            check_client_rate(state, path, &client)?;
+            private_key_jwt::take_jti(state, &client, &verified).await?;
+            return Ok(Authenticated {
+                client,
+                credential: Credential::Key(verified.thumbprint),
+            });
         }
     };
     let fail = || OAuthError::invalid_client(creds.is_basic());
@@ -134,20 +168,79 @@ pub async fn authenticate(
     let client = state.store.find_auth_client(&id).await?.ok_or_else(fail)?;
     let allowed = client.config.app_type == AppType::Web
         && client.config.allows_auth_method(AuthMethod::ClientSecret);
-    if !allowed || !matches_any(secret, &client.secret_hashes) {
+    let hashes = client.secrets.iter().map(|s| s.hash.as_slice());
+    let Some(matched) = matching(secret, hashes).filter(|_| allowed) else {
         return Err(fail());
-    }
-    Ok(client)
+    };
+    let matched = client.secrets.get(matched).ok_or_else(fail)?;
+    let credential = Credential::Secret(matched.id.clone());
+    check_client_rate(state, path, &client)?;
+    Ok(Authenticated { client, credential })
 }
 
-/// Finds and verifies the credentials of a request to the endpoint at `path`.
+/// Counts a request of an authenticated client against its limit at the
+/// endpoint `path` (429 over it).
+fn check_client_rate(state: &AppState, path: &str, client: &AuthClient) -> Result<(), OAuthError> {
+    state
+        .ops
+        .rate_limits
+        .check_client(path, client.client_id.as_str())
+        .map_err(|l| OAuthError::rate_limited(l.retry_after_secs(), l.per_minute))
+}
+
+/// Finds and verifies the credentials of a request to the endpoint at
+/// `path` from `remote`. An address that failed too often is refused (429)
+/// before anything is checked, and every `invalid_client` counts against it.
 pub async fn authenticate_request(
     state: &AppState,
     headers: &HeaderMap,
     p: &Params,
     path: &str,
-) -> Result<AuthClient, OAuthError> {
-    let creds = credentials(headers, p)?;
+    remote: Option<IpAddr>,
+) -> Result<Authenticated, OAuthError> {
+    let limits = &state.ops.rate_limits;
+    if let Some(ip) = remote {
+        limits
+            .check_address(ip)
+            .map_err(|l| OAuthError::too_many_failures(l.retry_after_secs(), l.per_minute))?;
+    }
     let endpoint = format!("{}{path}", state.settings.public_url);
-    authenticate(state, &creds, &endpoint).await
+    let result = match credentials(headers, p) {
+        Ok(creds) => verify(state, &creds, &endpoint, path).await,
+        Err(e) => Err(e),
+    };
+    if let (Err(e), Some(ip)) = (&result, remote)
+        && e.code == "invalid_client"
+    {
+        limits.record_failure(ip);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_the_client_id_but_not_the_secret_or_assertion() {
+        let cases = [
+            Credentials::Basic {
+                client_id: "cid".into(),
+                secret: "hunter2hunter2".into(),
+            },
+            Credentials::Post {
+                client_id: "cid".into(),
+                secret: "hunter2hunter2".into(),
+            },
+            Credentials::Assertion {
+                client_id: Some("cid".into()),
+                assertion: "hunter2hunter2".into(),
+            },
+        ];
+        for c in cases {
+            let shown = format!("{c:?}");
+            assert!(shown.contains("cid"), "{shown}");
+            assert!(!shown.contains("hunter2"), "{shown}");
+        }
+    }
 }

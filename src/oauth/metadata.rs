@@ -2,7 +2,8 @@
 //! metadata lists exactly what is implemented, nothing more.
 
 use super::private_key_jwt::ALGORITHMS;
-use crate::domain::scopes::{CLIENTS_READ, CLIENTS_WRITE};
+use crate::domain::client::GrantType;
+use crate::domain::scopes::all_management_scopes;
 use crate::http::paths::{INTROSPECTION_PATH, JWKS_PATH, REVOCATION_PATH, TOKEN_PATH};
 use crate::state::AppState;
 use axum::Json;
@@ -26,7 +27,10 @@ pub async fn metadata(State(state): State<AppState>) -> Response {
         "jwks_uri": format!("{base}{JWKS_PATH}"),
         // No authorization endpoint exists, so no response type is supported.
         "response_types_supported": [],
-        "grant_types_supported": ["client_credentials"],
+        "grant_types_supported": [
+            GrantType::ClientCredentials.as_str(),
+            GrantType::UserImpersonation.as_str(),
+        ],
         "token_endpoint_auth_methods_supported": AUTH_METHODS,
         "token_endpoint_auth_signing_alg_values_supported": ALGORITHMS,
         "introspection_endpoint": format!("{base}{INTROSPECTION_PATH}"),
@@ -35,7 +39,7 @@ pub async fn metadata(State(state): State<AppState>) -> Response {
         "revocation_endpoint": format!("{base}{REVOCATION_PATH}"),
         "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
         "revocation_endpoint_auth_signing_alg_values_supported": ALGORITHMS,
-        "scopes_supported": [CLIENTS_READ, CLIENTS_WRITE],
+        "scopes_supported": all_management_scopes(),
         "service_documentation": format!("{base}/openapi.json"),
     }))
     .into_response()

@@ -5,6 +5,7 @@
 
 pub mod access_token;
 pub mod client_auth;
+pub mod impersonation;
 pub mod introspection;
 pub mod metadata;
 pub mod params;

@@ -1,18 +1,33 @@
 //! Parameters of a token-service request, from a form-encoded or JSON body.
 
 use crate::http::OAuthError;
+use crate::http::body::timed_out;
 use axum::body::Body;
 use axum::http::{HeaderMap, header};
 use std::collections::HashMap;
 
-/// Largest accepted token-service body (assertions with RSA-8192 signatures fit easily).
+/// Parameters whose value is JSON: in a JSON body they may be an object,
+/// which is kept as its JSON text, the form a form-encoded body carries
+/// (`user_lookup` of user impersonation, contract §9).
+const JSON_VALUED: [&str; 1] = ["user_lookup"];
+
+/// Largest accepted token-service body (assertions with RSA-4096 signatures fit easily).
 pub const MAX_BODY: usize = 16 * 1024;
 
 /// Request parameters; each present at most once, empty ones dropped
 /// (RFC 6749 §3.1: "parameters sent without a value MUST be treated as if
 /// they were omitted").
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Params(HashMap<String, String>);
+
+/// The parameter names only: values include secrets, assertions and tokens.
+impl std::fmt::Debug for Params {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut names: Vec<&str> = self.0.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        f.debug_tuple("Params").field(&names).finish()
+    }
+}
 
 impl Params {
     pub fn get(&self, name: &str) -> Option<&str> {
@@ -42,9 +57,15 @@ impl Params {
                     .trim()
                     .to_ascii_lowercase()
             });
-        let bytes = axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| {
-            OAuthError::invalid_request(format!("the body must be at most {MAX_BODY} bytes"))
-        })?;
+        let bytes =
+            axum::body::to_bytes(body, MAX_BODY)
+                .await
+                .map_err(|e| match timed_out(&e) {
+                    Some(t) => OAuthError::body_timeout(t.0),
+                    None => OAuthError::invalid_request(format!(
+                        "the body must be at most {MAX_BODY} bytes"
+                    )),
+                })?;
         let mut p = Params::default();
         match media.as_deref() {
             Some("application/x-www-form-urlencoded") => {
@@ -59,10 +80,18 @@ impl Params {
                     .as_object()
                     .ok_or_else(|| OAuthError::invalid_request("the body must be a JSON object"))?;
                 for (k, v) in obj {
-                    let s = v.as_str().ok_or_else(|| {
-                        OAuthError::invalid_request(format!("parameter `{k}` must be a string"))
-                    })?;
-                    p.insert(k.clone(), s.to_owned())?;
+                    let s = match v {
+                        serde_json::Value::String(s) => s.clone(),
+                        serde_json::Value::Object(_) if JSON_VALUED.contains(&k.as_str()) => {
+                            v.to_string()
+                        }
+                        _ => {
+                            return Err(OAuthError::invalid_request(format!(
+                                "parameter `{k}` must be a string"
+                            )));
+                        }
+                    };
+                    p.insert(k.clone(), s)?;
                 }
             }
             _ => {
@@ -72,5 +101,27 @@ impl Params {
             }
         }
         Ok(p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_lists_names_without_values() {
+        let mut p = Params::default();
+        p.insert("client_secret".into(), "hunter2hunter2".into())
+            .unwrap();
+        p.insert("token".into(), "eyJabc".into()).unwrap();
+        let shown = format!("{p:?}");
+        assert!(
+            shown.contains("client_secret") && shown.contains("token"),
+            "{shown}"
+        );
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("eyJ"),
+            "{shown}"
+        );
     }
 }

@@ -12,7 +12,7 @@
 use crate::domain::client::{AppType, AuthMethod, PublicKey};
 use crate::domain::client_record::AuthClient;
 use crate::domain::ids::ClientId;
-use crate::domain::public_keys::b64url_decode;
+use crate::domain::public_keys::{b64url_decode, thumbprint};
 use crate::domain::time::Timestamp;
 use crate::http::OAuthError;
 use crate::state::AppState;
@@ -71,13 +71,14 @@ fn decoding_key(k: &PublicKey) -> Option<DecodingKey> {
     }
 }
 
-/// Verifies the signature and the standard claims with each candidate key.
-fn verify_with(
+/// Verifies the signature and the standard claims with each candidate key;
+/// the claims and the key that verified them.
+fn verify_with<'k>(
     assertion: &str,
-    keys: &[&PublicKey],
+    keys: &[&'k PublicKey],
     client_id: &str,
     audiences: &[&str],
-) -> Option<AssertionClaims> {
+) -> Option<(AssertionClaims, &'k PublicKey)> {
     keys.iter().find_map(|k| {
         let alg = Algorithm::from_str(&k.alg).ok()?;
         let mut v = Validation::new(alg);
@@ -89,7 +90,7 @@ fn verify_with(
         v.validate_nbf = true;
         jsonwebtoken::decode::<AssertionClaims>(assertion, &decoding_key(k)?, &v)
             .ok()
-            .map(|d| d.claims)
+            .map(|d| (d.claims, *k))
     })
 }
 
@@ -149,15 +150,31 @@ fn check_claims(claims: &AssertionClaims, id: &str, now_s: i64) -> Result<(), OA
     Ok(())
 }
 
-/// Authenticates a client by its assertion. `client_id` is the body's
+/// Most keys tried for an assertion without `kid`: each try is a signature
+/// verification, so a client with many keys cannot make one request cost
+/// many of them. Clients with more keys of one algorithm send `kid`.
+pub const MAX_CANDIDATES_WITHOUT_KID: usize = 2;
+
+/// A verified assertion whose `jti` is still to be taken ([`take_jti`]).
+#[derive(Debug)]
+pub struct Verified {
+    jti: String,
+    keep_until: Timestamp,
+    /// The RFC 7638 thumbprint of the registered key that verified it.
+    pub thumbprint: String,
+}
+
+/// Verifies a client's assertion: its signature by one of the client's
+/// keys and its claims. The `jti` is not yet taken: the caller checks its
+/// rate limit first, then calls [`take_jti`]. `client_id` is the body's
 /// parameter (optional: the assertion names the client); `endpoint` is the
 /// URL of the endpoint called, also accepted as the audience.
-pub async fn authenticate(
+pub async fn verify(
     state: &AppState,
     client_id: Option<&str>,
     assertion: &str,
     endpoint: &str,
-) -> Result<AuthClient, OAuthError> {
+) -> Result<(AuthClient, Verified), OAuthError> {
     let seen = inspect(client_id, assertion)?;
     let id = seen.client_id.as_str();
     let parsed = ClientId::parse(id).ok_or_else(|| refuse("unknown client", Some(id)))?;
@@ -171,13 +188,14 @@ pub async fn authenticate(
     {
         return Err(refuse("private_key_jwt not allowed", Some(id)));
     }
-    // With a kid, that key only; without, every key of the header's alg.
+    // With a kid, that key only; without, the first keys of the header's alg.
     let keys: Vec<&PublicKey> = client
         .config
         .public_keys
         .iter()
         .flatten()
         .filter(|k| k.alg == seen.alg && seen.kid.as_ref().is_none_or(|kid| *kid == k.kid))
+        .take(MAX_CANDIDATES_WITHOUT_KID)
         .collect();
     let s = &state.settings;
     let token_endpoint = format!("{}{}", s.public_url, crate::http::paths::TOKEN_PATH);
@@ -191,24 +209,37 @@ pub async fn authenticate(
     {
         audiences.push(&issuer_root);
     }
-    let claims = verify_with(assertion, &keys, id, &audiences)
+    let (claims, key) = verify_with(assertion, &keys, id, &audiences)
         .ok_or_else(|| refuse("signature, aud, iss, sub, exp or nbf", Some(id)))?;
-    let now = Timestamp::now();
-    check_claims(&claims, id, now.unix_seconds())?;
-    // Remembered as long as the assertion could pass the checks above.
-    let keep_until = Timestamp::from_unix_seconds(claims.exp + LEEWAY_SECS);
+    check_claims(&claims, id, Timestamp::now().unix_seconds())?;
+    let verified = Verified {
+        // Remembered as long as the assertion could pass the checks above.
+        keep_until: Timestamp::from_unix_seconds(claims.exp + LEEWAY_SECS),
+        jti: claims.jti,
+        thumbprint: thumbprint(key),
+    };
+    Ok((client, verified))
+}
+
+/// Takes the assertion's `jti`: refused if it was used before (a replay),
+/// on any instance sharing the store.
+pub async fn take_jti(
+    state: &AppState,
+    client: &AuthClient,
+    verified: &Verified,
+) -> Result<(), OAuthError> {
     let fresh = state
         .store
         .use_assertion_jti(
             &client.tenant_id,
             &client.client_id,
-            &claims.jti,
-            keep_until,
-            now,
+            &verified.jti,
+            verified.keep_until,
+            Timestamp::now(),
         )
         .await?;
     if !fresh {
-        return Err(refuse("jti replayed", Some(id)));
+        return Err(refuse("jti replayed", Some(client.client_id.as_str())));
     }
-    Ok(client)
+    Ok(())
 }

@@ -13,7 +13,7 @@ use super::params::Params;
 use crate::domain::audit::Origin;
 use crate::domain::time::Timestamp;
 use crate::http::paths::REVOCATION_PATH;
-use crate::http::{OAuthError, RequestId, no_store};
+use crate::http::{OAuthError, Remote, RequestId, no_store};
 use crate::state::AppState;
 use axum::Extension;
 use axum::body::Body;
@@ -27,12 +27,13 @@ const KEEP_AFTER_EXP_SECS: i64 = 60;
 
 pub async fn revoke(
     State(state): State<AppState>,
+    remote: Remote,
     request: Option<Extension<RequestId>>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
     let trace = request.map_or_else(String::new, |Extension(id)| id.as_str().to_owned());
-    match run(&state, &trace, &headers, body).await {
+    match run(&state, remote, &trace, &headers, body).await {
         Ok(()) => {
             let mut res = StatusCode::OK.into_response();
             no_store(&mut res);
@@ -44,12 +45,15 @@ pub async fn revoke(
 
 async fn run(
     state: &AppState,
+    remote: Remote,
     trace: &str,
     headers: &HeaderMap,
     body: Body,
 ) -> Result<(), OAuthError> {
     let p = Params::read(headers, body).await?;
-    let caller = authenticate_request(state, headers, &p, REVOCATION_PATH).await?;
+    let caller = authenticate_request(state, headers, &p, REVOCATION_PATH, remote.0)
+        .await?
+        .client;
     let token = p
         .get("token")
         .ok_or_else(|| OAuthError::invalid_request("token is required"))?;

@@ -1,14 +1,20 @@
-//! `POST /oauth/token`: the `client_credentials` grant, issuing RFC 9068 JWT
-//! access tokens.
+//! `POST /oauth/token`: client authentication, then the grant: the
+//! `client_credentials` grant here, user impersonation in
+//! `impersonation.rs`; both issue RFC 9068 JWT access tokens through
+//! [`issue_access_token`].
 
 use super::client_auth::authenticate_request;
 use super::params::Params;
 use crate::domain::client::GrantType;
+use crate::domain::client_record::AuthClient;
 use crate::domain::ids::random_alnum;
+use crate::domain::secret::REDACTED;
 use crate::domain::time::Timestamp;
+use crate::domain::token_liveness::Credential;
+use crate::domain::validate::MAX_SCOPES;
 use crate::http::paths::TOKEN_PATH;
-use crate::http::{OAuthError, no_store};
-use crate::signing::{ACCESS_TOKEN_TYPE, AccessClaims};
+use crate::http::{OAuthError, Remote, no_store};
+use crate::signing::{ACCESS_TOKEN_TYPE, AccessClaims, Actor};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Body;
@@ -17,22 +23,49 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Serialize, Deserialize)]
 pub struct TokenResponse {
     pub access_token: String,
     pub token_type: String,
     pub expires_in: i64,
-    /// Unix seconds, like the token's `exp`: client libraries such as
-    /// Authlib and oauthlib read `expires_at` as an integer timestamp.
-    pub expires_at: i64,
+    /// The token's `exp` as an RFC 3339 UTC timestamp, as the reference
+    /// token endpoint returns it (contract §5).
+    pub expires_at: String,
     pub scope: String,
 }
 
+/// Everything but the access token.
+impl std::fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenResponse")
+            .field("access_token", &REDACTED)
+            .field("token_type", &self.token_type)
+            .field("expires_in", &self.expires_in)
+            .field("expires_at", &self.expires_at)
+            .field("scope", &self.scope)
+            .finish()
+    }
+}
+
 /// The scopes to grant: the requested ones if all are allowed, else all allowed.
-fn grant_scopes(requested: Option<&str>, allowed: &[String]) -> Result<Vec<String>, OAuthError> {
+pub(super) fn grant_scopes(
+    requested: Option<&str>,
+    allowed: &[String],
+) -> Result<Vec<String>, OAuthError> {
     let Some(req) = requested else {
         return Ok(allowed.to_vec());
     };
+    // Counted before any scope is looked at (contract §4, "Caps").
+    if req
+        .split(' ')
+        .filter(|s| !s.is_empty())
+        .nth(MAX_SCOPES)
+        .is_some()
+    {
+        return Err(OAuthError::invalid_scope(format!(
+            "at most {MAX_SCOPES} scopes may be requested"
+        )));
+    }
     let mut out: Vec<String> = Vec::new();
     for s in req.split(' ').filter(|s| !s.is_empty()) {
         if !allowed.iter().any(|a| a == s) {
@@ -48,49 +81,108 @@ fn grant_scopes(requested: Option<&str>, allowed: &[String]) -> Result<Vec<Strin
     Ok(out)
 }
 
-pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    match issue(&state, &headers, body).await {
+pub async fn token(
+    State(state): State<AppState>,
+    remote: Remote,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    match issue(&state, remote, &headers, body).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
     }
 }
 
-async fn issue(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Response, OAuthError> {
+async fn issue(
+    state: &AppState,
+    remote: Remote,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Response, OAuthError> {
     let p = Params::read(headers, body).await?;
     let grant = p
         .get("grant_type")
         .ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;
-    let client = authenticate_request(state, headers, &p, TOKEN_PATH).await?;
-    // Counted per authenticated client, so nobody else can spend its allowance.
-    state
-        .ops
-        .rate_limits
-        .check_token_client(client.client_id.as_str())
-        .map_err(|l| OAuthError::rate_limited(l.retry_after_secs(), l.per_minute))?;
-    if grant != GrantType::ClientCredentials.as_str() {
-        return Err(OAuthError::unsupported_grant_type(
-            "only client_credentials is supported",
-        ));
+    // Also counts the request against the client's own rate limit, so
+    // nobody else can spend its allowance.
+    let authenticated = match authenticate_request(state, headers, &p, TOKEN_PATH, remote.0).await {
+        Ok(a) => a,
+        Err(e) if grant == GrantType::UserImpersonation.as_str() => {
+            return Err(super::impersonation::public_client_refusal(state, &p)
+                .await
+                .unwrap_or(e));
+        }
+        Err(e) => return Err(e),
+    };
+    if grant == GrantType::UserImpersonation.as_str() {
+        return super::impersonation::grant(state, &authenticated, &p).await;
     }
+    if grant != GrantType::ClientCredentials.as_str() {
+        return Err(OAuthError::unsupported_grant_type(format!(
+            "supported grant types: {}, {}",
+            GrantType::ClientCredentials.as_str(),
+            GrantType::UserImpersonation.as_str()
+        )));
+    }
+    let client = &authenticated.client;
     if !client.config.allows_grant(GrantType::ClientCredentials) {
         return Err(OAuthError::unauthorized_client(
             "the client may not use the client_credentials grant",
         ));
     }
     let scopes = grant_scopes(p.get("scope"), client.config.scopes())?;
+    let subject = Subject {
+        sub: client.client_id.to_string(),
+        act: None,
+    };
+    let issued_on = IssuedOn {
+        grant: GrantType::ClientCredentials,
+        client,
+        credential: &authenticated.credential,
+    };
+    issue_access_token(state, &issued_on, subject, &scopes)
+}
+
+/// Whom a token is for: the client itself, or a user (with the client as
+/// the actor, in impersonation).
+pub(super) struct Subject {
+    pub sub: String,
+    pub act: Option<Actor>,
+}
+
+/// What a token is issued on, so it dies with it (`domain::token_liveness`).
+pub(super) struct IssuedOn<'a> {
+    pub grant: GrantType,
+    pub client: &'a AuthClient,
+    pub credential: &'a Credential,
+}
+
+/// Signs an access token and answers the token response
+/// (`Cache-Control: no-store`, never a refresh token).
+pub(super) fn issue_access_token(
+    state: &AppState,
+    on: &IssuedOn<'_>,
+    subject: Subject,
+    scopes: &[String],
+) -> Result<Response, OAuthError> {
     let now = Timestamp::now();
     let ttl = state.settings.token_ttl;
     let exp = now.plus_seconds(ttl);
     let claims = AccessClaims {
         iss: state.settings.issuer().to_owned(),
-        sub: client.client_id.to_string(),
+        sub: subject.sub,
         aud: state.settings.audience().to_owned(),
         exp: exp.unix_seconds(),
         iat: now.unix_seconds(),
         jti: random_alnum(32),
-        client_id: client.client_id.to_string(),
+        client_id: on.client.client_id.to_string(),
         scope: scopes.join(" "),
-        tenant_id: client.tenant_id.to_string(),
+        tenant_id: on.client.tenant_id.to_string(),
+        gty: Some(on.grant.as_str().to_owned()),
+        cred: Some(on.credential.claim()),
+        r#gen: Some(on.client.token_generation),
+        auth_time: None,
+        act: subject.act,
     };
     let access_token = state
         .keys
@@ -100,7 +192,7 @@ async fn issue(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Resp
         access_token,
         token_type: "bearer".into(),
         expires_in: ttl,
-        expires_at: claims.exp,
+        expires_at: Timestamp::from_unix_seconds(claims.exp).to_rfc3339(),
         scope: claims.scope,
     };
     let mut res = Json(body).into_response();
@@ -113,6 +205,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn debug_hides_the_access_token() {
+        let r = TokenResponse {
+            access_token: "eyJhbGciOi.secret.sig".into(),
+            token_type: "bearer".into(),
+            expires_in: 60,
+            expires_at: String::new(),
+            scope: "a".into(),
+        };
+        let shown = format!("{r:?}");
+        assert!(!shown.contains("eyJ"), "{shown}");
+        assert!(shown.contains(REDACTED), "{shown}");
+    }
+
+    #[test]
     fn scopes_default_to_all_and_reject_unknown() {
         let allowed = vec!["a".to_owned(), "b".to_owned()];
         assert_eq!(grant_scopes(None, &allowed).unwrap(), allowed);
@@ -121,5 +227,14 @@ mod tests {
             vec!["b".to_owned()]
         );
         assert!(grant_scopes(Some("a c"), &allowed).is_err());
+        let many: Vec<String> = (0..MAX_SCOPES).map(|i| format!("s{i}")).collect();
+        assert_eq!(
+            grant_scopes(Some(&many.join(" ")), &many).unwrap().len(),
+            MAX_SCOPES
+        );
+        let too_many = format!("{} extra", many.join(" "));
+        let err = grant_scopes(Some(&too_many), &many).unwrap_err();
+        assert_eq!(err.code, "invalid_scope");
+        assert!(err.description.contains("at most 100"), "{err}");
     }
 }

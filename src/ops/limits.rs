@@ -32,19 +32,30 @@ pub struct ServerLimits {
     /// Most HTTP connections served at once; further ones wait in the
     /// kernel's listen backlog until one closes.
     pub max_connections: usize,
+    /// Most connections served at once for one remote address; further ones
+    /// are closed as soon as they are accepted.
+    pub max_connections_per_address: usize,
     /// Longest time from a request's headers to its response (503 beyond).
     pub request_timeout: Duration,
-    /// Longest wait for a request's header section, which is also how long
-    /// an idle keep-alive connection is kept (the connection is closed).
+    /// Longest wait for a request's header section once its first byte has
+    /// arrived (the connection is closed).
     pub header_read_timeout: Duration,
+    /// Longest time a request's whole body may take to arrive, from the end
+    /// of its headers (408, and the connection is closed).
+    pub body_read_timeout: Duration,
+    /// How long a connection with no request in progress is kept open.
+    pub keep_alive_timeout: Duration,
 }
 
 impl Default for ServerLimits {
     fn default() -> Self {
         Self {
             max_connections: 1024,
+            max_connections_per_address: 256,
             request_timeout: Duration::from_secs(30),
             header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(10),
+            keep_alive_timeout: Duration::from_secs(5),
         }
     }
 }

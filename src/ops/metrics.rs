@@ -41,6 +41,7 @@ pub struct Metrics {
     pub(super) auth_failures_oauth: AtomicU64,
     pub(super) connections_open: AtomicU64,
     pub(super) connections_accepted: AtomicU64,
+    pub(super) connections_refused: AtomicU64,
     pub(super) connections_max: AtomicU64,
 }
 
@@ -132,6 +133,11 @@ impl Metrics {
     pub fn connection_opened(&self) {
         self.connections_open.fetch_add(1, Ordering::Relaxed);
         self.connections_accepted.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A connection closed at once: its address had its share open.
+    pub fn connection_refused(&self) {
+        self.connections_refused.fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn connection_closed(&self) {

@@ -48,6 +48,12 @@ impl Metrics {
             "HTTP connections accepted.",
             &[("", self.connections_accepted.load(Ordering::Relaxed))],
         );
+        counter(
+            &mut out,
+            "registrar_http_connections_refused_total",
+            "HTTP connections closed at once because their remote address had --max-connections-per-address open.",
+            &[("", self.connections_refused.load(Ordering::Relaxed))],
+        );
         let gauge = |out: &mut String, name: &str, help: &str, lines: &[(String, u64)]| {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
             for (labels, v) in lines {

@@ -9,13 +9,16 @@
 //! imports it.
 
 pub mod access_line;
+pub mod connection;
 pub mod health;
 pub mod limits;
 pub mod log_output;
 pub mod metrics;
 mod metrics_text;
 pub mod openapi;
+pub mod passwords;
 pub mod pipeline;
+pub mod pruning;
 pub mod rate_limit;
 pub mod server;
 
@@ -29,14 +32,32 @@ use rate_limit::RateLimits;
 use std::sync::Arc;
 
 /// Operational settings of a server.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct OpsConfig {
     /// Tier 1 (management GET) requests per minute per caller; 0 disables.
     pub rate_limit_tier1: u32,
-    /// Tier 2 (other management methods, and token requests per client) per
-    /// minute; 0 disables.
+    /// Tier 2 (other management methods, and token, introspection and
+    /// revocation requests per client) per minute; 0 disables.
     pub rate_limit_tier2: u32,
+    /// Failed client authentications and refused bearer tokens per minute
+    /// per remote address; 0 disables.
+    pub auth_failures_per_minute: u32,
     pub limits: ServerLimits,
+    /// How often expired `jti`s and revocations are pruned.
+    pub prune_expired_every: std::time::Duration,
+}
+
+impl Default for OpsConfig {
+    /// No rate limits, the default server limits and pruning period.
+    fn default() -> Self {
+        OpsConfig {
+            rate_limit_tier1: 0,
+            rate_limit_tier2: 0,
+            auth_failures_per_minute: 0,
+            limits: ServerLimits::default(),
+            prune_expired_every: pruning::PRUNE_EXPIRED_EVERY,
+        }
+    }
 }
 
 /// The per-process operational state.
@@ -45,14 +66,20 @@ pub struct Ops {
     pub rate_limits: RateLimits,
     pub metrics: Metrics,
     pub limits: ServerLimits,
+    pub prune_expired_every: std::time::Duration,
 }
 
 impl Ops {
     pub fn new(config: &OpsConfig) -> Ops {
         Ops {
-            rate_limits: RateLimits::new(config.rate_limit_tier1, config.rate_limit_tier2),
+            rate_limits: RateLimits::new(
+                config.rate_limit_tier1,
+                config.rate_limit_tier2,
+                config.auth_failures_per_minute,
+            ),
             metrics: Metrics::default(),
             limits: config.limits.clone(),
+            prune_expired_every: config.prune_expired_every,
         }
     }
 }
@@ -92,11 +119,41 @@ where
     S: Clone + Send + Sync + 'static,
     OpsState: FromRef<S>,
 {
-    Router::new()
+    public_router(true)
+}
+
+/// The operational routes of the main listener: `/metrics` among them only
+/// when `with_metrics` (without, it is an unknown route, 404, because an
+/// operations listener serves it).
+pub fn public_router<S>(with_metrics: bool) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    OpsState: FromRef<S>,
+{
+    let router = Router::new()
         .route("/health", get(health::health))
-        .route("/metrics", get(metrics_text::metrics))
         .route(openapi::SPEC_PATH, get(openapi::spec))
         .route(openapi::DOCS_PATH, get(openapi::docs_redirect))
         .route("/docs/", get(openapi::docs_index))
-        .route("/docs/{*file}", get(openapi::docs_file))
+        .route("/docs/{*file}", get(openapi::docs_file));
+    if with_metrics {
+        router.route(METRICS_PATH, get(metrics_text::metrics))
+    } else {
+        router
+    }
 }
+
+/// The routes of the operations listener (`--ops-listen`): `/metrics` and
+/// `/health`.
+pub fn ops_listener_router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    OpsState: FromRef<S>,
+{
+    Router::new()
+        .route("/health", get(health::health))
+        .route(METRICS_PATH, get(metrics_text::metrics))
+}
+
+/// Where the Prometheus metrics are served.
+pub const METRICS_PATH: &str = "/metrics";

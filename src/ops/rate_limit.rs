@@ -1,6 +1,10 @@
 //! Rate limits (contract §4): Tier 1 for management GETs, Tier 2 for the
 //! other management methods, counted per caller (tenant and token subject);
-//! the token endpoint is limited per authenticated client at the Tier 2 rate.
+//! the token, introspection and revocation endpoints are limited per
+//! authenticated client at the Tier 2 rate, each in buckets of its own; and
+//! failed authentications (client authentication at the token service,
+//! bearer tokens at the management API) are counted per remote address,
+//! which is refused for a while once it has failed too often.
 //!
 //! Each limit is a generic cell rate algorithm (GCRA): a caller may spend its
 //! whole per-minute allowance at once and then earns one request back every
@@ -13,6 +17,7 @@
 use crate::http::Caller;
 use axum::http::Method;
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -57,6 +62,19 @@ impl Gcra {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// Whether a request of `key` at `now` would pass, without counting it;
+    /// `Err` carries how long to wait.
+    pub fn peek_at(&self, key: &str, now: Instant) -> Result<(), Duration> {
+        let map = self.map();
+        let tat = map.get(key).map_or(now, |t| (*t).max(now));
+        let next = tat + self.emission;
+        let limit = now + self.window;
+        if next > limit {
+            return Err(next - limit);
+        }
+        Ok(())
+    }
+
     /// Counts one request of `key` at `now`; `Err` carries how long to wait.
     pub fn check_at(&self, key: &str, now: Instant) -> Result<(), Duration> {
         let mut map = self.map();
@@ -88,7 +106,11 @@ impl Gcra {
 pub struct RateLimits {
     pub tier1: Option<Gcra>,
     pub tier2: Option<Gcra>,
-    pub token: Option<Gcra>,
+    /// Token, introspection and revocation requests per authenticated
+    /// client, keyed by endpoint and client.
+    pub oauth: Option<Gcra>,
+    /// Failed authentications per remote address.
+    pub auth_failures: Option<Gcra>,
 }
 
 /// A request over its limit: how long to wait, and the limit it broke.
@@ -116,14 +138,31 @@ fn check(limit: Option<&Gcra>, key: &str) -> Result<(), Limited> {
         })
 }
 
+/// The key of a remote address: IPv4 addresses one by one, IPv6 ones by
+/// their /64 prefix (what one host or one customer usually holds).
+fn address_key(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
+
 impl RateLimits {
-    /// Tier 1 and Tier 2 per minute for the management API; the token
-    /// endpoint uses the Tier 2 rate in buckets of its own. 0 disables.
-    pub fn new(tier1: u32, tier2: u32) -> RateLimits {
+    /// Tier 1 and Tier 2 per minute for the management API; the OAuth
+    /// endpoints use the Tier 2 rate in buckets of their own; failed
+    /// authentications per minute per address. 0 disables.
+    pub fn new(tier1: u32, tier2: u32, auth_failures: u32) -> RateLimits {
         RateLimits {
             tier1: Gcra::new(tier1),
             tier2: Gcra::new(tier2),
-            token: Gcra::new(tier2),
+            oauth: Gcra::new(tier2),
+            auth_failures: Gcra::new(auth_failures),
         }
     }
 
@@ -137,15 +176,34 @@ impl RateLimits {
         check(limit.as_ref(), &key)
     }
 
-    /// Counts a token request of an authenticated client.
-    pub fn check_token_client(&self, client_id: &str) -> Result<(), Limited> {
-        check(self.token.as_ref(), client_id)
+    /// Counts a request of an authenticated client to the OAuth endpoint at
+    /// `path` (token, introspection, revocation: a bucket each).
+    pub fn check_client(&self, path: &str, client_id: &str) -> Result<(), Limited> {
+        check(self.oauth.as_ref(), &format!("{path}\u{0}{client_id}"))
+    }
+
+    /// Whether `ip` may still try to authenticate: `Err` once it has failed
+    /// more often than the limit allows (nothing is counted here).
+    pub fn check_address(&self, ip: IpAddr) -> Result<(), Limited> {
+        let Some(g) = self.auth_failures.as_ref() else {
+            return Ok(());
+        };
+        g.peek_at(&address_key(ip), Instant::now())
+            .map_err(|retry_after| Limited {
+                retry_after,
+                per_minute: g.per_minute(),
+            })
+    }
+
+    /// Counts a failed authentication from `ip`.
+    pub fn record_failure(&self, ip: IpAddr) {
+        let _ = check(self.auth_failures.as_ref(), &address_key(ip));
     }
 
     /// Drops stale keys of every limit; returns the keys that remain.
     pub fn prune(&self) -> usize {
         let now = Instant::now();
-        [&self.tier1, &self.tier2, &self.token]
+        [&self.tier1, &self.tier2, &self.oauth, &self.auth_failures]
             .into_iter()
             .flatten()
             .map(|g| g.prune_at(now))
@@ -232,10 +290,10 @@ mod tests {
         }));
         for k in 0..100 {
             ops.rate_limits
-                .check_token_client(&format!("client{k}"))
+                .check_client("/oauth/token", &format!("client{k}"))
                 .unwrap();
         }
-        let token = ops.rate_limits.token.as_ref().unwrap();
+        let token = ops.rate_limits.oauth.as_ref().unwrap();
         let count = || token.map().len();
         assert_eq!(count(), 100);
         let pruner = spawn_pruner_every(&ops, Duration::from_millis(5));
@@ -253,6 +311,33 @@ mod tests {
         assert!(
             pruner.is_finished(),
             "the pruner stops once the state is gone"
+        );
+    }
+
+    #[test]
+    fn failures_block_an_address_and_peeking_counts_nothing() {
+        let limits = RateLimits::new(0, 0, 2);
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        let b: IpAddr = "192.0.2.2".parse().unwrap();
+        for _ in 0..10 {
+            assert!(limits.check_address(a).is_ok(), "peeking is free");
+        }
+        limits.record_failure(a);
+        assert!(limits.check_address(a).is_ok());
+        limits.record_failure(a);
+        let blocked = limits.check_address(a).unwrap_err();
+        assert_eq!(blocked.per_minute, 2);
+        assert!(blocked.retry_after_secs() > 0);
+        assert!(limits.check_address(b).is_ok(), "other addresses are not");
+        // One IPv6 /64 is one key; an IPv4-mapped address is its IPv4 one.
+        let v6a: IpAddr = "2001:db8:1:2::1".parse().unwrap();
+        let v6b: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
+        assert_eq!(address_key(v6a), address_key(v6b));
+        let mapped: IpAddr = "::ffff:192.0.2.1".parse().unwrap();
+        assert_eq!(address_key(mapped), "192.0.2.1");
+        assert!(
+            RateLimits::new(0, 0, 0).check_address(a).is_ok(),
+            "0 disables"
         );
     }
 

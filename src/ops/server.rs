@@ -1,6 +1,7 @@
 //! The HTTP/1.1 server loop: accepts connections up to
-//! `ServerLimits::max_connections`, serves each with hyper under the header
-//! limits and timeouts, and shuts down gracefully.
+//! `ServerLimits::max_connections` (and `max_connections_per_address` from
+//! any one remote address), serves each with `connection.rs` under the
+//! header, body and keep-alive limits, and shuts down gracefully.
 //!
 //! `axum::serve` offers no configuration (no header read timeout, no header
 //! size or connection limits), so this loop replaces it; it follows the same
@@ -8,24 +9,22 @@
 //! finish its in-flight request, and return once all have closed.
 
 use super::Ops;
-use super::limits::{HTTP_MAX_HEADER_BYTES, HTTP_MAX_HEADERS};
-use super::pipeline::Pipeline;
-use axum::Router;
-use axum::body::Body;
-use axum::extract::ConnectInfo;
-use hyper::body::Incoming;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::service::TowerToHyperService;
+use super::connection::{App, Connection};
+use std::collections::HashMap;
 use std::future::Future;
-use std::net::SocketAddr;
-use std::sync::Arc;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
-use tower::ServiceExt as _;
 
-/// The application as the accept loop serves it.
-pub type App = Pipeline<Router>;
+/// Which listener a loop serves: the main one counts toward the connection
+/// metrics and limit; the operations listener (`--ops-listen`) only serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listener {
+    Main,
+    Ops,
+}
 
 /// Serves `app` on `listener` until `shutdown` resolves, then finishes the
 /// requests in flight.
@@ -35,9 +34,23 @@ pub async fn run(
     ops: Arc<Ops>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    run_as(Listener::Main, listener, app, ops, shutdown).await
+}
+
+/// [`run`], for either listener.
+pub async fn run_as(
+    kind: Listener,
+    listener: TcpListener,
+    app: App,
+    ops: Arc<Ops>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let max = ops.limits.max_connections.max(1);
-    ops.metrics.set_connection_limit(max);
+    if kind == Listener::Main {
+        ops.metrics.set_connection_limit(max);
+    }
     let permits = Arc::new(Semaphore::new(max));
+    let per_address = PerAddress::new(ops.limits.max_connections_per_address);
     // `signal_tx.closed()` resolves once the shutdown signal has fired.
     let (signal_tx, signal_rx) = watch::channel(());
     tokio::spawn(async move {
@@ -67,6 +80,13 @@ pub async fn run(
             },
             () = signal_tx.closed() => break,
         };
+        // One address may not hold every slot: over its share, the
+        // connection is closed at once (and its permit freed).
+        let Some(slot) = per_address.take(remote.ip()) else {
+            ops.metrics.connection_refused();
+            tracing::debug!(remote = %remote.ip(), "connection refused: too many from this address");
+            continue;
+        };
         let conn = Connection {
             app: app.clone(),
             ops: ops.clone(),
@@ -75,6 +95,7 @@ pub async fn run(
         };
         tokio::spawn(async move {
             conn.run(stream, remote).await;
+            drop(slot);
             drop(permit);
         });
     }
@@ -99,51 +120,74 @@ async fn accept_error(e: &std::io::Error) {
     tokio::time::sleep(Duration::from_secs(1)).await;
 }
 
-struct Connection {
-    app: App,
-    ops: Arc<Ops>,
-    signal: watch::Sender<()>,
-    close_rx: watch::Receiver<()>,
+/// Open connections per remote address, capped.
+struct PerAddress {
+    max: usize,
+    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
 }
 
-impl Connection {
-    async fn run(self, stream: TcpStream, remote: SocketAddr) {
-        // Responses are small and written whole; Nagle would only add latency.
-        let _ = stream.set_nodelay(true);
-        self.ops.metrics.connection_opened();
-        let service = self
-            .app
-            .clone()
-            .map_request(move |req: axum::http::Request<Incoming>| {
-                let mut req = req.map(Body::new);
-                req.extensions_mut().insert(ConnectInfo(remote));
-                req
-            });
-        let mut builder = hyper::server::conn::http1::Builder::new();
-        builder
-            .timer(TokioTimer::new())
-            .header_read_timeout(self.ops.limits.header_read_timeout)
-            .max_headers(HTTP_MAX_HEADERS)
-            .max_header_size(HTTP_MAX_HEADER_BYTES);
-        let conn =
-            builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
-        tokio::pin!(conn);
-        let mut draining = false;
-        loop {
-            tokio::select! {
-                r = conn.as_mut() => {
-                    if let Err(e) = r {
-                        tracing::debug!(error = %e, "connection ended with an error");
-                    }
-                    break;
-                }
-                () = self.signal.closed(), if !draining => {
-                    conn.as_mut().graceful_shutdown();
-                    draining = true;
-                }
+/// One open connection of an address; dropping it frees the place.
+struct AddressSlot {
+    ip: IpAddr,
+    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+fn lock(map: &Mutex<HashMap<IpAddr, usize>>) -> std::sync::MutexGuard<'_, HashMap<IpAddr, usize>> {
+    map.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl PerAddress {
+    fn new(max: usize) -> PerAddress {
+        PerAddress {
+            max: max.max(1),
+            open: Arc::default(),
+        }
+    }
+
+    /// A place for one more connection of `ip`, unless it has `max` already.
+    fn take(&self, ip: IpAddr) -> Option<AddressSlot> {
+        let mut open = lock(&self.open);
+        let n = open.entry(ip).or_insert(0);
+        if *n >= self.max {
+            return None;
+        }
+        *n += 1;
+        Some(AddressSlot {
+            ip,
+            open: self.open.clone(),
+        })
+    }
+}
+
+impl Drop for AddressSlot {
+    fn drop(&mut self) {
+        let mut open = lock(&self.open);
+        if let Some(n) = open.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&self.ip);
             }
         }
-        self.ops.metrics.connection_closed();
-        drop(self.close_rx);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_address_gets_at_most_its_share_and_gets_it_back() {
+        let per = PerAddress::new(2);
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        let b: IpAddr = "192.0.2.2".parse().unwrap();
+        let first = per.take(a).unwrap();
+        let _second = per.take(a).unwrap();
+        assert!(per.take(a).is_none(), "a third from the same address");
+        assert!(per.take(b).is_some(), "another address is not affected");
+        drop(first);
+        assert!(per.take(a).is_some(), "a closed connection frees its place");
+        drop(per.take(b));
+        assert!(!lock(&per.open).contains_key(&b), "no entry left behind");
     }
 }

@@ -8,6 +8,7 @@
 
 use super::claims::{ACCESS_TOKEN_TYPE, AccessClaims};
 use super::verified::VerifiedTokens;
+use crate::domain::key_wrap::{self, Kek, signing_key_aad};
 use crate::domain::signing_keys::{
     ALGORITHM, MAX_VIEW_AGE, REFRESH_INTERVAL, StoredSigningKey, key_statuses,
 };
@@ -31,9 +32,11 @@ const RELOAD_ON_UNKNOWN_KID: Duration = Duration::from_secs(5);
 struct Signer {
     kid: String,
     activates_at: Timestamp,
-    /// Parsed once per key load: parsing a PKCS#8 key costs about as much as
-    /// a signature, and `jsonwebtoken::encode` would do it for every token.
-    pair: EcdsaKeyPair,
+    /// Parsed once per key: parsing a PKCS#8 key costs about as much as a
+    /// signature, and `jsonwebtoken::encode` would do it for every token.
+    /// Kept across reloads, so a server goes on signing with the keys it
+    /// holds after `keys rewrap` changed the key that encrypts them.
+    pair: Arc<EcdsaKeyPair>,
 }
 
 /// The JOSE header of the access tokens this server signs.
@@ -61,6 +64,8 @@ pub struct KeyRing {
     store: Store,
     /// This server's access-token lifetime, recorded on each key it signs with.
     token_ttl: i64,
+    /// Opens the stored private keys, and encrypts new ones.
+    kek: Option<Arc<Kek>>,
     inner: Arc<RwLock<Arc<Loaded>>>,
     /// Access tokens already verified by this process (`signing::verified`).
     verified: Arc<VerifiedTokens>,
@@ -108,9 +113,39 @@ pub fn generate_key(now: Timestamp, activates_at: Timestamp) -> anyhow::Result<S
     })
 }
 
+/// The stored form of a freshly generated key: its private key encrypted
+/// under `kek` when there is one (`domain::key_wrap`).
+pub fn seal(mut key: StoredSigningKey, kek: Option<&Kek>) -> anyhow::Result<StoredSigningKey> {
+    key.private_key = key_wrap::wrap(kek, &key.private_key, &signing_key_aad(&key.kid))?;
+    Ok(key)
+}
+
+/// The signing key pair of a stored key: `previous`'s if it already holds
+/// that key (a kid is the key's thumbprint, so its key never changes), else
+/// its private key opened with `kek` and parsed.
+fn signer(
+    k: &StoredSigningKey,
+    kek: Option<&Kek>,
+    previous: Option<&Loaded>,
+) -> anyhow::Result<Arc<EcdsaKeyPair>> {
+    if let Some(pair) = previous.and_then(|p| p.signers.iter().find(|s| s.kid == k.kid)) {
+        return Ok(pair.pair.clone());
+    }
+    let pkcs8 = key_wrap::unwrap(kek, &k.private_key, &signing_key_aad(&k.kid))
+        .map_err(|e| anyhow::anyhow!("the stored signing key {} cannot be opened: {e}", k.kid))?;
+    let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &pkcs8)
+        .map_err(|_| anyhow::anyhow!("stored signing key {} is not a P-256 key", k.kid))?;
+    Ok(Arc::new(pair))
+}
+
 /// Reads the keys, records `token_ttl` on those that may sign, and builds the
-/// signing and verification sets.
-async fn fetch(store: &Store, token_ttl: i64) -> anyhow::Result<Loaded> {
+/// signing and verification sets (reusing `previous`'s parsed key pairs).
+async fn fetch(
+    store: &Store,
+    token_ttl: i64,
+    kek: Option<&Kek>,
+    previous: Option<&Loaded>,
+) -> anyhow::Result<Loaded> {
     let keys = store.signing_keys().await?;
     anyhow::ensure!(!keys.is_empty(), "no signing key in the store");
     let statuses = key_statuses(&keys, Timestamp::now());
@@ -136,10 +171,7 @@ async fn fetch(store: &Store, token_ttl: i64) -> anyhow::Result<Loaded> {
             signers.push(Signer {
                 kid: k.kid.clone(),
                 activates_at: k.activates_at,
-                pair: EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &k.private_key)
-                    .map_err(|_| {
-                        anyhow::anyhow!("stored signing key {} is not a P-256 key", k.kid)
-                    })?,
+                pair: signer(k, kek, previous)?,
             });
         }
     }
@@ -154,19 +186,31 @@ async fn fetch(store: &Store, token_ttl: i64) -> anyhow::Result<Loaded> {
 impl KeyRing {
     /// Loads the stored keys, generating the first one if there is none.
     /// `token_ttl` is the lifetime of the access tokens this server signs.
+    /// The keys are stored in plain (see [`KeyRing::load_or_create_with`]).
     pub async fn load_or_create(store: Store, token_ttl: i64) -> anyhow::Result<KeyRing> {
+        KeyRing::load_or_create_with(store, token_ttl, None).await
+    }
+
+    /// [`KeyRing::load_or_create`], with the private keys stored encrypted
+    /// under `kek`.
+    pub async fn load_or_create_with(
+        store: Store,
+        token_ttl: i64,
+        kek: Option<Arc<Kek>>,
+    ) -> anyhow::Result<KeyRing> {
         if store.signing_keys().await?.is_empty() {
             let now = Timestamp::now();
-            let mut first = generate_key(now, now)?;
+            let mut first = seal(generate_key(now, now)?, kek.as_deref())?;
             first.max_token_ttl = token_ttl;
             // Instances starting together on an empty store all get here;
             // the store lets exactly one first key in, and all load it.
             store.insert_first_signing_key(&first).await?;
         }
-        let loaded = fetch(&store, token_ttl).await?;
+        let loaded = fetch(&store, token_ttl, kek.as_deref(), None).await?;
         Ok(KeyRing {
             store,
             token_ttl,
+            kek,
             inner: Arc::new(RwLock::new(Arc::new(loaded))),
             verified: Arc::default(),
         })
@@ -181,7 +225,16 @@ impl KeyRing {
 
     /// Re-reads the keys from the store (after a rotation, here or elsewhere).
     pub async fn reload(&self) -> anyhow::Result<()> {
-        let loaded = Arc::new(fetch(&self.store, self.token_ttl).await?);
+        let previous = self.current();
+        let loaded = Arc::new(
+            fetch(
+                &self.store,
+                self.token_ttl,
+                self.kek.as_deref(),
+                Some(&previous),
+            )
+            .await?,
+        );
         match self.inner.write() {
             Ok(mut g) => *g = loaded,
             Err(poisoned) => *poisoned.into_inner() = loaded,

@@ -3,9 +3,10 @@
 //! process already verified. Below the application state, which holds the
 //! ring; above the store, which keeps the keys.
 
+pub mod at_rest;
 pub mod claims;
 pub mod key_ring;
 pub mod verified;
 
-pub use claims::{ACCESS_TOKEN_TYPE, AccessClaims};
-pub use key_ring::{KeyRing, VerifyError, generate_key};
+pub use claims::{ACCESS_TOKEN_TYPE, AccessClaims, Actor};
+pub use key_ring::{KeyRing, VerifyError, generate_key, seal};

@@ -81,6 +81,7 @@ mod tests {
             client_id: "c".into(),
             scope: String::new(),
             tenant_id: "t".into(),
+            ..Default::default()
         }
     }
 

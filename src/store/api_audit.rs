@@ -82,7 +82,12 @@ impl Store {
     }
 
     /// Gives a claimed delivery back, due again at `at`, with the reason.
-    pub async fn retry_delivery(&self, claimed: &Claimed, at: Timestamp, error: &str) -> Result<()> {
+    pub async fn retry_delivery(
+        &self,
+        claimed: &Claimed,
+        at: Timestamp,
+        error: &str,
+    ) -> Result<()> {
         dispatch!(self.retry_delivery(claimed, at, error))
     }
 

@@ -24,14 +24,17 @@ impl Store {
     }
 
     /// Inserts a client (with its first secret, if it gets one) and its
-    /// `created` event.
+    /// `created` event, unless the tenant already has `max_clients`
+    /// (`ClientQuota`); the statement that takes the tenant's row decides,
+    /// so concurrent creates on any instance cannot pass the limit.
     pub async fn insert_client(
         &self,
         tenant: &TenantId,
         client: NewClient<'_>,
+        max_clients: u64,
         origin: &Origin,
     ) -> Result<()> {
-        dispatch!(self.insert_client(tenant, client, origin))
+        dispatch!(self.insert_client(tenant, client, max_clients, origin))
     }
 
     pub async fn find_client(

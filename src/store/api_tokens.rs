@@ -5,9 +5,11 @@
 
 use super::{Result, Store, dispatch};
 use crate::domain::audit::Origin;
-use crate::domain::ids::{ClientId, TenantId};
+use crate::domain::ids::{ClientId, TenantId, UserId};
+use crate::domain::key_wrap::StoredKey;
 use crate::domain::signing_keys::StoredSigningKey;
 use crate::domain::time::Timestamp;
+use crate::domain::token_liveness::LiveFacts;
 
 impl Store {
     pub async fn signing_keys(&self) -> Result<Vec<StoredSigningKey>> {
@@ -73,15 +75,42 @@ impl Store {
         dispatch!(self.revoke_token(tenant, client, jti, keep_until, now, origin))
     }
 
-    /// Whether an access token (already verified) may still be used: its
-    /// client exists in its tenant and the token was not revoked. One query.
-    pub async fn is_token_active(
+    /// What the store says now of an access token (already verified): its
+    /// client, if it still exists in its tenant, with what its tokens depend
+    /// on, whether the token was revoked, and for a user's token whether its
+    /// user exists and is active. One query; `domain::token_liveness` decides.
+    pub async fn token_facts(
         &self,
         tenant: &TenantId,
         client: &ClientId,
         jti: &str,
-    ) -> Result<bool> {
-        dispatch!(self.is_token_active(tenant, client, jti) or in_thread is_token_active_in_thread)
+        user: Option<&UserId>,
+    ) -> Result<LiveFacts> {
+        dispatch!(self.token_facts(tenant, client, jti, user) or in_thread token_facts_in_thread)
+    }
+
+    /// Refuses every token issued to the client so far (`NotFound` when it
+    /// does not exist in `tenant`).
+    pub async fn revoke_client_tokens(&self, tenant: &TenantId, client: &ClientId) -> Result<()> {
+        dispatch!(self.revoke_client_tokens(tenant, client))
+    }
+
+    /// Deletes the assertion `jti`s and token revocations that expired
+    /// before `now`, tenant by tenant, at most `batch` rows per transaction;
+    /// returns how many.
+    pub async fn prune_expired(&self, now: Timestamp, batch: u32) -> Result<u64> {
+        dispatch!(self.prune_expired(now, batch))
+    }
+
+    /// Hands every stored private key (signing keys, server secrets) to
+    /// `change` and stores what it returns (`None`: unchanged), all in one
+    /// transaction that holds them; an `Err` leaves every key as it was.
+    /// Returns how many changed.
+    pub async fn rewrite_stored_keys<F>(&self, change: F) -> Result<usize>
+    where
+        F: FnMut(&StoredKey) -> Result<Option<Vec<u8>>, String> + Send,
+    {
+        dispatch!(self.rewrite_stored_keys(change))
     }
 
     /// Returns the named server secret, creating it from `fresh` if no

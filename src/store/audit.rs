@@ -56,8 +56,8 @@ macro_rules! impl_audit {
             use $crate::domain::time::Timestamp;
             use $crate::store::Result;
             use $crate::store::audit::{
-                DELETE_EXPIRED, EVENTS_AFTER, HAS_EXPIRED, INSERT_EVENT, TENANTS_AFTER, tenant_column,
-                trace_column,
+                DELETE_EXPIRED, EVENTS_AFTER, HAS_EXPIRED, INSERT_EVENT, TENANTS_AFTER,
+                tenant_column, trace_column,
             };
 
             /// Records `ev` in the transaction of the change it describes.

@@ -5,12 +5,19 @@
 
 use super::shared::{decode_client, decode_joined_secret};
 use super::{Result, decode_config};
-use crate::domain::client_record::{AuthClient, ClientRecord};
+use crate::domain::client_record::{AuthClient, AuthSecret, ClientRecord};
 use crate::domain::ids::{ClientId, TenantId};
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
 pub(super) const INSERT_TENANT: &str =
     "INSERT INTO tenants (tenant_id, name, created_at) VALUES ($1, $2, $3)";
+
+/// Takes the tenant's row for a new client, unless it already has `$2`
+/// clients: then it changes no row. The count itself is kept by a trigger
+/// on `clients` (migration 0003); this statement only locks the row and
+/// decides, so concurrent creates (on any instance) are serialised on it.
+pub(super) const TAKE_CLIENT_SLOT: &str = "UPDATE tenants SET client_count = client_count \
+     WHERE tenant_id = $1 AND client_count < $2";
 
 /// The cross-tenant index of client ids, for client authentication.
 pub(super) const INSERT_DIRECTORY_ENTRY: &str =
@@ -27,9 +34,9 @@ pub(super) const FIND_CLIENT: &str = "SELECT c.client_id, c.created_at, c.update
      WHERE c.tenant_id = $1 AND c.client_id = $2 \
      ORDER BY s.created_at, s.hint";
 
-/// A client found by id alone (token endpoint) with its secret hashes: a
-/// row per secret, or one row with a NULL hash.
-pub(super) const FIND_AUTH_CLIENT: &str = "SELECT c.tenant_id, c.config, s.secret_hash FROM client_directory d \
+/// A client found by id alone (token endpoint) with its secrets' hashes and
+/// ids: a row per secret, or one row with a NULL hash.
+pub(super) const FIND_AUTH_CLIENT: &str = "SELECT c.tenant_id, c.config, c.token_generation, s.secret_hash, s.secret_id FROM client_directory d \
      JOIN clients c ON c.tenant_id = d.tenant_id AND c.client_id = d.client_id \
      LEFT JOIN client_secrets s ON s.tenant_id = c.tenant_id AND s.client_id = c.client_id \
      WHERE d.client_id = $1";
@@ -94,30 +101,33 @@ where
 }
 
 /// The rows of [`FIND_AUTH_CLIENT`] for client `id` as one client with its
-/// secret hashes; `None` when there are none.
+/// secrets; `None` when there are none.
 pub(super) fn decode_auth_client<R>(id: &ClientId, rows: &[R]) -> Result<Option<AuthClient>>
 where
     R: Row,
     for<'c> &'c str: ColumnIndex<R>,
     for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> Option<String>: Decode<'r, R::Database> + Type<R::Database>,
     for<'r> Option<Vec<u8>>: Decode<'r, R::Database> + Type<R::Database>,
 {
     let Some(first) = rows.first() else {
         return Ok(None);
     };
-    let tenant_id = TenantId::from_trusted(first.try_get::<String, _>("tenant_id")?);
-    let config = decode_config(&first.try_get::<String, _>("config")?)?;
-    let mut hashes = Vec::with_capacity(rows.len());
+    let mut secrets = Vec::with_capacity(rows.len());
     for r in rows {
-        if let Some(h) = r.try_get::<Option<Vec<u8>>, _>("secret_hash")? {
-            hashes.push(h);
+        let hash = r.try_get::<Option<Vec<u8>>, _>("secret_hash")?;
+        let secret_id = r.try_get::<Option<String>, _>("secret_id")?;
+        if let (Some(hash), Some(id)) = (hash, secret_id) {
+            secrets.push(AuthSecret { id, hash });
         }
     }
     Ok(Some(AuthClient {
-        tenant_id,
+        tenant_id: TenantId::from_trusted(first.try_get::<String, _>("tenant_id")?),
         client_id: id.clone(),
-        config,
-        secret_hashes: hashes,
+        config: decode_config(&first.try_get::<String, _>("config")?)?,
+        secrets,
+        token_generation: first.try_get("token_generation")?,
     }))
 }
 
@@ -199,7 +209,7 @@ macro_rules! impl_client_writes {
             use $crate::domain::time::Timestamp;
             use $crate::store::clients::{
                 DELETE_CLIENT, DELETE_CLIENT_SECRETS, INSERT_CLIENT, INSERT_DIRECTORY_ENTRY,
-                INSERT_TENANT, MARK_DIRECTORY_ENTRY_DELETED, UPDATE_CLIENT,
+                INSERT_TENANT, MARK_DIRECTORY_ENTRY_DELETED, TAKE_CLIENT_SLOT, UPDATE_CLIENT,
             };
             use $crate::store::shared::{decode_client, encode_config};
             use $crate::store::{Result, StoreError};
@@ -234,8 +244,12 @@ macro_rules! impl_client_writes {
                 if let Some((secret, by)) = c.first_secret {
                     insert_secret(tx, tenant, c.client_id, secret, by, c.now).await?;
                 }
-                let record =
-                    ClientRecord::created(c.client_id.clone(), c.config.clone(), c.now, c.first_secret);
+                let record = ClientRecord::created(
+                    c.client_id.clone(),
+                    c.config.clone(),
+                    c.now,
+                    c.first_secret,
+                );
                 let event = origin.event(
                     EventType::ClientCreated,
                     Some(tenant),
@@ -285,9 +299,18 @@ macro_rules! impl_client_writes {
                     &self,
                     tenant: &TenantId,
                     client: NewClient<'_>,
+                    max_clients: u64,
                     origin: &Origin,
                 ) -> Result<()> {
                     let mut tx = self.begin_write().await?;
+                    let slot = sqlx::query(TAKE_CLIENT_SLOT)
+                        .bind(tenant.as_str())
+                        .bind(i64::try_from(max_clients).unwrap_or(i64::MAX))
+                        .execute(&mut *tx)
+                        .await?;
+                    if slot.rows_affected() == 0 {
+                        return Err(StoreError::ClientQuota(max_clients));
+                    }
                     insert_client_tx(&mut tx, tenant, &client, origin).await?;
                     tx.commit().await?;
                     Ok(())
@@ -329,7 +352,13 @@ macro_rules! impl_client_writes {
                         count = 0;
                         events.extend(current.secrets.iter().map(|s| {
                             let data = secret_json(id, s);
-                            origin.event(EventType::SecretDeleted, Some(tenant), id.as_str(), at, data)
+                            origin.event(
+                                EventType::SecretDeleted,
+                                Some(tenant),
+                                id.as_str(),
+                                at,
+                                data,
+                            )
                         }));
                     }
                     if let Some(secret) = &plan.new_secret {

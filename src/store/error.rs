@@ -13,8 +13,19 @@ pub enum StoreError {
     SecretsNotSupported,
     #[error("the client already has the maximum number of secrets")]
     SecretLimit,
-    #[error("no such tenant")]
+    #[error("user not found")]
+    UserNotFound,
+    /// Another user of the tenant has this email (case-insensitively).
+    #[error("the email is taken in the tenant")]
+    EmailTaken,
+    /// Another user of the tenant has this subject.
+    #[error("the subject is taken in the tenant")]
+    SubjectTaken,
+    #[error("tenant not found")]
     TenantNotFound,
+    /// The tenant already has this many clients.
+    #[error("the tenant already has {0} clients")]
+    ClientQuota(u64),
     #[error(transparent)]
     Invalid(#[from] ValidationError),
     /// The database could not be reached (pool timeout, I/O): a 503.
@@ -24,6 +35,10 @@ pub enum StoreError {
     Db(DbError),
     #[error("corrupt stored data: {0}")]
     Corrupt(String),
+    /// The stored private keys were left as they are: the message says why
+    /// (a key that the given key-encryption key cannot open, say).
+    #[error("{0}")]
+    KeysRefused(String),
 }
 
 /// A database driver's error (sqlx's, or rusqlite's for in-thread reads).

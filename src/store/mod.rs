@@ -2,17 +2,17 @@
 //! from the database URL's scheme; only this module contains SQL.
 //!
 //! Both backends run the same statements: each resource's file (`clients.rs`,
-//! `secrets.rs`, `listing.rs`, `tokens.rs`, `server_secrets.rs`, `audit.rs`,
-//! `webhooks.rs`) holds its
-//! SQL as named constants and a small macro that runs them on one backend,
-//! instantiated for both by `shared.rs`. `sqlite.rs` and `postgres.rs` hold
-//! what differs: connecting, pragmas, migrations and how a write transaction
-//! begins. `Store`'s methods are in `api_clients.rs`, `api_tokens.rs` and
-//! `api_audit.rs`.
+//! `secrets.rs`, `listing.rs`, `tokens.rs`, `server_secrets.rs`, `users.rs`,
+//! `audit.rs`, `webhooks.rs`) holds its SQL as named constants and a small
+//! macro that runs them on one backend, instantiated for both by `shared.rs`.
+//! `sqlite.rs` and `postgres.rs` hold what differs: connecting, pragmas,
+//! migrations and how a write transaction begins. `Store`'s methods are in
+//! `api_clients.rs`, `api_tokens.rs`, `api_users.rs` and `api_audit.rs`.
 
 mod api_audit;
 mod api_clients;
 mod api_tokens;
+mod api_users;
 mod audit;
 mod clients;
 mod error;
@@ -21,16 +21,21 @@ mod group_commit;
 mod list_plan;
 mod list_sql;
 mod listing;
+mod liveness;
+mod maintenance;
 mod postgres;
 mod secrets;
 mod server_secrets;
 mod shared;
 mod sqlite;
 mod sqlite_checkpoint;
+mod sqlite_file;
 mod sqlite_in_thread;
 mod sqlite_list;
 mod sqlite_reads;
+mod stored_keys;
 mod tokens;
+mod users;
 mod webhooks;
 
 pub use audit::SERVER_TENANT;
@@ -78,6 +83,8 @@ pub struct PoolSettings {
     /// PostgreSQL's `statement_timeout` for every connection; `None` leaves
     /// the server's setting. A statement cut by it answers 503.
     pub statement_timeout: Option<Duration>,
+    /// SQLite: accept a database file its group or other users may read.
+    pub allow_shared_db_file: bool,
 }
 
 impl Default for PoolSettings {
@@ -86,6 +93,7 @@ impl Default for PoolSettings {
             max_connections: 16,
             acquire_timeout: Duration::from_secs(5),
             statement_timeout: Some(Duration::from_secs(30)),
+            allow_shared_db_file: false,
         }
     }
 }

@@ -42,8 +42,18 @@ type Db = sqlx::Postgres;
 type WriteTx = sqlx::Transaction<'static, sqlx::Postgres>;
 /// How they read a client they will change: `FOR UPDATE` locks its row.
 const LOCK_CLIENT: &str = super::clients::CLIENT_TO_CHANGE_FOR_UPDATE;
+/// How a write transaction reads a user it will change (locking its row).
+const LOCK_USER: &str = super::users::USER_TO_CHANGE_FOR_UPDATE;
+/// The same for the stored private keys.
+const LOCK_STORED_KEYS: [&str; 2] = super::stored_keys::STORED_KEYS_FOR_UPDATE;
 
 impl PgStore {
+    /// Nothing to do after the stored keys were rewritten: old row versions
+    /// stay in the table's files until PostgreSQL vacuums them (the README
+    /// says to run `VACUUM FULL` on the two tables after encrypting).
+    #[allow(clippy::unused_async)]
+    async fn after_key_rewrite(&self) {}
+
     pub async fn connect(url: &str, pool: &PoolSettings) -> anyhow::Result<Self> {
         let shown = redact_url(url);
         let mut opts = PgConnectOptions::from_str(url)

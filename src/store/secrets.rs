@@ -8,8 +8,8 @@
 
 use crate::domain::secret::MAX_SECRETS;
 
-pub(super) const INSERT_SECRET: &str = "INSERT INTO client_secrets (tenant_id, client_id, hint, secret_hash, created_at, created_by) \
-     VALUES ($1, $2, $3, $4, $5, $6)";
+pub(super) const INSERT_SECRET: &str = "INSERT INTO client_secrets (tenant_id, client_id, hint, secret_hash, created_at, created_by, secret_id) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
 /// One client's secrets' metadata, oldest first.
 pub(super) const SECRETS_OF: &str = "SELECT hint, created_at, created_by FROM client_secrets \
@@ -75,6 +75,7 @@ macro_rules! impl_secrets {
                     .bind(&s.hash)
                     .bind(now.micros())
                     .bind(by)
+                    .bind(&s.id)
                     .execute(&mut **tx)
                     .await?;
                 Ok(())

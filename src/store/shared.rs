@@ -113,9 +113,11 @@ pub(super) fn encode_config(config: &ClientConfig) -> Result<String> {
 ///
 /// The backend module provides: the fields `read` and `write` (its pools),
 /// `type Db` (its `sqlx::Database`), `type WriteTx` (its write transaction:
-/// an executor through `&mut *tx`, with `commit`), `const LOCK_CLIENT` (how a
-/// write transaction reads a client it will change), and the methods
-/// `begin_write`, `plan_list`, `probe` and `explain`.
+/// an executor through `&mut *tx`, with `commit`), `const LOCK_CLIENT` and
+/// `const LOCK_USER` (how a write transaction reads a client or a user it
+/// will change), `const LOCK_STORED_KEYS` (the same for the stored private
+/// keys), and the methods `after_key_rewrite`, `begin_write`, `plan_list`,
+/// `probe` and `explain`.
 macro_rules! impl_shared {
     ($Store:ident) => {
         $crate::store::audit::impl_audit!($Store);
@@ -126,7 +128,11 @@ macro_rules! impl_shared {
         $crate::store::listing::impl_listing!($Store);
         $crate::store::listing::impl_list_explain!($Store);
         $crate::store::tokens::impl_tokens!($Store);
+        $crate::store::liveness::impl_liveness!($Store);
+        $crate::store::stored_keys::impl_stored_keys!($Store);
+        $crate::store::maintenance::impl_maintenance!($Store);
         $crate::store::server_secrets::impl_server_secrets!($Store);
+        $crate::store::users::impl_users!($Store);
 
         impl $Store {
             pub(crate) async fn ping(&self) -> $crate::store::Result<()> {

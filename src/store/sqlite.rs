@@ -16,6 +16,7 @@ use super::PoolSettings;
 use super::error::is_transient;
 use super::group_commit::{self, GroupCommit};
 use super::sqlite_checkpoint::checkpoints;
+use super::sqlite_file;
 use super::sqlite_reads::InThreadReads;
 use anyhow::Context as _;
 use sqlx::sqlite::{
@@ -46,6 +47,10 @@ type WriteTx = group_commit::WriteTx;
 /// How they read a client they will change: `BEGIN IMMEDIATE` already holds
 /// the write lock, so no row lock is needed.
 const LOCK_CLIENT: &str = super::clients::CLIENT_TO_CHANGE;
+/// How a write transaction reads a user it will change.
+const LOCK_USER: &str = super::users::USER_TO_CHANGE;
+/// The same for the stored private keys.
+const LOCK_STORED_KEYS: [&str; 2] = super::stored_keys::STORED_KEYS;
 
 /// How long opening a database may keep meeting "busy" before it fails.
 const OPEN_BUSY_FOR: Duration = Duration::from_secs(5);
@@ -81,11 +86,14 @@ where
 impl SqliteStore {
     pub async fn connect(url: &str, pool: &PoolSettings) -> anyhow::Result<Self> {
         let opts = connect_options(url)?;
-        let write = open_writer(url, &opts, pool).await?;
-        migrate(url, &write).await?;
         // Every connection to an in-memory database is a database of its own,
         // so there the single writer connection also serves reads.
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        if !in_memory {
+            sqlite_file::secure(opts.get_filename(), pool.allow_shared_db_file)?;
+        }
+        let write = open_writer(url, &opts, pool).await?;
+        migrate(url, &write).await?;
         let alive = Arc::new(());
         let reads = match opts.get_filename() {
             _ if in_memory => None,
@@ -127,6 +135,19 @@ impl SqliteStore {
         ]
     }
 
+    /// After the stored keys were rewritten: the WAL still holds the pages
+    /// as they were, so it is checkpointed and truncated. Best effort: a
+    /// reader holding an old snapshot (another process) can delay it to a
+    /// later checkpoint.
+    async fn after_key_rewrite(&self) {
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.read)
+            .await
+        {
+            tracing::warn!(error = %e, "cannot truncate the WAL after rewriting the stored keys");
+        }
+    }
+
     /// A write transaction: a savepoint in the current group-commit batch
     /// (see `group_commit.rs`).
     async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
@@ -148,7 +169,12 @@ fn connect_options(url: &str) -> anyhow::Result<SqliteConnectOptions> {
         .pragma("temp_store", "memory")
         // Checkpoints run on a connection of their own (`checkpoints`),
         // never inside a request's commit.
-        .pragma("wal_autocheckpoint", "0"))
+        .pragma("wal_autocheckpoint", "0")
+        // The space of a changed or deleted row is zeroed within its page,
+        // so a key encrypted in place (keys at rest) or a deleted secret's
+        // hash leaves no copy behind in the page ("fast": only when that
+        // costs no extra I/O).
+        .pragma("secure_delete", "fast"))
 }
 
 /// The pool of the one write connection.

@@ -6,7 +6,8 @@ use super::Result;
 use super::sqlite::SqliteStore;
 use super::sqlite_reads::{Busy, InThreadReads};
 use crate::domain::client_record::{AuthClient, ClientRecord};
-use crate::domain::ids::{ClientId, TenantId};
+use crate::domain::ids::{ClientId, TenantId, UserId};
+use crate::domain::token_liveness::LiveFacts;
 
 impl SqliteStore {
     /// `read` on the calling thread (`sqlite_reads.rs`); through the pool
@@ -50,15 +51,16 @@ impl SqliteStore {
             .await
     }
 
-    pub(crate) async fn is_token_active_in_thread(
+    pub(crate) async fn token_facts_in_thread(
         &self,
         tenant: &TenantId,
         client: &ClientId,
         jti: &str,
-    ) -> Result<bool> {
+        user: Option<&UserId>,
+    ) -> Result<LiveFacts> {
         self.in_thread_or_pool(
-            |r| r.is_token_active(tenant, client, jti),
-            || self.is_token_active(tenant, client, jti),
+            |r| r.token_facts(tenant, client, jti, user),
+            || self.token_facts(tenant, client, jti, user),
         )
         .await
     }

@@ -19,13 +19,14 @@
 //! chooses between the two.
 
 use super::clients::{FIND_AUTH_CLIENT, FIND_CLIENT};
+use super::liveness::TOKEN_FACTS;
 use super::shared::PING;
-use super::tokens::TOKEN_ACTIVE;
 use super::{StoreError, decode_config};
-use crate::domain::client_record::{AuthClient, ClientRecord, SecretInfo};
-use crate::domain::ids::{ClientId, TenantId};
+use crate::domain::client_record::{AuthClient, AuthSecret, ClientRecord, SecretInfo};
+use crate::domain::ids::{ClientId, TenantId, UserId};
 use crate::domain::time::Timestamp;
-use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension as _, params};
+use crate::domain::token_liveness::{ClientFacts, LiveFacts};
+use rusqlite::{Connection, ErrorCode, OpenFlags, params};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -44,6 +45,10 @@ pub(crate) struct InThreadReads {
 }
 
 type ReadResult<T> = Result<Result<T, StoreError>, Busy>;
+
+/// A client's row of [`TOKEN_FACTS`]: its configuration, token generation,
+/// (revoked, user active), and the ids of its secrets.
+type FactsRow = (String, i64, (bool, bool), Vec<String>);
 
 impl InThreadReads {
     /// Opens one connection now, so a bad path fails at start, not later.
@@ -96,20 +101,6 @@ impl InThreadReads {
 
     pub(crate) fn ping(&self) -> ReadResult<()> {
         self.read(|c| c.query_row(PING, [], |_| Ok(())))
-    }
-
-    pub(crate) fn is_token_active(
-        &self,
-        tenant: &TenantId,
-        client: &ClientId,
-        jti: &str,
-    ) -> ReadResult<bool> {
-        self.read(|c| {
-            c.prepare_cached(TOKEN_ACTIVE)?
-                .query_row(params![tenant.as_str(), client.as_str(), jti], |_| Ok(()))
-                .optional()
-                .map(|row| row.is_some())
-        })
     }
 
     pub(crate) fn find_client(
@@ -165,28 +156,85 @@ impl InThreadReads {
         let rows = self.read(|c| {
             let mut stmt = c.prepare_cached(FIND_AUTH_CLIENT)?;
             let mut rows = stmt.query(params![id.as_str()])?;
-            let mut found: Option<(String, String, Vec<Vec<u8>>)> = None;
+            let mut found: Option<(String, String, i64, Vec<AuthSecret>)> = None;
             while let Some(row) = rows.next()? {
                 let entry = match &mut found {
                     Some(e) => e,
-                    None => found.insert((row.get("tenant_id")?, row.get("config")?, Vec::new())),
+                    None => found.insert((
+                        row.get("tenant_id")?,
+                        row.get("config")?,
+                        row.get("token_generation")?,
+                        Vec::new(),
+                    )),
                 };
-                if let Some(hash) = row.get::<_, Option<Vec<u8>>>("secret_hash")? {
-                    entry.2.push(hash);
+                let hash = row.get::<_, Option<Vec<u8>>>("secret_hash")?;
+                let secret_id = row.get::<_, Option<String>>("secret_id")?;
+                if let (Some(hash), Some(id)) = (hash, secret_id) {
+                    entry.3.push(AuthSecret { id, hash });
                 }
             }
             Ok(found)
         })?;
         Ok(rows.and_then(|found| {
-            let Some((tenant_id, config, secret_hashes)) = found else {
+            let Some((tenant_id, config, token_generation, secrets)) = found else {
                 return Ok(None);
             };
             Ok(Some(AuthClient {
                 tenant_id: TenantId::from_trusted(tenant_id),
                 client_id: id.clone(),
                 config: decode_config(&config)?,
-                secret_hashes,
+                secrets,
+                token_generation,
             }))
+        }))
+    }
+
+    /// What the store says of a token now ([`TOKEN_FACTS`]).
+    pub(crate) fn token_facts(
+        &self,
+        tenant: &TenantId,
+        client: &ClientId,
+        jti: &str,
+        user: Option<&UserId>,
+    ) -> ReadResult<LiveFacts> {
+        let user = user.map_or("", UserId::as_str);
+        let rows = self.read(|c| {
+            let mut stmt = c.prepare_cached(TOKEN_FACTS)?;
+            let mut rows = stmt.query(params![tenant.as_str(), client.as_str(), jti, user])?;
+            let mut found: Option<FactsRow> = None;
+            while let Some(row) = rows.next()? {
+                let entry = match &mut found {
+                    Some(e) => e,
+                    None => found.insert((
+                        row.get("config")?,
+                        row.get("token_generation")?,
+                        (row.get("revoked")?, row.get("user_active")?),
+                        Vec::new(),
+                    )),
+                };
+                if let Some(id) = row.get::<_, Option<String>>("secret_id")? {
+                    entry.3.push(id);
+                }
+            }
+            Ok(found)
+        })?;
+        Ok(rows.and_then(|found| {
+            let Some((config, token_generation, (revoked, user_active), secret_ids)) = found else {
+                return Ok(LiveFacts {
+                    client: None,
+                    revoked: false,
+                    user_active: false,
+                });
+            };
+            Ok(LiveFacts {
+                client: Some(ClientFacts {
+                    config: decode_config(&config)?,
+                    secret_ids,
+                    token_generation,
+                }),
+                revoked,
+                user_active,
+            })
         }))
     }
 }

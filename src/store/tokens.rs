@@ -1,5 +1,5 @@
 //! The token service's statements (signing keys, client-assertion `jti`s,
-//! revoked access tokens, a token's liveness), and `impl_tokens!`, which
+//! revoked access tokens), and `impl_tokens!`, which
 //! runs them on one backend (see `shared.rs`).
 
 use super::Result;
@@ -46,10 +46,6 @@ pub(super) const REVOKE_TOKEN: &str = "INSERT INTO revoked_tokens (tenant_id, cl
 pub(super) const PRUNE_REVOKED_TOKENS: &str =
     "DELETE FROM revoked_tokens WHERE tenant_id = $1 AND expires_at < $2";
 
-/// One row when the client exists and the token id is not revoked.
-pub(super) const TOKEN_ACTIVE: &str = "SELECT 1 FROM clients c WHERE c.tenant_id = $1 AND c.client_id = $2 AND NOT EXISTS \
-     (SELECT 1 FROM revoked_tokens r WHERE r.tenant_id = $1 AND r.client_id = $2 AND r.jti = $3)";
-
 /// A row of [`SIGNING_KEYS`].
 pub(super) fn decode_signing_key<R>(r: &R) -> Result<StoredSigningKey>
 where
@@ -84,7 +80,7 @@ macro_rules! impl_tokens {
             use $crate::store::tokens::{
                 ANY_SIGNING_KEY, DELETE_SIGNING_KEY, INSERT_FIRST_KEY_GUARD, INSERT_SIGNING_KEY,
                 LOCK_FIRST_KEY_GUARD, PRUNE_ASSERTION_JTIS, PRUNE_REVOKED_TOKENS,
-                RAISE_KEY_TOKEN_TTL, REVOKE_TOKEN, SIGNING_KEYS, TAKE_ASSERTION_JTI, TOKEN_ACTIVE,
+                RAISE_KEY_TOKEN_TTL, REVOKE_TOKEN, SIGNING_KEYS, TAKE_ASSERTION_JTI,
                 decode_signing_key,
             };
 
@@ -252,21 +248,6 @@ macro_rules! impl_tokens {
                         .await?;
                     tx.commit().await?;
                     Ok(())
-                }
-
-                pub(crate) async fn is_token_active(
-                    &self,
-                    tenant: &TenantId,
-                    client: &ClientId,
-                    jti: &str,
-                ) -> Result<bool> {
-                    let row = sqlx::query(TOKEN_ACTIVE)
-                        .bind(tenant.as_str())
-                        .bind(client.as_str())
-                        .bind(jti)
-                        .fetch_optional(&self.read)
-                        .await?;
-                    Ok(row.is_some())
                 }
             }
         }

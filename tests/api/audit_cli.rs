@@ -46,31 +46,73 @@ async fn webhook_set_checks_its_target_and_secret_and_unset_removes_it() {
     let tenant = t["tenantId"].as_str().unwrap();
     let hook = "https://hooks.example.com/registrar";
 
-    let refused = registrar(&["tenant", "webhook", "set", tenant, "http://127.0.0.1:9/x"], &db.url, "");
+    let refused = registrar(
+        &["tenant", "webhook", "set", tenant, "http://127.0.0.1:9/x"],
+        &db.url,
+        "",
+    );
     assert_eq!(refused.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--allow-loopback-webhooks"));
-    let bad_secret = registrar(&["tenant", "webhook", "set", tenant, hook, "--secret-stdin"], &db.url, "hunter2\n");
+    let bad_secret = registrar(
+        &["tenant", "webhook", "set", tenant, hook, "--secret-stdin"],
+        &db.url,
+        "hunter2\n",
+    );
     assert_eq!(bad_secret.status.code(), Some(1));
-    assert!(!String::from_utf8_lossy(&bad_secret.stderr).contains("hunter2"), "the secret is never shown");
+    assert!(
+        !String::from_utf8_lossy(&bad_secret.stderr).contains("hunter2"),
+        "the secret is never shown"
+    );
 
-    let given = stdout_json(&registrar(&["tenant", "webhook", "set", tenant, hook, "--secret-stdin"], &db.url, &format!("{SECRET}\n")));
+    let given = stdout_json(&registrar(
+        &["tenant", "webhook", "set", tenant, hook, "--secret-stdin"],
+        &db.url,
+        &format!("{SECRET}\n"),
+    ));
     assert_eq!(given, json!({"tenantId": tenant, "url": hook}));
     // Without --secret-stdin a secret is generated and shown once.
-    let generated = stdout_json(&registrar(&["tenant", "webhook", "set", tenant, hook], &db.url, ""));
+    let generated = stdout_json(&registrar(
+        &["tenant", "webhook", "set", tenant, hook],
+        &db.url,
+        "",
+    ));
     let secret = generated["secret"].as_str().unwrap();
-    assert!(secret.starts_with("whsec_") && secret.len() > 40, "{secret}");
+    assert!(
+        secret.starts_with("whsec_") && secret.len() > 40,
+        "{secret}"
+    );
     let loopback = stdout_json(&registrar(
-        &["tenant", "webhook", "set", tenant, "http://127.0.0.1:9/x", "--allow-loopback-webhooks", "--secret-stdin"],
+        &[
+            "tenant",
+            "webhook",
+            "set",
+            tenant,
+            "http://127.0.0.1:9/x",
+            "--allow-loopback-webhooks",
+            "--secret-stdin",
+        ],
         &db.url,
         SECRET,
     ));
     assert_eq!(loopback["url"], "http://127.0.0.1:9/x");
-    let unknown = registrar(&["tenant", "webhook", "set", "nosuchtenant", hook], &db.url, "");
+    let unknown = registrar(
+        &["tenant", "webhook", "set", "nosuchtenant", hook],
+        &db.url,
+        "",
+    );
     assert_eq!(unknown.status.code(), Some(1));
 
-    let removed = stdout_json(&registrar(&["tenant", "webhook", "unset", tenant], &db.url, ""));
+    let removed = stdout_json(&registrar(
+        &["tenant", "webhook", "unset", tenant],
+        &db.url,
+        "",
+    ));
     assert_eq!(removed, json!({"tenantId": tenant, "removed": true}));
-    let again = stdout_json(&registrar(&["tenant", "webhook", "unset", tenant], &db.url, ""));
+    let again = stdout_json(&registrar(
+        &["tenant", "webhook", "unset", tenant],
+        &db.url,
+        "",
+    ));
     assert_eq!(again["removed"], false);
 }
 
@@ -79,25 +121,65 @@ async fn audits_export_prints_one_cloudevent_per_line_from_the_database() {
     let db = TestDb::fresh().await;
     let a = tenant_create(&db.url, "acme");
     let b = tenant_create(&db.url, "globex");
-    let (a_id, b_id) = (a["tenantId"].as_str().unwrap(), b["tenantId"].as_str().unwrap());
-    let out = registrar(&["audits", "export", "--since", "2000-01-01T00:00:00Z"], &db.url, "");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (a_id, b_id) = (
+        a["tenantId"].as_str().unwrap(),
+        b["tenantId"].as_str().unwrap(),
+    );
+    let out = registrar(
+        &["audits", "export", "--since", "2000-01-01T00:00:00Z"],
+        &db.url,
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
-    let events: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).expect("a JSON object per line")).collect();
+    let events: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON object per line"))
+        .collect();
     assert_eq!(events.len(), 2, "{text}");
-    let tenants: HashSet<&str> = events.iter().map(|e| e["tenantid"].as_str().unwrap()).collect();
+    let tenants: HashSet<&str> = events
+        .iter()
+        .map(|e| e["tenantid"].as_str().unwrap())
+        .collect();
     assert_eq!(tenants, HashSet::from([a_id, b_id]));
-    assert!(events.iter().all(|e| e["type"] == "com.registrar.oauth-client.created" && e["actor"] == json!({"sub":"system"})));
+    assert!(
+        events
+            .iter()
+            .all(|e| e["type"] == "com.registrar.oauth-client.created"
+                && e["actor"] == json!({"sub":"system"}))
+    );
 
-    let only_a = registrar(&["audits", "export", "--since", "2000-01-01T00:00:00+02:00", "--tenant", a_id], &db.url, "");
+    let only_a = registrar(
+        &[
+            "audits",
+            "export",
+            "--since",
+            "2000-01-01T00:00:00+02:00",
+            "--tenant",
+            a_id,
+        ],
+        &db.url,
+        "",
+    );
     let only_a = String::from_utf8(only_a.stdout).unwrap();
     assert_eq!(only_a.lines().count(), 1);
     assert!(only_a.contains(a_id) && !only_a.contains(b_id));
-    let later = registrar(&["audits", "export", "--since", "2999-01-01T00:00:00Z"], &db.url, "");
+    let later = registrar(
+        &["audits", "export", "--since", "2999-01-01T00:00:00Z"],
+        &db.url,
+        "",
+    );
     assert!(later.status.success() && later.stdout.is_empty());
     let bad = registrar(&["audits", "export", "--since", "yesterday"], &db.url, "");
     assert_eq!(bad.status.code(), Some(2), "a usage error");
-    let help = Command::new(BIN).args(["audits", "export", "--help"]).output().unwrap();
+    let help = Command::new(BIN)
+        .args(["audits", "export", "--help"])
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&help.stdout).contains("Example"));
 }
 
@@ -123,14 +205,31 @@ async fn undelivered_events_survive_kill_9_and_arrive_after_a_restart() {
     let receiver = Receiver::start(SECRET, 0).await;
     receiver.set_down(true);
     let set = registrar(
-        &["tenant", "webhook", "set", tenant, &receiver.url, "--secret-stdin", "--allow-loopback-webhooks"],
+        &[
+            "tenant",
+            "webhook",
+            "set",
+            tenant,
+            &receiver.url,
+            "--secret-stdin",
+            "--allow-loopback-webhooks",
+        ],
         &db.url,
         SECRET,
     );
     stdout_json(&set);
-    let mut server = Server::start(&db.url, &["--allow-loopback-webhooks", "--rate-limit-tier2", "0"]);
+    let mut server = Server::start(
+        &db.url,
+        &["--allow-loopback-webhooks", "--rate-limit-tier2", "0"],
+    );
     let http = reqwest::Client::new();
-    let admin = token(&http, &server.base, t["clientId"].as_str().unwrap(), t["clientSecret"].as_str().unwrap()).await;
+    let admin = token(
+        &http,
+        &server.base,
+        t["clientId"].as_str().unwrap(),
+        t["clientSecret"].as_str().unwrap(),
+    )
+    .await;
     let mut ids = Vec::new();
     for i in 0..6 {
         let res = http.post(format!("{}/api/core/oauth-clients", server.base)).bearer_auth(&admin)
@@ -142,8 +241,13 @@ async fn undelivered_events_survive_kill_9_and_arrive_after_a_restart() {
     }
     for id in &ids {
         for v in ["a", "b"] {
-            let res = http.patch(format!("{}/api/core/oauth-clients/{id}", server.base)).bearer_auth(&admin)
-                .json(&json!([{"op":"add","path":"/description","value":v}])).send().await.unwrap();
+            let res = http
+                .patch(format!("{}/api/core/oauth-clients/{id}", server.base))
+                .bearer_auth(&admin)
+                .json(&json!([{"op":"add","path":"/description","value":v}]))
+                .send()
+                .await
+                .unwrap();
             assert!(res.status().is_success());
         }
     }
@@ -158,16 +262,27 @@ async fn undelivered_events_survive_kill_9_and_arrive_after_a_restart() {
 
     receiver.set_down(false);
     let _restarted = Server::start(&db.url, &["--allow-loopback-webhooks"]);
-    let store = registrar::store::Store::connect(&db.url, &registrar::store::PoolSettings::default()).await.unwrap();
+    let store =
+        registrar::store::Store::connect(&db.url, &registrar::store::PoolSettings::default())
+            .await
+            .unwrap();
     let (all, _) = exported(&store, Some(tenant)).await;
     // Every event but the admin client's (made before the webhook was set).
     let expected: Vec<Value> = all[1..].to_vec();
     assert_eq!(expected.len(), 18);
     let got = receiver.wait_accepted(18, Duration::from_secs(120)).await;
     let mut seen = HashSet::new();
-    let delivered: Vec<Value> = got.iter().filter(|d| seen.insert(d.id.clone())).map(|d| d.event()).collect();
+    let delivered: Vec<Value> = got
+        .iter()
+        .filter(|d| seen.insert(d.id.clone()))
+        .map(|d| d.event())
+        .collect();
     assert_eq!(delivered.len(), 18, "none lost");
     assert!(got.iter().all(|d| d.verified));
-    assert_eq!(per_subject(&delivered), per_subject(&expected), "in order per subject");
+    assert_eq!(
+        per_subject(&delivered),
+        per_subject(&expected),
+        "in order per subject"
+    );
     store.close().await;
 }

@@ -28,7 +28,10 @@ async fn call(
 
 fn is_wire_time(t: &Value) -> bool {
     let t = t.as_str().unwrap_or("");
-    t.len() == 27 && t.ends_with('Z') && t.as_bytes()[19] == b'.' && t[20..26].bytes().all(|b| b.is_ascii_digit())
+    t.len() == 27
+        && t.ends_with('Z')
+        && t.as_bytes()[19] == b'.'
+        && t[20..26].bytes().all(|b| b.is_ascii_digit())
 }
 
 /// The CloudEvents attributes every event has.
@@ -39,7 +42,10 @@ fn assert_cloudevent(e: &Value, tenant: &str) {
     assert_eq!(e["datacontenttype"], "application/json", "{e}");
     assert!(is_wire_time(&e["time"]), "{e}");
     assert!(e["subject"].as_str().is_some_and(|s| !s.is_empty()), "{e}");
-    assert!(e["type"].as_str().unwrap().starts_with("com.registrar."), "{e}");
+    assert!(
+        e["type"].as_str().unwrap().starts_with("com.registrar."),
+        "{e}"
+    );
 }
 
 #[tokio::test]
@@ -60,29 +66,63 @@ async fn every_change_records_one_event_with_its_request_and_actor() {
     let ops = json!([{"op":"replace","path":"/clientName","value":"Billing 2"}]);
     let (s, _, patch_req) = call(&app, &t.token, Method::PATCH, &path, Some(ops.clone())).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    expected.push(("com.registrar.oauth-client.updated", id.clone(), patch_req.clone()));
+    expected.push((
+        "com.registrar.oauth-client.updated",
+        id.clone(),
+        patch_req.clone(),
+    ));
 
     let secrets = format!("{path}/client-secrets");
     let (s, added, add_req) = call(&app, &t.token, Method::POST, &secrets, None).await;
     assert_eq!(s, StatusCode::CREATED, "{added}");
-    expected.push(("com.registrar.oauth-client.secret.created", id.clone(), add_req));
+    expected.push((
+        "com.registrar.oauth-client.secret.created",
+        id.clone(),
+        add_req,
+    ));
     let hint = &first_secret[first_secret.len() - 5..];
-    let (s, _, del_secret_req) =
-        call(&app, &t.token, Method::DELETE, &format!("{secrets}/{hint}"), None).await;
+    let (s, _, del_secret_req) = call(
+        &app,
+        &t.token,
+        Method::DELETE,
+        &format!("{secrets}/{hint}"),
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    expected.push(("com.registrar.oauth-client.secret.deleted", id.clone(), del_secret_req));
+    expected.push((
+        "com.registrar.oauth-client.secret.deleted",
+        id.clone(),
+        del_secret_req,
+    ));
 
     // RFC 7009 revocation by the client itself.
     let new_secret = added["clientSecret"].as_str().unwrap();
     let token = app.token(&id, new_secret, None).await;
-    let res = app.http.post(app.url("/oauth/revoke")).basic_auth(&id, Some(new_secret))
-        .form(&[("token", token.as_str())]).send().await.unwrap();
+    let res = app
+        .http
+        .post(app.url("/oauth/revoke"))
+        .basic_auth(&id, Some(new_secret))
+        .form(&[("token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let revoke_req = res.headers()["x-request-id"].to_str().unwrap().to_owned();
-    expected.push(("com.registrar.token.revoked", id.clone(), revoke_req.clone()));
+    expected.push((
+        "com.registrar.token.revoked",
+        id.clone(),
+        revoke_req.clone(),
+    ));
 
-    let res = app.http.delete(app.url(&path)).bearer_auth(&t.token)
-        .header("qlik-confirm-delete", &id).send().await.unwrap();
+    let res = app
+        .http
+        .delete(app.url(&path))
+        .bearer_auth(&t.token)
+        .header("qlik-confirm-delete", &id)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     let delete_req = res.headers()["x-request-id"].to_str().unwrap().to_owned();
     expected.push(("com.registrar.oauth-client.deleted", id.clone(), delete_req));
@@ -97,7 +137,13 @@ async fn every_change_records_one_event_with_its_request_and_actor() {
     assert!(admin.get("traceid").is_none(), "{admin}");
     let got: Vec<(&str, String, String)> = events[1..]
         .iter()
-        .map(|e| (e["type"].as_str().unwrap(), e["subject"].as_str().unwrap().to_owned(), e["traceid"].as_str().unwrap().to_owned()))
+        .map(|e| {
+            (
+                e["type"].as_str().unwrap(),
+                e["subject"].as_str().unwrap().to_owned(),
+                e["traceid"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
     assert_eq!(got, expected);
     let ids: HashSet<&str> = events.iter().map(|e| e["id"].as_str().unwrap()).collect();
@@ -112,7 +158,11 @@ async fn every_change_records_one_event_with_its_request_and_actor() {
             source.clone()
         };
         assert_eq!(e["source"], expected_source.as_str(), "{e}");
-        let actor = if e["type"] == "com.registrar.token.revoked" { &id } else { &t.client_id };
+        let actor = if e["type"] == "com.registrar.token.revoked" {
+            &id
+        } else {
+            &t.client_id
+        };
         assert_eq!(e["actor"], json!({"sub": actor, "clientId": actor}), "{e}");
     }
     // data: the resource as the API shows it, or the patch's operations.
@@ -128,17 +178,37 @@ async fn every_change_records_one_event_with_its_request_and_actor() {
     let jti = {
         use base64::Engine;
         let claims = token.split('.').nth(1).unwrap();
-        let claims: Value = serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(claims).unwrap()).unwrap();
+        let claims: Value = serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(claims)
+                .unwrap(),
+        )
+        .unwrap();
         claims["jti"].as_str().unwrap().to_owned()
     };
     assert_eq!(events[5]["data"], json!({"jti": jti, "clientId": id}));
     assert!(!events[5].to_string().contains(&token));
-    assert_eq!(events[6]["data"]["clientName"], "Billing 2", "the client as it was");
+    assert_eq!(
+        events[6]["data"]["clientName"], "Billing 2",
+        "the client as it was"
+    );
     // One created event for a client made with its first secret.
-    assert_eq!(events.iter().filter(|e| e["subject"] == id.as_str() && e["type"] == "com.registrar.oauth-client.secret.created").count(), 1);
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e["subject"] == id.as_str()
+                && e["type"] == "com.registrar.oauth-client.secret.created")
+            .count(),
+        1
+    );
     // A repeated revocation changes nothing and records nothing.
-    app.http.post(app.url("/oauth/revoke")).basic_auth(&id, Some(new_secret))
-        .form(&[("token", token.as_str())]).send().await.unwrap();
+    app.http
+        .post(app.url("/oauth/revoke"))
+        .basic_auth(&id, Some(new_secret))
+        .form(&[("token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(events_of(&app, &t.tenant_id).await.len(), events.len());
 }
 
@@ -147,8 +217,13 @@ async fn a_patch_that_draws_or_drops_secrets_records_their_events() {
     let app = spawn_app().await;
     let t = &app.admin;
     let key = crate::support::keys::ec_jwk("k1");
-    let (s, c) = app.create_client(&t.token, json!({"appType":"web","clientName":"keys only",
-        "allowedAuthMethods":["private_key_jwt"],"publicKeys":[key]})).await;
+    let (s, c) = app
+        .create_client(
+            &t.token,
+            json!({"appType":"web","clientName":"keys only",
+        "allowedAuthMethods":["private_key_jwt"],"publicKeys":[key]}),
+        )
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{c}");
     assert!(c.get("clientSecret").is_none());
     let id = c["clientId"].as_str().unwrap();
@@ -156,24 +231,50 @@ async fn a_patch_that_draws_or_drops_secrets_records_their_events() {
         Some(json!([{"op":"replace","path":"/allowedAuthMethods","value":["private_key_jwt","client_secret"]}]))).await;
     assert_eq!(s, StatusCode::ACCEPTED, "{drawn}");
     let secret = drawn["clientSecret"].as_str().unwrap();
-    let (s, _, drop_req) = call(&app, &t.token, Method::PATCH, &format!("/api/core/oauth-clients/{id}"),
-        Some(json!([{"op":"replace","path":"/allowedAuthMethods","value":["private_key_jwt"]}]))).await;
+    let (s, _, drop_req) = call(
+        &app,
+        &t.token,
+        Method::PATCH,
+        &format!("/api/core/oauth-clients/{id}"),
+        Some(json!([{"op":"replace","path":"/allowedAuthMethods","value":["private_key_jwt"]}])),
+    )
+    .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
 
     let events = events_of(&app, &t.tenant_id).await;
-    let of = |req: &str| -> Vec<Value> { events.iter().filter(|e| e["traceid"] == req).cloned().collect() };
+    let of = |req: &str| -> Vec<Value> {
+        events
+            .iter()
+            .filter(|e| e["traceid"] == req)
+            .cloned()
+            .collect()
+    };
     let mut drew: Vec<&str> = Vec::new();
     let drawn_events = of(&req);
     for e in &drawn_events {
         drew.push(e["type"].as_str().unwrap());
     }
     drew.sort_unstable();
-    assert_eq!(drew, ["com.registrar.oauth-client.secret.created", "com.registrar.oauth-client.updated"]);
-    let created = drawn_events.iter().find(|e| e["type"] == "com.registrar.oauth-client.secret.created").unwrap();
+    assert_eq!(
+        drew,
+        [
+            "com.registrar.oauth-client.secret.created",
+            "com.registrar.oauth-client.updated"
+        ]
+    );
+    let created = drawn_events
+        .iter()
+        .find(|e| e["type"] == "com.registrar.oauth-client.secret.created")
+        .unwrap();
     assert_eq!(created["data"]["hint"], &secret[secret.len() - 5..]);
     let dropped = of(&drop_req);
     assert_eq!(dropped.len(), 2, "{dropped:?}");
-    assert!(dropped.iter().any(|e| e["type"] == "com.registrar.oauth-client.secret.deleted" && e["data"]["hint"] == &secret[secret.len() - 5..]));
+    assert!(
+        dropped
+            .iter()
+            .any(|e| e["type"] == "com.registrar.oauth-client.secret.deleted"
+                && e["data"]["hint"] == &secret[secret.len() - 5..])
+    );
     for e in &events {
         assert!(!e.to_string().contains(secret), "secret in {e}");
     }
@@ -188,20 +289,77 @@ async fn failed_changes_record_nothing() {
     for _ in 0..4 {
         assert_eq!(app.add_secret(&t.token, id).await.0, StatusCode::CREATED);
     }
-    let spa = app.create_client(&t.token, json!({"appType":"spa","clientName":"s","redirectUris":["https://a.example.com/cb"]})).await.1;
+    let spa = app
+        .create_client(
+            &t.token,
+            json!({"appType":"spa","clientName":"s","redirectUris":["https://a.example.com/cb"]}),
+        )
+        .await
+        .1;
     let spa_id = spa["clientId"].as_str().unwrap();
     let before = events_of(&app, &t.tenant_id).await;
 
     let path = format!("/api/core/oauth-clients/{id}");
     let missing = "/api/core/oauth-clients/0123456789abcdefghijklmnopqrstuv";
     let failures = [
-        call(&app, &t.token, Method::POST, "/api/core/oauth-clients", Some(json!({"appType":"web"}))).await,
-        call(&app, &t.token, Method::PATCH, &path, Some(json!([{"op":"replace","path":"/redirectUris","value":["http://example.com/cb"]}]))).await,
-        call(&app, &t.token, Method::PATCH, &path, Some(json!([{"op":"remove","path":"/logoUri"}]))).await,
-        call(&app, &t.token, Method::PATCH, missing, Some(json!([{"op":"replace","path":"/clientName","value":"x"}]))).await,
-        call(&app, &t.token, Method::POST, &format!("{path}/client-secrets"), None).await,
-        call(&app, &t.token, Method::POST, &format!("/api/core/oauth-clients/{spa_id}/client-secrets"), None).await,
-        call(&app, &t.token, Method::DELETE, &format!("{path}/client-secrets/zzzzz"), None).await,
+        call(
+            &app,
+            &t.token,
+            Method::POST,
+            "/api/core/oauth-clients",
+            Some(json!({"appType":"web"})),
+        )
+        .await,
+        call(
+            &app,
+            &t.token,
+            Method::PATCH,
+            &path,
+            Some(
+                json!([{"op":"replace","path":"/redirectUris","value":["http://example.com/cb"]}]),
+            ),
+        )
+        .await,
+        call(
+            &app,
+            &t.token,
+            Method::PATCH,
+            &path,
+            Some(json!([{"op":"remove","path":"/logoUri"}])),
+        )
+        .await,
+        call(
+            &app,
+            &t.token,
+            Method::PATCH,
+            missing,
+            Some(json!([{"op":"replace","path":"/clientName","value":"x"}])),
+        )
+        .await,
+        call(
+            &app,
+            &t.token,
+            Method::POST,
+            &format!("{path}/client-secrets"),
+            None,
+        )
+        .await,
+        call(
+            &app,
+            &t.token,
+            Method::POST,
+            &format!("/api/core/oauth-clients/{spa_id}/client-secrets"),
+            None,
+        )
+        .await,
+        call(
+            &app,
+            &t.token,
+            Method::DELETE,
+            &format!("{path}/client-secrets/zzzzz"),
+            None,
+        )
+        .await,
         call(&app, &t.token, Method::DELETE, missing, None).await,
     ];
     let statuses: Vec<u16> = failures.iter().map(|f| f.0.as_u16()).collect();
@@ -243,12 +401,19 @@ async fn concurrent_writes_record_exactly_the_acknowledged_changes() {
     let mut refused = HashSet::new();
     for task in tasks {
         let (status, _, req) = task.await.unwrap();
-        if status.is_success() { ok.insert(req); } else { refused.insert(req); }
+        if status.is_success() {
+            ok.insert(req);
+        } else {
+            refused.insert(req);
+        }
     }
     // 12 creates, one more secret (the fifth), no patch.
     assert_eq!(ok.len(), 13);
     let events = events_of(&app, &t.tenant_id).await;
-    let traced: Vec<String> = events[before..].iter().map(|e| e["traceid"].as_str().unwrap().to_owned()).collect();
+    let traced: Vec<String> = events[before..]
+        .iter()
+        .map(|e| e["traceid"].as_str().unwrap().to_owned())
+        .collect();
     assert_eq!(traced.len(), 13, "{traced:?}");
     assert_eq!(traced.iter().cloned().collect::<HashSet<_>>(), ok);
     assert!(refused.iter().all(|r| !traced.contains(r)));
@@ -257,17 +422,29 @@ async fn concurrent_writes_record_exactly_the_acknowledged_changes() {
 #[tokio::test]
 async fn a_signing_key_rotation_is_a_server_wide_event_of_the_system() {
     let app = spawn_app().await;
-    let rotated = registrar::cli::keys::rotate_in(&app.store, 0).await.unwrap();
+    let rotated = registrar::cli::keys::rotate_in(&app.store, 0)
+        .await
+        .unwrap();
     let (all, _) = exported(&app.store, None).await;
-    let e = all.iter().find(|e| e["type"] == "com.registrar.signing-key.rotated").expect("rotation event");
+    let e = all
+        .iter()
+        .find(|e| e["type"] == "com.registrar.signing-key.rotated")
+        .expect("rotation event");
     assert_eq!(e["subject"], rotated.kid.as_str());
     assert_eq!(e["actor"], json!({"sub":"system"}));
     assert_eq!(e["source"], "registrar");
-    assert!(e.get("tenantid").is_none() && e.get("traceid").is_none(), "{e}");
+    assert!(
+        e.get("tenantid").is_none() && e.get("traceid").is_none(),
+        "{e}"
+    );
     assert_eq!(e["data"]["kid"], rotated.kid.as_str());
     assert!(e["data"].get("privateKey").is_none());
     let tenant_events = events_of(&app, &app.admin.tenant_id).await;
-    assert!(tenant_events.iter().all(|e| e["type"] != "com.registrar.signing-key.rotated"));
+    assert!(
+        tenant_events
+            .iter()
+            .all(|e| e["type"] != "com.registrar.signing-key.rotated")
+    );
 }
 
 #[tokio::test]
@@ -278,14 +455,34 @@ async fn a_tenant_never_sees_another_tenants_events() {
     let theirs = app.web_client(&other.token, "theirs").await;
     let my_events = events_of(&app, &app.admin.tenant_id).await;
     let their_events = events_of(&app, &other.tenant_id).await;
-    assert!(my_events.iter().all(|e| e["tenantid"] == app.admin.tenant_id.as_str()));
-    assert!(their_events.iter().all(|e| e["tenantid"] == other.tenant_id.as_str()));
+    assert!(
+        my_events
+            .iter()
+            .all(|e| e["tenantid"] == app.admin.tenant_id.as_str())
+    );
+    assert!(
+        their_events
+            .iter()
+            .all(|e| e["tenantid"] == other.tenant_id.as_str())
+    );
     assert!(my_events.iter().any(|e| e["subject"] == mine["clientId"]));
     assert!(!my_events.iter().any(|e| e["subject"] == theirs["clientId"]));
     // Another tenant's client is answered as missing, and nothing is recorded.
     let theirs_id = theirs["clientId"].as_str().unwrap();
-    assert_eq!(app.patch(&app.admin.token, theirs_id, json!([{"op":"replace","path":"/clientName","value":"x"}])).await.0, StatusCode::NOT_FOUND);
-    assert_eq!(app.delete_client(&app.admin.token, theirs_id).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.patch(
+            &app.admin.token,
+            theirs_id,
+            json!([{"op":"replace","path":"/clientName","value":"x"}])
+        )
+        .await
+        .0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.delete_client(&app.admin.token, theirs_id).await.0,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(events_of(&app, &other.tenant_id).await, their_events);
     assert_eq!(events_of(&app, &app.admin.tenant_id).await, my_events);
 }

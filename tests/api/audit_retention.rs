@@ -46,7 +46,10 @@ async fn the_retention_task_deletes_old_events_and_keeps_new_ones() {
         "so is the admin client's"
     );
     // Checked before the new event itself is older than the retention.
-    assert!(created.elapsed() < retention, "the machine is too slow for this test");
+    assert!(
+        created.elapsed() < retention,
+        "the machine is too slow for this test"
+    );
     assert_eq!(left, [new_id], "the new event is kept");
 }
 
@@ -82,7 +85,9 @@ async fn a_sweep_deletes_in_batches_every_expired_event_of_every_tenant() {
     assert!(events_of(&app, &app.admin.tenant_id).await.is_empty());
     assert_eq!(events_of(&app, &other.tenant_id).await.len(), 1);
     assert_eq!(
-        registrar::audit::retention::sweep(&app.store, cutoff).await.unwrap(),
+        registrar::audit::retention::sweep(&app.store, cutoff)
+            .await
+            .unwrap(),
         0
     );
 }

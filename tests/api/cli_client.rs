@@ -16,6 +16,7 @@ mod keys;
 mod list;
 mod status;
 mod tty;
+mod users;
 
 use crate::support::*;
 use reqwest::StatusCode;

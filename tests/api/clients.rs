@@ -239,7 +239,12 @@ async fn admin_client_created_by_cli_is_an_ordinary_listed_client() {
     assert_eq!(c["allowedGrantTypes"], json!(["client_credentials"]));
     assert_eq!(
         c["allowedScopes"],
-        json!(["oauth-clients:read", "oauth-clients:write"])
+        json!([
+            "oauth-clients:read",
+            "oauth-clients:write",
+            "users:read",
+            "users:write"
+        ])
     );
     let (_, list) = app.list(&app.admin.token, "").await;
     assert_eq!(list["data"].as_array().unwrap().len(), 1);

@@ -118,6 +118,7 @@ async fn introspection_answers_inactive_for_expired_revoked_unknown_forged_delet
                 client_id: admin.client_id.clone(),
                 scope: "oauth-clients:read".into(),
                 tenant_id: admin.tenant_id.clone(),
+                ..Default::default()
             },
         )
         .unwrap();

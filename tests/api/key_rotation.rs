@@ -175,6 +175,7 @@ fn claims(now: i64) -> AccessClaims {
         client_id: "s".into(),
         scope: String::new(),
         tenant_id: "t".into(),
+        ..Default::default()
     }
 }
 

@@ -23,7 +23,10 @@ async fn metadata_lists_exactly_the_supported_grants_methods_algorithms_and_endp
         "private_key_jwt"
     ]);
     let algs = json!(["RS256", "RS512", "ES384"]);
-    assert_eq!(meta["grant_types_supported"], json!(["client_credentials"]));
+    assert_eq!(
+        meta["grant_types_supported"],
+        json!(["client_credentials", "urn:qlik:oauth:user-impersonation"])
+    );
     assert_eq!(meta["response_types_supported"], json!([]));
     for endpoint in ["token", "introspection", "revocation"] {
         assert_eq!(

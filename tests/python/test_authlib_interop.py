@@ -10,6 +10,7 @@ Rust side but the server itself.
 
 import os
 import time
+from datetime import datetime
 
 import pytest
 import requests
@@ -91,7 +92,20 @@ def test_client_secret_methods_get_a_token_that_works(admin, method):
     token = session.fetch_token(TOKEN_URL, grant_type="client_credentials")
     assert token["token_type"].lower() == "bearer"
     assert token["scope"] == "oauth-clients:read"
+    # The server sends expires_at as an RFC 3339 string (contract §5);
+    # Authlib cannot read it as an integer and derives its own from
+    # expires_in, which must agree with the server's within clock noise.
     assert isinstance(token["expires_at"], int)
+    raw = requests.post(
+        TOKEN_URL,
+        data={"grant_type": "client_credentials"},
+        auth=(client["clientId"], client["clientSecret"]),
+    ).json()
+    assert isinstance(raw["expires_at"], str), raw
+    server_exp = datetime.fromisoformat(raw["expires_at"]).timestamp()
+    assert raw["expires_at"].endswith("Z"), raw
+    assert abs(server_exp - token["expires_at"]) <= 5, (raw, token)
+    assert not token.is_expired()
     uses_management_api(session, client["clientId"])
 
 

@@ -106,7 +106,11 @@ pub fn verify(key: &[u8], id: &str, timestamp: &str, body: &[u8], signature: &st
     signature.split(' ').any(|s| s == expected)
 }
 
-async fn receive(State(state): State<Arc<ReceiverState>>, headers: HeaderMap, body: Bytes) -> StatusCode {
+async fn receive(
+    State(state): State<Arc<ReceiverState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
     let header = |name: &str| {
         headers
             .get(name)
@@ -183,7 +187,10 @@ impl Receiver {
 
     /// The requests answered 2xx, in arrival order.
     pub fn accepted(&self) -> Vec<Delivery> {
-        self.log().into_iter().filter(|d| d.answered < 300).collect()
+        self.log()
+            .into_iter()
+            .filter(|d| d.answered < 300)
+            .collect()
     }
 
     /// Waits (bounded) until `n` requests were accepted; returns them.

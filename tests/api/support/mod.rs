@@ -9,6 +9,7 @@
 //! - `list`: sort orders, page walks and the expected order of list results.
 //! - `audit`: a tenant's stored events, and a webhook receiver that checks
 //!   signatures.
+//! - `users`: requests to `/api/core/users`, impersonating clients, a JWT's claims.
 //!
 //! The items almost every test needs are re-exported here, so a test module
 //! starts with `use crate::support::*;`.
@@ -24,6 +25,7 @@ pub mod keys;
 pub mod list;
 pub mod process;
 pub mod servers;
+pub mod users;
 
 pub use app::{
     Tenant, TestApp, assert_error, assert_error_detail, read, second_instance, spawn_app,

@@ -1,0 +1,40 @@
+-- Users (issue 13, contract §7). migrations/postgres/0005 holds the same change.
+--
+-- A user belongs to one tenant; tenant_id leads every key. The email and the
+-- subject are unique in the tenant, decided by the unique indexes below (an
+-- insert or update that takes a used one fails there, never after a check).
+CREATE TABLE users (
+    tenant_id     TEXT    NOT NULL REFERENCES tenants (tenant_id),
+    user_id       TEXT    NOT NULL,
+    -- The user's subject: its id unless set (an upstream identity's subject).
+    subject       TEXT    NOT NULL,
+    -- subject lowercased by the application, for case-insensitive filters.
+    subject_key   TEXT    NOT NULL,
+    -- The email as written, and lowercased by the application: emails are
+    -- unique and compared case-insensitively (sign-in, filters, sorting).
+    email         TEXT    NOT NULL,
+    email_key     TEXT    NOT NULL,
+    name          TEXT    NOT NULL,
+    name_key      TEXT    NOT NULL,
+    -- 'active' or 'disabled'.
+    status        TEXT    NOT NULL,
+    -- The roles as a JSON array of strings ([] or ["TenantAdmin"]).
+    roles         TEXT    NOT NULL,
+    -- Argon2id PHC string; the password itself is never stored.
+    password_hash TEXT    NOT NULL,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, user_id)
+);
+
+CREATE UNIQUE INDEX users_email_key_unique ON users (tenant_id, email_key);
+CREATE UNIQUE INDEX users_subject_unique   ON users (tenant_id, subject);
+
+-- One index per sortable field, each ending in user_id (the tie-breaker), so
+-- every keyset page is an index range scan in either direction.
+CREATE INDEX users_by_created_at ON users (tenant_id, created_at, user_id);
+CREATE INDEX users_by_updated_at ON users (tenant_id, updated_at, user_id);
+CREATE INDEX users_by_name       ON users (tenant_id, name_key, user_id);
+CREATE INDEX users_by_email      ON users (tenant_id, email_key, user_id);
+CREATE INDEX users_by_status     ON users (tenant_id, status, user_id);
+CREATE INDEX users_by_subject    ON users (tenant_id, subject_key, user_id);
