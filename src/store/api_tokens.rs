@@ -90,9 +90,15 @@ impl Store {
     }
 
     /// Refuses every token issued to the client so far (`NotFound` when it
-    /// does not exist in `tenant`).
-    pub async fn revoke_client_tokens(&self, tenant: &TenantId, client: &ClientId) -> Result<()> {
-        dispatch!(self.revoke_client_tokens(tenant, client))
+    /// does not exist in `tenant`), with its audit event.
+    pub async fn revoke_client_tokens(
+        &self,
+        tenant: &TenantId,
+        client: &ClientId,
+        now: Timestamp,
+        origin: &Origin,
+    ) -> Result<()> {
+        dispatch!(self.revoke_client_tokens(tenant, client, now, origin))
     }
 
     /// Deletes the assertion `jti`s and token revocations that expired

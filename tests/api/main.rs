@@ -12,6 +12,7 @@ mod support;
 mod audit_cli;
 mod audit_events;
 mod audit_retention;
+mod audit_users;
 mod auth;
 mod bad_input;
 mod caps;

@@ -7,6 +7,7 @@
 use crate::support::audit::{
     Receiver, SECRET, events_of, exported, set_webhook, spawn_with_webhooks, verify, wait_delivered,
 };
+use crate::support::users;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashSet};
@@ -201,7 +202,8 @@ async fn unsetting_a_webhook_drops_its_undelivered_events_and_targets_are_checke
     assert!(err.contains("no tenant"), "{err}");
 }
 
-/// A walkthrough of every route that writes, the token endpoint,
+/// A walkthrough of every route that writes (clients, secrets, the
+/// revoke-tokens action, users with passwords), the token endpoint,
 /// revocation, rotation and a 202 patch: no secret or token it produced
 /// appears in any stored event, export line or webhook delivery.
 #[tokio::test]
@@ -255,6 +257,30 @@ async fn no_secret_or_token_reaches_any_event_export_line_or_delivery() {
     let (s, drawn) = app.patch(&t.token, kid, json!([{"op":"replace","path":"/allowedAuthMethods","value":["private_key_jwt","client_secret"]}])).await;
     assert_eq!(s, StatusCode::ACCEPTED);
     secrets.push(drawn["clientSecret"].as_str().unwrap().to_owned());
+    let revoke = format!("/api/core/oauth-clients/{id}/actions/revoke-tokens");
+    let res = app
+        .http
+        .post(app.url(&revoke))
+        .bearer_auth(&t.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    // A user with a password, given another, then deleted.
+    let u = users::user(&app, &t.token, "walk@example.com").await;
+    let uid = u["id"].as_str().unwrap();
+    let second_password = "the walkthrough's second password";
+    let ops = json!([{"op":"replace","path":"/password","value":second_password}]);
+    assert_eq!(
+        users::patch_user(&app, &t.token, uid, ops).await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        users::delete_user(&app, &t.token, uid).await.0,
+        StatusCode::NO_CONTENT
+    );
+    secrets.push(users::PASSWORD.to_owned());
+    secrets.push(second_password.to_owned());
     app.delete_client(&t.token, &id).await;
     registrar::cli::keys::rotate_in(&app.store, 0)
         .await
