@@ -148,7 +148,7 @@ TEXT
   echo
   echo "### The store alone"
   echo
-  echo "\`examples/seed.rs time\`: each workload's \`Store::list_clients\` call 2,000 times in a row on CPU $SERVER_CPU, after 100 to warm up; this is the query's own latency, without HTTP, token checks or queueing."
+  echo "\`examples/seed.rs time\`: each workload's \`Store::list\` call 2,000 times in a row on CPU $SERVER_CPU, after 100 to warm up; this is the query's own latency, without HTTP, token checks or queueing."
   echo
   cat "$STORE"
   echo

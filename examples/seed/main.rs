@@ -26,10 +26,12 @@ mod load;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use registrar::api::cursor::{self, Binding};
-use registrar::api::list::{canonical_sort, parse_sort};
+use registrar::api::list::{ListEndpoint as _, canonical_sort, parse_sort};
+use registrar::domain::client_list::ClientSort;
+use registrar::domain::client_record::ClientRecord;
 use registrar::domain::ids::TenantId;
-use registrar::domain::list_query::{ListQuery, Position, Sort, SortField, SortKey};
-use registrar::filter::Filter;
+use registrar::domain::list_query::{ListQuery, Position, SortKey};
+use registrar::filter::{ClientAttr, Filter};
 use registrar::state::{AppState, Settings};
 use registrar::store::{PoolSettings, Store};
 use sqlx::Row as _;
@@ -126,11 +128,11 @@ async fn main() -> anyhow::Result<()> {
 /// The position a `next` cursor holds after `depth` clients in `sort` order.
 async fn position_at(url: &str, tenant: &str, sort: Sort, depth: u64) -> anyhow::Result<Position> {
     let (column, text) = match sort.field {
-        SortField::ClientId => ("client_id", true),
-        SortField::ClientName => ("name_key", true),
-        SortField::AppType => ("app_type", true),
-        SortField::CreatedAt => ("created_at", false),
-        SortField::UpdatedAt => ("updated_at", false),
+        ClientSort::ClientId => ("client_id", true),
+        ClientSort::ClientName => ("name_key", true),
+        ClientSort::AppType => ("app_type", true),
+        ClientSort::CreatedAt => ("created_at", false),
+        ClientSort::UpdatedAt => ("updated_at", false),
     };
     let dir = if sort.descending { "DESC" } else { "ASC" };
     let pool = SqlitePool::connect(url).await?;
@@ -153,7 +155,7 @@ async fn position_at(url: &str, tenant: &str, sort: Sort, depth: u64) -> anyhow:
         forward: true,
         inclusive: false,
         key,
-        client_id: row.try_get("client_id")?,
+        id: row.try_get("client_id")?,
     })
 }
 
@@ -185,6 +187,7 @@ async fn print_cursor(
     let position = position_at(url, tenant, sort, depth).await?;
     let sort_text = canonical_sort(sort);
     let binding = Binding {
+        resource: ClientRecord::CURSOR_LABEL,
         tenant,
         filter: "",
         sort: &sort_text,
@@ -197,11 +200,14 @@ async fn print_cursor(
     Ok(())
 }
 
+/// The clients' sort.
+type Sort = registrar::domain::list_query::Sort<ClientSort>;
+
 /// The parts of a list query that outlive the borrow `ListQuery` takes.
 struct Request {
     store: Store,
     tenant: TenantId,
-    filter: Option<Filter>,
+    filter: Option<Filter<ClientAttr>>,
     sort: Sort,
     position: Option<Position>,
     total: bool,
@@ -231,7 +237,7 @@ impl Request {
         })
     }
 
-    fn query(&self) -> ListQuery<'_> {
+    fn query(&self) -> ListQuery<'_, ClientRecord> {
         ListQuery {
             tenant: &self.tenant,
             filter: self.filter.as_ref(),
@@ -259,12 +265,12 @@ async fn time_list(args: &ListArgs, iterations: usize) -> anyhow::Result<()> {
     let request = Request::new(args).await?;
     // The first calls warm the page cache and the statement cache.
     for _ in 0..iterations.min(100) {
-        request.store.list_clients(&request.query()).await?;
+        request.store.list(&request.query()).await?;
     }
     let mut micros = Vec::with_capacity(iterations);
     for _ in 0..iterations {
         let started = Instant::now();
-        request.store.list_clients(&request.query()).await?;
+        request.store.list(&request.query()).await?;
         micros.push(started.elapsed().as_micros());
     }
     micros.sort_unstable();

@@ -4,7 +4,10 @@
 //! Beyond "never panics" it checks the parser's contract on every input: an
 //! error's position is a char boundary within the input and its message says
 //! what was expected; an accepted filter renders to text that parses back to
-//! the same AST; evaluating it never panics.
+//! the same AST; evaluating it never panics. Every input is parsed with every
+//! schema: each listable resource's (`filter::ClientAttr`, …) and `Event`
+//! below, which has a dotted attribute and an optional one as the audit
+//! log's will; a new resource's schema gets a line in `fuzz_target!`.
 //!
 //! The filter module is compiled straight from `src/filter` rather than by
 //! depending on the `oauth-registrar` crate, so this build needs only the
@@ -14,15 +17,16 @@
 #![no_main]
 
 // The server uses the whole module; the fuzz target only part of it.
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)]
 #[path = "../../src/filter/mod.rs"]
 mod filter;
 
-use filter::{MAX_LEN, Record, matches, parse};
+use filter::{Attribute, ClientAttr, ClientFields, MAX_LEN, Record, Value, ValueKind};
+use filter::{matches, parse};
 
-/// A record for the evaluator; its values do not matter, only that
+/// A client for the evaluator; its values do not matter, only that
 /// evaluation terminates without panicking.
-const RECORD: Record<'static> = Record {
+const CLIENT: ClientFields<'static> = ClientFields {
     client_id: "abc123",
     client_name: "Fuzz Client É",
     app_type: "web",
@@ -30,19 +34,72 @@ const RECORD: Record<'static> = Record {
     updated_at_us: 1_700_000_000_000_001,
 };
 
+/// A schema shaped like the audit log's: a dotted attribute, a timestamp,
+/// an optional attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EventAttr {
+    Type,
+    ActorSub,
+    Time,
+    TraceId,
+}
+
+impl Attribute for EventAttr {
+    const ALL: &'static [Self] = &[Self::Type, Self::ActorSub, Self::Time, Self::TraceId];
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Type => "type",
+            Self::ActorSub => "actor.sub",
+            Self::Time => "time",
+            Self::TraceId => "traceid",
+        }
+    }
+
+    fn kind(self) -> ValueKind {
+        match self {
+            Self::Time => ValueKind::Timestamp,
+            _ => ValueKind::Text,
+        }
+    }
+
+    fn optional(self) -> bool {
+        self == Self::TraceId
+    }
+}
+
+/// An event without a trace id.
+struct Event;
+
+impl Record<EventAttr> for Event {
+    fn value(&self, attr: EventAttr) -> Option<Value<'_>> {
+        match attr {
+            EventAttr::Type => Some(Value::Text("com.registrar.user.created")),
+            EventAttr::ActorSub => Some(Value::Text("Admin É")),
+            EventAttr::Time => Some(Value::Timestamp(1_700_000_000_000_000)),
+            EventAttr::TraceId => None,
+        }
+    }
+}
+
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     // The HTTP layer hands the parser UTF-8 text only.
     let Ok(input) = std::str::from_utf8(data) else {
         return;
     };
-    match parse(input) {
+    check::<ClientAttr>(input, &CLIENT);
+    check::<EventAttr>(input, &Event);
+});
+
+fn check<A: Attribute>(input: &str, record: &impl Record<A>) {
+    match parse::<A>(input) {
         Err(err) => {
             assert!(err.position <= input.len(), "{err} for {input:?}");
             assert!(input.is_char_boundary(err.position), "{err} for {input:?}");
             assert!(err.message.contains("expected"), "{err} for {input:?}");
         }
         Ok(parsed) => {
-            let _ = matches(&parsed, &RECORD);
+            let _ = matches(&parsed, record);
             let text = parsed.to_string();
             // Canonical text can be longer than the input (added spaces and
             // parentheses), so it may exceed the limit the input met.
@@ -51,4 +108,4 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
             }
         }
     }
-});
+}

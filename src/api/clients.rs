@@ -1,6 +1,8 @@
-//! Handlers for one client: create, get, patch, delete.
+//! Handlers of clients: the list (on the shared list endpoint, `list.rs`),
+//! and create, get, patch, delete of one client.
 
 use super::origin::RequestOrigin;
+use super::list::{self, ListEndpoint};
 use super::wire::{ClientResponse, PatchSecret};
 use crate::domain::client_record::{ClientRecord, NewClient};
 use crate::domain::ids::ClientId;
@@ -13,9 +15,29 @@ use crate::http::{ApiError, Caller, no_store};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+
+impl ListEndpoint for ClientRecord {
+    const PATH: &'static str = "/api/core/oauth-clients";
+    /// What every cursor was bound to before lists were generic.
+    const CURSOR_LABEL: &'static str = "cursor-v1";
+    type Wire<'a> = ClientResponse<'a>;
+
+    fn wire(&self) -> ClientResponse<'_> {
+        ClientResponse::new(self)
+    }
+}
+
+/// `GET /api/core/oauth-clients`: filter, sort, keyset pages, links.
+pub async fn list_clients(
+    State(state): State<AppState>,
+    caller: axum::Extension<Caller>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    list::list::<ClientRecord>(&state, &caller, raw.as_deref()).await
+}
 
 /// Ids that could never have been issued are answered like unknown ones.
 pub fn parse_id(id: &str) -> Result<ClientId, ApiError> {

@@ -1,11 +1,11 @@
 //! Opaque, tamper-evident pagination cursors.
 //!
 //! A cursor is `base64url(position) "." base64url(HMAC-SHA256)`. The MAC
-//! covers the position *and* the query it belongs to (tenant, filter, sort,
-//! limit, and whether it is a `next` or a `prev` cursor) without putting those
-//! in the cursor, so a cursor altered, forged, or replayed against another
-//! query or tenant fails verification. The key is a server secret kept in the
-//! store, shared by every instance.
+//! covers the position *and* the query it belongs to (the resource's list,
+//! tenant, filter, sort, limit, and whether it is a `next` or a `prev` cursor)
+//! without putting those in the cursor, so a cursor altered, forged, or
+//! replayed against another list, query or tenant fails verification. The
+//! key is a server secret kept in the store, shared by every instance.
 
 use crate::domain::list_query::{Position, SortKey};
 use crate::http::ApiError;
@@ -22,6 +22,11 @@ const MAX_CURSOR: usize = 8192;
 
 /// The query a cursor is bound to.
 pub struct Binding<'a> {
+    /// The resource's list (`ListEndpoint::CURSOR_LABEL`). It is the first
+    /// part the MAC covers, where every cursor had `cursor-v1` before there
+    /// were lists of other resources: the clients' label is `cursor-v1`, so
+    /// their cursors given out before stay valid.
+    pub resource: &'a str,
     pub tenant: &'a str,
     pub filter: &'a str,
     pub sort: &'a str,
@@ -42,13 +47,14 @@ struct Payload {
     /// Whether the row at the position belongs to the page.
     i: bool,
     k: WireKey,
+    /// The row id.
     c: String,
 }
 
 fn tag(key: &hmac::Key, b: &Binding<'_>, param: &str, payload: &str) -> hmac::Tag {
     let mut ctx = hmac::Context::with_key(key);
     for part in [
-        "cursor-v1",
+        b.resource,
         param,
         b.tenant,
         b.filter,
@@ -72,7 +78,7 @@ pub fn encode(key: &hmac::Key, b: &Binding<'_>, param: &str, pos: &Position) -> 
         f: pos.forward,
         i: pos.inclusive,
         k,
-        c: pos.client_id.clone(),
+        c: pos.id.clone(),
     };
     let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&payload).unwrap_or_default());
     let mac = URL_SAFE_NO_PAD.encode(tag(key, b, param, &payload).as_ref());
@@ -114,7 +120,7 @@ pub fn decode(
         forward: p.f,
         inclusive: p.i,
         key,
-        client_id: p.c,
+        id: p.c,
     })
 }
 
@@ -127,6 +133,7 @@ mod tests {
     }
     fn binding(limit: u32) -> Binding<'static> {
         Binding {
+            resource: "cursor-v1",
             tenant: "t1",
             filter: "",
             sort: "-createdAt",
@@ -140,7 +147,7 @@ mod tests {
             forward: true,
             inclusive: false,
             key: SortKey::Int(42),
-            client_id: "abc".into(),
+            id: "abc".into(),
         };
         let c = encode(&key(), &binding(20), "next", &pos);
         assert_eq!(decode(&key(), &binding(20), "next", &c).unwrap(), pos);
@@ -160,5 +167,45 @@ mod tests {
             "tampered"
         );
         assert!(decode(&key(), &binding(20), "next", "garbage").is_err());
+    }
+
+    #[test]
+    fn a_cursor_is_bound_to_its_resources_list() {
+        let pos = Position {
+            forward: true,
+            inclusive: false,
+            key: SortKey::Text("x".into()),
+            id: "abc".into(),
+        };
+        let users = Binding {
+            resource: "cursor-v1 users",
+            ..binding(20)
+        };
+        let c = encode(&key(), &users, "next", &pos);
+        assert_eq!(decode(&key(), &users, "next", &c).unwrap(), pos);
+        assert!(
+            decode(&key(), &binding(20), "next", &c).is_err(),
+            "another resource's list"
+        );
+    }
+
+    /// A cursor the server gave out before lists were generic (label
+    /// `cursor-v1`, tenant `t1`, no filter, `-createdAt`, limit 20, key
+    /// `test key`) still decodes.
+    #[test]
+    fn clients_cursors_from_before_stay_valid() {
+        let old = "eyJmIjp0cnVlLCJpIjpmYWxzZSwiayI6NDIsImMiOiJhYmMifQ.\
+                   8kCCidkuYIltDy8ncZLnHDBpuNxTHfaVyBkXBgMjuok";
+        let pos = decode(&key(), &binding(20), "next", old).unwrap();
+        assert_eq!(
+            pos,
+            Position {
+                forward: true,
+                inclusive: false,
+                key: SortKey::Int(42),
+                id: "abc".into(),
+            }
+        );
+        assert_eq!(encode(&key(), &binding(20), "next", &pos), old);
     }
 }

@@ -1,20 +1,39 @@
-//! `GET /api/core/oauth-clients`: filter, sort, keyset pages, links.
+//! The list endpoints, for any resource ([`ListEndpoint`]): the query
+//! parameters (`filter`, `sort`, `limit`, `next`/`prev`, `totalResults`; any
+//! other or repeated one refused), a page from the store, cursors bound to
+//! the query, and absolute links. `GET /api/core/oauth-clients` is
+//! `clients::list_clients`.
 
 use super::cursor::{self, Binding};
-use super::wire::{ClientResponse, Link, Links, ListResponse};
-use crate::domain::client_record::ClientRecord;
-use crate::domain::list_query::{ListQuery, Position, Sort, SortField, SortKey};
-use crate::filter;
+use super::wire::{Link, Links, ListResponse};
+use crate::domain::list_query::{ListPage, ListQuery, Position, Sort, SortField};
+use crate::filter::{self, Filter};
 use crate::http::ApiError;
 use crate::http::Caller;
 use crate::state::AppState;
+use crate::store::ListTable;
 use axum::Json;
-use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 
 pub const DEFAULT_LIMIT: u32 = 20;
 pub const MAX_LIMIT: u32 = 100;
-const PATH: &str = "/api/core/oauth-clients";
+
+/// A resource with a list endpoint: where it is, how its cursors are bound
+/// to it, and the wire form of one item.
+pub trait ListEndpoint: ListTable {
+    /// The list's path, which its links repeat.
+    const PATH: &'static str;
+    /// Binds a cursor to this resource's list, so it fails on any other:
+    /// unique per resource.
+    const CURSOR_LABEL: &'static str;
+    /// One item as the list's `data` shows it.
+    type Wire<'a>: Serialize
+    where
+        Self: 'a;
+
+    fn wire(&self) -> Self::Wire<'_>;
+}
 
 /// The query parameters, as given.
 #[derive(Default)]
@@ -81,23 +100,42 @@ fn parse_limit(v: Option<&str>) -> Result<u32, ApiError> {
 
 /// `+field`, `-field`, bare `field` (ascending), or ` field`: a `+` in a query
 /// string decodes to a space, so a leading space means ascending too.
-pub fn parse_sort(v: Option<&str>) -> Result<Sort, ApiError> {
+pub fn parse_sort<F: SortField>(v: Option<&str>) -> Result<Sort<F>, ApiError> {
     let Some(v) = v else {
-        return Ok(Sort {
-            field: SortField::CreatedAt,
-            descending: true,
-        });
+        return Ok(F::DEFAULT);
     };
     let (descending, name) = match v.as_bytes().first() {
         Some(b'-') => (true, &v[1..]),
         Some(b'+' | b' ') => (false, &v[1..]),
         _ => (false, v),
     };
-    let field = SortField::ALL.into_iter().find(|f| f.wire_name() == name).ok_or_else(|| ApiError::InvalidParameter {
-        param: "sort",
-        message: "must be one of clientId, clientName, appType, createdAt, updatedAt, optionally prefixed with + or -".into(),
-    })?;
-    Ok(Sort { field, descending })
+    F::ALL
+        .iter()
+        .copied()
+        .find(|f| f.wire_name() == name && f.allows(descending))
+        .map(|field| Sort { field, descending })
+        .ok_or_else(|| ApiError::InvalidParameter {
+            param: "sort",
+            message: sort_choices::<F>(),
+        })
+}
+
+/// What `sort` may be, for its error message.
+fn sort_choices<F: SortField>() -> String {
+    let names: Vec<&str> = F::ALL.iter().map(|f| f.wire_name()).collect();
+    if F::ALL.iter().all(|f| f.allows(false) && f.allows(true)) {
+        return format!(
+            "must be one of {}, optionally prefixed with + or -",
+            names.join(", ")
+        );
+    }
+    let spellings: Vec<String> = F::ALL
+        .iter()
+        .flat_map(|&field| [false, true].map(|descending| Sort { field, descending }))
+        .filter(|s| s.field.allows(s.descending))
+        .map(canonical_sort)
+        .collect();
+    format!("must be one of {}", spellings.join(", "))
 }
 
 fn parse_bool(v: Option<&str>) -> Result<bool, ApiError> {
@@ -113,7 +151,7 @@ fn parse_bool(v: Option<&str>) -> Result<bool, ApiError> {
 
 /// The sort a cursor is bound to, spelt one way whatever the request's
 /// spelling (`clientName`, `+clientName` and ` clientName` are one query).
-pub fn canonical_sort(s: Sort) -> String {
+pub fn canonical_sort<F: SortField>(s: Sort<F>) -> String {
     format!(
         "{}{}",
         if s.descending { '-' } else { '+' },
@@ -121,9 +159,9 @@ pub fn canonical_sort(s: Sort) -> String {
     )
 }
 
-/// An absolute link to the list with the request's own parameters and,
-/// optionally, a cursor.
-fn href(state: &AppState, p: &Params, cursor: Option<(&str, &str)>) -> String {
+/// An absolute link to the list at `path` with the request's own parameters
+/// and, optionally, a cursor.
+fn href(state: &AppState, path: &str, p: &Params, cursor: Option<(&str, &str)>) -> String {
     let mut q = url::form_urlencoded::Serializer::new(String::new());
     for (k, v) in [
         ("filter", &p.filter),
@@ -150,104 +188,132 @@ fn href(state: &AppState, p: &Params, cursor: Option<(&str, &str)>) -> String {
     let q = q.finish();
     let base = &state.settings.public_url;
     if q.is_empty() {
-        format!("{base}{PATH}")
+        format!("{base}{path}")
     } else {
-        format!("{base}{PATH}?{q}")
+        format!("{base}{path}?{q}")
     }
 }
 
-pub async fn list_clients(
-    State(state): State<AppState>,
-    caller: axum::Extension<Caller>,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, ApiError> {
-    let p = parse_params(raw.as_deref())?;
-    let limit = parse_limit(p.limit.as_deref())?;
-    let sort = parse_sort(p.sort.as_deref())?;
-    let count_total = parse_bool(p.total_results.as_deref())?;
-    let filter = match p.filter.as_deref() {
-        Some(f) => Some(filter::parse(f).map_err(|e| ApiError::InvalidFilter(e.to_string()))?),
-        None => None,
-    };
-    let sort_text = canonical_sort(sort);
-    let binding = Binding {
-        tenant: caller.tenant.as_str(),
-        filter: p.filter.as_deref().unwrap_or(""),
-        sort: &sort_text,
-        limit,
-    };
-    let key = &state.cursor_key;
-    let position = match (&p.next, &p.prev) {
-        (Some(_), Some(_)) => {
-            return Err(ApiError::InvalidParameter {
-                param: "next",
-                message: "next and prev cannot be used together".into(),
-            });
-        }
-        (Some(c), None) => Some(cursor::decode(key, &binding, "next", c)?),
-        (None, Some(c)) => Some(cursor::decode(key, &binding, "prev", c)?),
-        (None, None) => None,
-    };
-    let query = ListQuery {
-        tenant: &caller.tenant,
-        filter: filter.as_ref(),
-        sort,
-        limit,
-        position: position.clone(),
-        count_total,
-    };
-    let page = state.store.list_clients(&query).await?;
+/// A list request, read and checked: everything but the page.
+struct Request<R: ListEndpoint> {
+    params: Params,
+    filter: Option<Filter<R::Attr>>,
+    sort: Sort<R::Sort>,
+    sort_text: String,
+    limit: u32,
+    count_total: bool,
+    position: Option<Position>,
+}
 
-    // Cursors point at the page's edge rows; an empty page (everything beyond
-    // the cursor was deleted) points back at the cursor's own position.
-    let edge = |item: Option<&ClientRecord>, forward: bool| -> Option<Position> {
-        match (item, &position) {
-            (Some(r), _) => Some(Position {
-                forward,
-                inclusive: false,
-                key: SortKey::of(r, sort.field),
-                client_id: r.client_id.to_string(),
-            }),
+impl<R: ListEndpoint> Request<R> {
+    fn read(state: &AppState, caller: &Caller, raw: Option<&str>) -> Result<Self, ApiError> {
+        let params = parse_params(raw)?;
+        let limit = parse_limit(params.limit.as_deref())?;
+        let sort = parse_sort(params.sort.as_deref())?;
+        let count_total = parse_bool(params.total_results.as_deref())?;
+        let filter = match params.filter.as_deref() {
+            Some(f) => Some(filter::parse(f).map_err(|e| ApiError::InvalidFilter(e.to_string()))?),
+            None => None,
+        };
+        let mut request = Request {
+            params,
+            filter,
+            sort,
+            sort_text: canonical_sort(sort),
+            limit,
+            count_total,
+            position: None,
+        };
+        let key = &state.cursor_key;
+        let binding = request.binding(caller);
+        let position = match (&request.params.next, &request.params.prev) {
+            (Some(_), Some(_)) => {
+                return Err(ApiError::InvalidParameter {
+                    param: "next",
+                    message: "next and prev cannot be used together".into(),
+                });
+            }
+            (Some(c), None) => Some(cursor::decode(key, &binding, "next", c)?),
+            (None, Some(c)) => Some(cursor::decode(key, &binding, "prev", c)?),
+            (None, None) => None,
+        };
+        request.position = position;
+        Ok(request)
+    }
+
+    /// The query this request's cursors are bound to.
+    fn binding<'a>(&'a self, caller: &'a Caller) -> Binding<'a> {
+        Binding {
+            resource: R::CURSOR_LABEL,
+            tenant: caller.tenant.as_str(),
+            filter: self.params.filter.as_deref().unwrap_or(""),
+            sort: &self.sort_text,
+            limit: self.limit,
+        }
+    }
+
+    /// The cursor of a page edge: its edge row or, on an empty page (everything
+    /// beyond the cursor was deleted), the cursor's own position turned round.
+    fn edge(&self, item: Option<&R>, forward: bool) -> Option<Position> {
+        match (item, &self.position) {
+            (Some(r), _) => Some(Position::of(r, self.sort.field, forward)),
             (None, Some(p)) => Some(Position {
                 forward,
                 inclusive: !p.inclusive,
                 key: p.key.clone(),
-                client_id: p.client_id.clone(),
+                id: p.id.clone(),
             }),
             (None, None) => None,
         }
-    };
-    let next = page
-        .has_after
-        .then(|| edge(page.items.last(), true))
-        .flatten()
-        .map(|pos| Link {
+    }
+
+    /// The links of `page`: itself, and `next`/`prev` where rows lie beyond.
+    fn links(&self, state: &AppState, caller: &Caller, page: &ListPage<R>) -> Links {
+        let binding = self.binding(caller);
+        let link = |param: &str, position: Position| Link {
             href: href(
-                &state,
-                &p,
-                Some(("next", &cursor::encode(key, &binding, "next", &pos))),
+                state,
+                R::PATH,
+                &self.params,
+                Some((
+                    param,
+                    &cursor::encode(&state.cursor_key, &binding, param, &position),
+                )),
             ),
-        });
-    let prev = page
-        .has_before
-        .then(|| edge(page.items.first(), false))
-        .flatten()
-        .map(|pos| Link {
-            href: href(
-                &state,
-                &p,
-                Some(("prev", &cursor::encode(key, &binding, "prev", &pos))),
-            ),
-        });
-    let body = ListResponse {
-        data: page.items.iter().map(ClientResponse::new).collect(),
-        links: Links {
+        };
+        let next = page.has_after.then(|| self.edge(page.items.last(), true));
+        let prev = page
+            .has_before
+            .then(|| self.edge(page.items.first(), false));
+        Links {
             self_: Link {
-                href: href(&state, &p, None),
+                href: href(state, R::PATH, &self.params, None),
             },
-            next,
-            prev,
-        },
+            next: next.flatten().map(|pos| link("next", pos)),
+            prev: prev.flatten().map(|pos| link("prev", pos)),
+        }
+    }
+}
+
+/// `GET` of the list of `R`: the handler of every list endpoint.
+pub async fn list<R: ListEndpoint>(
+    state: &AppState,
+    caller: &Caller,
+    raw: Option<&str>,
+) -> Result<Response, ApiError> {
+    let request = Request::<R>::read(state, caller, raw)?;
+    let query = ListQuery::<R> {
+        tenant: &caller.tenant,
+        filter: request.filter.as_ref(),
+        sort: request.sort,
+        limit: request.limit,
+        position: request.position.clone(),
+        count_total: request.count_total,
+    };
+    let page = state.store.list(&query).await?;
+    let body = ListResponse {
+        data: page.items.iter().map(R::wire).collect(),
+        links: request.links(state, caller, &page),
         total_results: page.total,
     };
     Ok(Json(body).into_response())
@@ -256,6 +322,14 @@ pub async fn list_clients(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::client_list::ClientSort as SortField;
+
+    // The clients' sort fields.
+    type Sort = crate::domain::list_query::Sort<SortField>;
+
+    fn parse_sort(v: Option<&str>) -> Result<Sort, ApiError> {
+        super::parse_sort(v)
+    }
 
     #[test]
     fn sort_accepts_prefixes_and_space_for_plus() {

@@ -20,7 +20,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route(
             "/api/core/oauth-clients",
-            get(list::list_clients).post(clients::create_client),
+            get(clients::list_clients).post(clients::create_client),
         )
         .route(
             "/api/core/oauth-clients/{id}",

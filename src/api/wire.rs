@@ -58,10 +58,11 @@ pub struct Links {
     pub prev: Option<Link>,
 }
 
+/// A page of any list: `data` holds the items' wire forms.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ListResponse<'a> {
-    pub data: Vec<ClientResponse<'a>>,
+pub struct ListResponse<T> {
+    pub data: Vec<T>,
     pub links: Links,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total_results: Option<i64>,

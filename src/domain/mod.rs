@@ -1,10 +1,12 @@
-//! Validated domain types and the rules a client must satisfy.
+//! Validated domain types and the rules a client must satisfy; what a list
+//! query is, for any listable resource.
 //!
 //! Nothing here knows about HTTP or SQL: handlers turn wire input into these
 //! types, and the store persists them.
 
 pub mod audit;
 pub mod client;
+pub mod client_list;
 pub mod client_record;
 pub mod client_view;
 #[cfg(test)]

@@ -9,52 +9,7 @@ use std::fmt::{self, Write as _};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-/// A filterable attribute of an OAuth client.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Attr {
-    ClientId,
-    ClientName,
-    AppType,
-    CreatedAt,
-    UpdatedAt,
-}
-
-impl Attr {
-    /// Every attribute, in the order they are listed in error messages.
-    pub const ALL: [Attr; 5] = [
-        Attr::ClientId,
-        Attr::ClientName,
-        Attr::AppType,
-        Attr::CreatedAt,
-        Attr::UpdatedAt,
-    ];
-
-    /// The canonical (camelCase) name used in the API.
-    #[must_use]
-    pub fn name(self) -> &'static str {
-        match self {
-            Attr::ClientId => "clientId",
-            Attr::ClientName => "clientName",
-            Attr::AppType => "appType",
-            Attr::CreatedAt => "createdAt",
-            Attr::UpdatedAt => "updatedAt",
-        }
-    }
-
-    /// Looks an attribute up by name, ignoring ASCII case as RFC 7644 requires.
-    #[must_use]
-    pub fn from_name(name: &str) -> Option<Attr> {
-        Attr::ALL
-            .into_iter()
-            .find(|attr| attr.name().eq_ignore_ascii_case(name))
-    }
-
-    /// Whether the attribute holds an instant rather than a string.
-    #[must_use]
-    pub fn is_timestamp(self) -> bool {
-        matches!(self, Attr::CreatedAt | Attr::UpdatedAt)
-    }
-}
+use super::attribute::Attribute;
 
 /// A binary comparison operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,21 +81,21 @@ pub enum Operand {
     Time(i128),
 }
 
-/// A parsed filter expression.
+/// A parsed filter expression over the attributes `A` of one resource.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Filter {
-    Or(Box<Filter>, Box<Filter>),
-    And(Box<Filter>, Box<Filter>),
-    Not(Box<Filter>),
-    Present(Attr),
+pub enum Filter<A> {
+    Or(Box<Filter<A>>, Box<Filter<A>>),
+    And(Box<Filter<A>>, Box<Filter<A>>),
+    Not(Box<Filter<A>>),
+    Present(A),
     Compare {
-        attr: Attr,
+        attr: A,
         op: CompareOp,
         value: Operand,
     },
 }
 
-impl std::str::FromStr for Filter {
+impl<A: Attribute> std::str::FromStr for Filter<A> {
     type Err = super::FilterError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -153,7 +108,7 @@ const PREC_OR: u8 = 1;
 const PREC_AND: u8 = 2;
 const PREC_ATOM: u8 = 3;
 
-fn precedence(filter: &Filter) -> u8 {
+fn precedence<A>(filter: &Filter<A>) -> u8 {
     match filter {
         Filter::Or(..) => PREC_OR,
         Filter::And(..) => PREC_AND,
@@ -165,7 +120,11 @@ fn precedence(filter: &Filter) -> u8 {
 ///
 /// Both `and` and `or` are left-associative in the grammar, so a right
 /// operand of the same precedence needs parentheses to keep its shape.
-fn write_filter(f: &mut fmt::Formatter<'_>, filter: &Filter, min_prec: u8) -> fmt::Result {
+fn write_filter<A: Attribute>(
+    f: &mut fmt::Formatter<'_>,
+    filter: &Filter<A>,
+    min_prec: u8,
+) -> fmt::Result {
     let wrap = precedence(filter) < min_prec;
     if wrap {
         f.write_char('(')?;
@@ -230,7 +189,7 @@ pub(crate) fn write_json_string(out: &mut impl fmt::Write, text: &str) -> fmt::R
     out.write_char('"')
 }
 
-impl fmt::Display for Filter {
+impl<A: Attribute> fmt::Display for Filter<A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write_filter(f, self, PREC_OR)
     }

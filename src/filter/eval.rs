@@ -1,47 +1,37 @@
-//! In-memory evaluation of a [`Filter`] against one client record.
+//! In-memory evaluation of a [`Filter`] against one record.
 //!
 //! This is the reference semantics: the SQL translation must select exactly
 //! the records for which [`matches()`] returns `true`.
 
-use super::ast::{Attr, CompareOp, Filter, Operand};
-
-/// The filterable fields of one client, borrowed from wherever it lives.
-#[derive(Debug, Clone, Copy)]
-pub struct Record<'a> {
-    pub client_id: &'a str,
-    pub client_name: &'a str,
-    pub app_type: &'a str,
-    /// Creation instant in microseconds since the Unix epoch (UTC).
-    pub created_at_us: i64,
-    /// Last update instant in microseconds since the Unix epoch (UTC).
-    pub updated_at_us: i64,
-}
+use super::ast::{CompareOp, Filter, Operand};
+use super::attribute::{Attribute, Record, Value, ValueKind};
 
 /// Tells whether `record` satisfies `filter`.
 ///
-/// Hand-built ASTs that the parser would never produce (a string operand on
-/// a timestamp attribute or the reverse, a substring operator on an instant)
-/// compare as `false`; the SQL translation does the same.
+/// A comparison with a value the record lacks is false, so `not` of it is
+/// true. Hand-built ASTs that the parser would never produce (a string
+/// operand on a timestamp attribute or the reverse, a substring operator on
+/// an instant) compare as `false`; the SQL translation does the same.
 #[must_use]
-pub fn matches(filter: &Filter, record: &Record<'_>) -> bool {
+pub fn matches<A, R>(filter: &Filter<A>, record: &R) -> bool
+where
+    A: Attribute,
+    R: Record<A> + ?Sized,
+{
     match filter {
         Filter::Or(left, right) => matches(left, record) || matches(right, record),
         Filter::And(left, right) => matches(left, record) && matches(right, record),
         Filter::Not(inner) => !matches(inner, record),
-        // Every attribute of a client always has a value.
-        Filter::Present(_) => true,
-        Filter::Compare { attr, op, value } => compare(*attr, *op, value, record),
+        Filter::Present(attr) => record.value(*attr).is_some(),
+        Filter::Compare { attr, op, value } => match (attr.kind(), record.value(*attr)) {
+            (ValueKind::Text, Some(Value::Text(text))) => compare_text(*op, value, text),
+            (ValueKind::Timestamp, Some(Value::Timestamp(us))) => compare_instant(*op, value, us),
+            _ => false,
+        },
     }
 }
 
-fn compare(attr: Attr, op: CompareOp, value: &Operand, record: &Record<'_>) -> bool {
-    let text = match attr {
-        Attr::ClientId => record.client_id,
-        Attr::ClientName => record.client_name,
-        Attr::AppType => record.app_type,
-        Attr::CreatedAt => return compare_instant(op, value, record.created_at_us),
-        Attr::UpdatedAt => return compare_instant(op, value, record.updated_at_us),
-    };
+fn compare_text(op: CompareOp, value: &Operand, text: &str) -> bool {
     let Operand::Text(operand) = value else {
         return false;
     };

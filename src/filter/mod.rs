@@ -1,15 +1,19 @@
-//! SCIM filter expressions (RFC 7644 §3.4.2.2) for listing OAuth clients.
+//! SCIM filter expressions (RFC 7644 §3.4.2.2) for the list endpoints.
 //!
-//! The `filter` query parameter of the client listing endpoint is parsed here
-//! into our own [`Filter`] AST.  The parser reports every fault as a
-//! [`FilterError`] carrying the byte offset of the offending token, so the
-//! HTTP layer can answer 400 with a precise position.  The in-memory
+//! The `filter` query parameter of a list endpoint is parsed here into our
+//! own [`Filter`] AST over the attributes of that resource: each listable
+//! resource has an enum of its attributes implementing [`Attribute`] (the
+//! clients' is [`ClientAttr`], in `clients.rs`).  The parser reports every
+//! fault as a [`FilterError`] carrying the byte offset of the offending
+//! token, so the HTTP layer can answer 400 with a precise position.  The in-memory
 //! evaluator [`matches()`] defines the semantics; the SQL translation in
 //! `crate::store::filter_sql` is tested against it.
 //!
 //! This module deliberately knows nothing about HTTP or SQL.
 
 mod ast;
+mod attribute;
+mod clients;
 mod eval;
 mod lexer;
 mod parser;
@@ -19,10 +23,14 @@ mod proptests;
 #[cfg(test)]
 pub(crate) mod strategy;
 #[cfg(test)]
+pub(crate) mod test_schema;
+#[cfg(test)]
 mod tests;
 
-pub use ast::{Attr, CompareOp, Filter, Operand};
-pub use eval::{Record, matches};
+pub use ast::{CompareOp, Filter, Operand};
+pub use attribute::{Attribute, Record, Value, ValueKind};
+pub use clients::{ClientAttr, ClientFields};
+pub use eval::matches;
 pub use parser::parse;
 
 /// Longest accepted filter, counted in characters (not bytes).

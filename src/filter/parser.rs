@@ -1,6 +1,8 @@
 //! Recursive-descent parser from filter text to [`Filter`].
 //!
-//! Grammar (RFC 7644 §3.4.2.2 restricted to our flat attributes):
+//! Grammar (RFC 7644 §3.4.2.2 restricted to the attributes of one resource's
+//! schema, an [`Attribute`] type; a dotted name is an attribute only where the
+//! schema declares it):
 //!
 //! ```text
 //! filter  = and *( "or" and )            ; left-associative
@@ -12,16 +14,19 @@
 //! Only groups recurse, and [`MAX_DEPTH`] is checked before each recursion,
 //! so the stack depth is bounded whatever the input.
 
+use std::marker::PhantomData;
+
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::ast::{Attr, CompareOp, Filter, Operand};
+use super::ast::{CompareOp, Filter, Operand};
+use super::attribute::{Attribute, ValueKind};
 use super::lexer::{Lexer, Token, TokenKind, is_blank, shorten};
 use super::{FilterError, MAX_DEPTH, MAX_LEN};
 
 const EXPECTED_START: &str = "expected attribute name or `(` or `not`";
 
-/// Parses a filter expression.
+/// Parses a filter expression over the attributes `A` of one resource.
 ///
 /// # Errors
 ///
@@ -29,7 +34,7 @@ const EXPECTED_START: &str = "expected attribute name or `(` or `not`";
 /// nested deeper than [`MAX_DEPTH`], syntactically invalid, or naming an
 /// unknown attribute or an operand of the wrong type.  The error carries the
 /// byte offset of the fault and says what was expected there.
-pub fn parse(input: &str) -> Result<Filter, FilterError> {
+pub fn parse<A: Attribute>(input: &str) -> Result<Filter<A>, FilterError> {
     if let Some((cut, _)) = input.char_indices().nth(MAX_LEN) {
         return Err(FilterError::new(
             cut,
@@ -48,6 +53,7 @@ pub fn parse(input: &str) -> Result<Filter, FilterError> {
         lexer: Lexer::new(input),
         peeked: None,
         depth: 0,
+        schema: PhantomData::<A>,
     };
     let filter = parser.or_expr()?;
     let token = parser.next()?;
@@ -63,14 +69,15 @@ pub fn parse(input: &str) -> Result<Filter, FilterError> {
     }
 }
 
-struct Parser<'a> {
+struct Parser<'a, A> {
     lexer: Lexer<'a>,
     peeked: Option<Token<'a>>,
     /// Number of groups currently open.
     depth: usize,
+    schema: PhantomData<A>,
 }
 
-impl<'a> Parser<'a> {
+impl<'a, A: Attribute> Parser<'a, A> {
     fn next(&mut self) -> Result<Token<'a>, FilterError> {
         match self.peeked.take() {
             Some(token) => Ok(token),
@@ -98,7 +105,7 @@ impl<'a> Parser<'a> {
         Ok(found)
     }
 
-    fn or_expr(&mut self) -> Result<Filter, FilterError> {
+    fn or_expr(&mut self) -> Result<Filter<A>, FilterError> {
         let mut left = self.and_expr()?;
         while self.eat_keyword("or")? {
             let right = self.and_expr()?;
@@ -107,7 +114,7 @@ impl<'a> Parser<'a> {
         Ok(left)
     }
 
-    fn and_expr(&mut self) -> Result<Filter, FilterError> {
+    fn and_expr(&mut self) -> Result<Filter<A>, FilterError> {
         let mut left = self.unary()?;
         while self.eat_keyword("and")? {
             let right = self.unary()?;
@@ -116,7 +123,7 @@ impl<'a> Parser<'a> {
         Ok(left)
     }
 
-    fn unary(&mut self) -> Result<Filter, FilterError> {
+    fn unary(&mut self) -> Result<Filter<A>, FilterError> {
         let token = self.next()?;
         match token.kind {
             TokenKind::LParen => self.group(token.pos),
@@ -143,7 +150,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Parses the inside of a group whose `(` is at `open` and its `)`.
-    fn group(&mut self, open: usize) -> Result<Filter, FilterError> {
+    fn group(&mut self, open: usize) -> Result<Filter<A>, FilterError> {
         if self.depth >= MAX_DEPTH {
             return Err(FilterError::new(
                 open,
@@ -165,8 +172,8 @@ impl<'a> Parser<'a> {
         Ok(inner)
     }
 
-    fn attr_expr(&mut self, word: &'a str, pos: usize) -> Result<Filter, FilterError> {
-        let attr = resolve_attr(word, pos)?;
+    fn attr_expr(&mut self, word: &'a str, pos: usize) -> Result<Filter<A>, FilterError> {
+        let attr = resolve_attr::<A>(word, pos)?;
         let op_token = self.next()?;
         let op = match op_token.kind {
             TokenKind::Word(op) if op.eq_ignore_ascii_case("pr") => {
@@ -207,19 +214,19 @@ impl<'a> Parser<'a> {
                 format!("expected a string value, found {}", value_token.describe()),
             ));
         };
-        let value = if attr.is_timestamp() {
-            Operand::Time(parse_instant(&text, attr, value_token.pos)?)
-        } else {
-            Operand::Text(text.to_lowercase())
+        let value = match attr.kind() {
+            ValueKind::Timestamp => Operand::Time(parse_instant(&text, attr, value_token.pos)?),
+            ValueKind::Text => Operand::Text(text.to_lowercase()),
         };
         Ok(Filter::Compare { attr, op, value })
     }
 }
 
-/// Maps an attribute path to an [`Attr`], explaining why unsupported SCIM
-/// path forms (URN prefixes, sub-attributes) are rejected.
-fn resolve_attr(word: &str, pos: usize) -> Result<Attr, FilterError> {
-    if let Some(attr) = Attr::from_name(word) {
+/// Maps an attribute path to an attribute of `A`, explaining why unsupported
+/// SCIM path forms (URN prefixes, sub-attributes the schema does not declare)
+/// are rejected.
+fn resolve_attr<A: Attribute>(word: &str, pos: usize) -> Result<A, FilterError> {
+    if let Some(attr) = A::from_name(word) {
         return Ok(attr);
     }
     if word.contains(':') {
@@ -228,13 +235,11 @@ fn resolve_attr(word: &str, pos: usize) -> Result<Attr, FilterError> {
             format!(
                 "URN-qualified attribute paths are not supported, found `{}`; expected one of {}",
                 shorten(word),
-                attr_list()
+                attr_list::<A>()
             ),
         ));
     }
-    if let Some((head, _)) = word.split_once('.')
-        && Attr::from_name(head).is_some()
-    {
+    if let Some(head) = attribute_prefix::<A>(word) {
         return Err(FilterError::new(
             pos + head.len(),
             format!(
@@ -248,17 +253,29 @@ fn resolve_attr(word: &str, pos: usize) -> Result<Attr, FilterError> {
         format!(
             "unknown attribute `{}`; expected one of {}",
             shorten(word),
-            attr_list()
+            attr_list::<A>()
         ),
     ))
 }
 
-fn attr_list() -> String {
-    Attr::ALL.map(Attr::name).join(", ")
+/// The longest part of `word` before one of its dots that names an attribute
+/// (`clientName` in `clientName.family`, `actor.sub` in `actor.sub.x`).
+fn attribute_prefix<A: Attribute>(word: &str) -> Option<&str> {
+    word.rmatch_indices('.')
+        .map(|(dot, _)| &word[..dot])
+        .find(|head| A::from_name(head).is_some())
+}
+
+fn attr_list<A: Attribute>() -> String {
+    A::ALL
+        .iter()
+        .map(|attr| attr.name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Converts an RFC 3339 date-time to nanoseconds since the epoch (UTC).
-fn parse_instant(text: &str, attr: Attr, pos: usize) -> Result<i128, FilterError> {
+fn parse_instant<A: Attribute>(text: &str, attr: A, pos: usize) -> Result<i128, FilterError> {
     OffsetDateTime::parse(text, &Rfc3339)
         .map(OffsetDateTime::unix_timestamp_nanos)
         .map_err(|_| {

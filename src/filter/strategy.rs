@@ -8,8 +8,9 @@ use proptest::prelude::*;
 use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
 
-use super::ast::{Attr, CompareOp, Filter, Operand};
-use super::eval::Record;
+use super::ast::{CompareOp, Filter, Operand};
+use super::attribute::{Attribute, ValueKind};
+use super::clients::ClientFields;
 
 /// Characters used in names and string operands.
 const CHARS: &[char] = &[
@@ -58,8 +59,8 @@ pub(crate) struct OwnedRecord {
 }
 
 impl OwnedRecord {
-    pub(crate) fn view(&self) -> Record<'_> {
-        Record {
+    pub(crate) fn view(&self) -> ClientFields<'_> {
+        ClientFields {
             client_id: &self.client_id,
             client_name: &self.client_name,
             app_type: &self.app_type,
@@ -93,47 +94,67 @@ pub(crate) fn arb_record() -> impl Strategy<Value = OwnedRecord> {
         )
 }
 
-fn arb_attr() -> impl Strategy<Value = Attr> {
-    prop::sample::select(Attr::ALL.to_vec())
+fn arb_attr<A: Attribute>() -> impl Strategy<Value = A> {
+    prop::sample::select(A::ALL)
 }
 
-/// A comparison or presence test of the kind the parser produces.
-pub(crate) fn arb_leaf() -> impl Strategy<Value = Filter> {
-    let text_attr = prop::sample::select(vec![Attr::ClientId, Attr::ClientName, Attr::AppType]);
-    let time_attr = prop::sample::select(vec![Attr::CreatedAt, Attr::UpdatedAt]);
-    let time_op = prop::sample::select(
-        CompareOp::ALL
-            .into_iter()
-            .filter(|op| !op.is_substring_match())
-            .collect::<Vec<_>>(),
-    );
-    prop_oneof![
-        1 => arb_attr().prop_map(Filter::Present),
-        4 => (text_attr, prop::sample::select(CompareOp::ALL.to_vec()), arb_text(3)).prop_map(
-            |(attr, op, text)| Filter::Compare {
-                attr,
-                op,
-                value: Operand::Text(text.to_lowercase()),
-            }
-        ),
-        3 => (time_attr, time_op, arb_nanos()).prop_map(|(attr, op, nanos)| Filter::Compare {
-            attr,
-            op,
-            value: Operand::Time(nanos),
-        }),
-    ]
+/// The attributes of `A` that hold values of `kind`.
+fn attrs_of<A: Attribute>(kind: ValueKind) -> Vec<A> {
+    A::ALL
+        .iter()
+        .copied()
+        .filter(|attr| attr.kind() == kind)
+        .collect()
+}
+
+/// A comparison or presence test of the kind the parser produces, over any
+/// schema (a kind the schema lacks is never drawn).
+pub(crate) fn arb_leaf<A: Attribute>() -> impl Strategy<Value = Filter<A>> {
+    let time_ops: Vec<CompareOp> = CompareOp::ALL
+        .into_iter()
+        .filter(|op| !op.is_substring_match())
+        .collect();
+    let mut leaves: Vec<(u32, BoxedStrategy<Filter<A>>)> =
+        vec![(1, arb_attr::<A>().prop_map(Filter::Present).boxed())];
+    let text_attrs = attrs_of::<A>(ValueKind::Text);
+    if !text_attrs.is_empty() {
+        let ops = prop::sample::select(CompareOp::ALL.to_vec());
+        let leaf =
+            (prop::sample::select(text_attrs), ops, arb_text(3)).prop_map(|(attr, op, text)| {
+                Filter::Compare {
+                    attr,
+                    op,
+                    value: Operand::Text(text.to_lowercase()),
+                }
+            });
+        leaves.push((4, leaf.boxed()));
+    }
+    let time_attrs = attrs_of::<A>(ValueKind::Timestamp);
+    if !time_attrs.is_empty() {
+        let ops = prop::sample::select(time_ops);
+        let leaf =
+            (prop::sample::select(time_attrs), ops, arb_nanos()).prop_map(|(attr, op, nanos)| {
+                Filter::Compare {
+                    attr,
+                    op,
+                    value: Operand::Time(nanos),
+                }
+            });
+        leaves.push((3, leaf.boxed()));
+    }
+    prop::strategy::Union::new_weighted(leaves)
 }
 
 /// A comparison the parser never produces: any attribute, operator and
 /// operand, including uppercase text and instants far outside RFC 3339.
-pub(crate) fn arb_odd_leaf() -> impl Strategy<Value = Filter> {
+pub(crate) fn arb_odd_leaf<A: Attribute>() -> impl Strategy<Value = Filter<A>> {
     let value = prop_oneof![
         arb_text(3).prop_map(Operand::Text),
         arb_nanos().prop_map(Operand::Time),
         any::<i128>().prop_map(Operand::Time),
     ];
     (
-        arb_attr(),
+        arb_attr::<A>(),
         prop::sample::select(CompareOp::ALL.to_vec()),
         value,
     )
@@ -142,8 +163,8 @@ pub(crate) fn arb_odd_leaf() -> impl Strategy<Value = Filter> {
 
 /// A random filter with at most four levels of composite nodes, so that
 /// its rendering stays far below the nesting limit.
-pub(crate) fn arb_filter() -> impl Strategy<Value = Filter> {
-    arb_leaf().prop_recursive(4, 16, 2, |inner| {
+pub(crate) fn arb_filter<A: Attribute>() -> impl Strategy<Value = Filter<A>> {
+    arb_leaf::<A>().prop_recursive(4, 16, 2, |inner| {
         prop_oneof![
             (inner.clone(), inner.clone()).prop_map(|(l, r)| Filter::Or(Box::new(l), Box::new(r))),
             (inner.clone(), inner.clone()).prop_map(|(l, r)| Filter::And(Box::new(l), Box::new(r))),
@@ -188,13 +209,19 @@ impl Noise {
 
 /// Renders `filter` as text that must parse back to `filter`, varying case,
 /// blanks, redundant parentheses, string escapes and UTC offsets.
-pub(crate) fn render_noisy(filter: &Filter, seed: u64) -> String {
+pub(crate) fn render_noisy<A: Attribute>(filter: &Filter<A>, seed: u64) -> String {
     let mut out = String::new();
     render(filter, &mut Noise(seed | 1), 0, 1, &mut out);
     out
 }
 
-fn render(filter: &Filter, noise: &mut Noise, depth: usize, min_prec: u8, out: &mut String) {
+fn render<A: Attribute>(
+    filter: &Filter<A>,
+    noise: &mut Noise,
+    depth: usize,
+    min_prec: u8,
+    out: &mut String,
+) {
     let prec = match filter {
         Filter::Or(..) => 1,
         Filter::And(..) => 2,

@@ -2,7 +2,15 @@
 //! of the canonical rendering, and of the evaluator.
 
 use super::*;
+use super::{ClientAttr as Attr, ClientFields as Record};
 use Attr::{AppType, ClientId, ClientName, CreatedAt, UpdatedAt};
+
+/// These tables are written against the clients' schema.
+type Filter = super::Filter<Attr>;
+
+fn parse(input: &str) -> Result<Filter, FilterError> {
+    super::parse(input)
+}
 use CompareOp::{Co, Eq, Ew, Ge, Gt, Le, Lt, Ne, Sw};
 
 fn cmp(attr: Attr, op: CompareOp, text: &str) -> Filter {

@@ -1,14 +1,13 @@
 //! `Store`'s client methods: tenants, clients, their secrets, and the
 //! lookups of client authentication; each calls the same method on whichever
-//! backend the store is (the statements are in `clients.rs`, `secrets.rs`
-//! and `listing.rs`).
+//! backend the store is (the statements are in `clients.rs` and
+//! `secrets.rs`; clients are listed by `api_lists.rs`).
 
 use super::{Result, Store, dispatch};
 use crate::domain::ValidationError;
 use crate::domain::audit::Origin;
 use crate::domain::client_record::{AuthClient, ClientRecord, NewClient, SecretInfo};
 use crate::domain::ids::{ClientId, TenantId};
-use crate::domain::list_query::{ListPage, ListQuery};
 use crate::domain::patch_plan::PatchPlan;
 use crate::domain::time::Timestamp;
 
@@ -43,16 +42,6 @@ impl Store {
         id: &ClientId,
     ) -> Result<Option<ClientRecord>> {
         dispatch!(self.find_client(tenant, id) or in_thread find_client_in_thread)
-    }
-
-    pub async fn list_clients(&self, q: &ListQuery<'_>) -> Result<ListPage> {
-        dispatch!(self.list_clients(q))
-    }
-
-    /// Diagnostics: the database's plan for each statement `list_clients`
-    /// runs for `q`, labelled by its role (used by `bench/list.sh`).
-    pub async fn explain_list(&self, q: &ListQuery<'_>) -> Result<Vec<(String, Vec<String>)>> {
-        dispatch!(self.explain_list(q))
     }
 
     /// Reads the client, lets `plan` decide the change, and writes it, all in

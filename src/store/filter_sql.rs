@@ -2,17 +2,19 @@
 //!
 //! The generated SQL runs unchanged on SQLite and PostgreSQL and selects
 //! exactly the rows for which [`crate::filter::matches()`] is true, given the
-//! `clients` table invariants: `client_id` and `app_type` are stored in
-//! lowercase, `name_key` holds `client_name.to_lowercase()`, timestamps are
-//! `BIGINT` microseconds since the Unix epoch, no column is `NULL`, and text
-//! compares by bytes (`BINARY` in SQLite, `COLLATE "C"` in PostgreSQL).
+//! invariants of the resource's table ([`AttrColumn`]): text columns hold
+//! lowercase text (the value, or a lowercased key such as clients'
+//! `name_key`), timestamps are `BIGINT` microseconds since the Unix epoch,
+//! only optional attributes' columns are ever `NULL`, and text compares by
+//! bytes (`BINARY` in SQLite, `COLLATE "C"` in PostgreSQL).
 //!
 //! Filter values only ever travel as bind arguments; the SQL text is built
 //! from fixed fragments and placeholder numbers alone.
 
 use std::fmt::Write as _;
 
-use crate::filter::{Attr, CompareOp, Filter, Operand};
+use super::list_table::AttrColumn;
+use crate::filter::{CompareOp, Filter, Operand, ValueKind};
 
 /// A bind argument for one `$N` placeholder.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,7 +28,11 @@ pub enum SqlArg {
 /// Every value becomes a placeholder `$N` with `N = args.len() + 1` at the
 /// moment its argument is pushed, so the caller may already have pushed
 /// arguments of its own (a tenant id, say) before calling this.
-pub fn push_filter_sql(filter: &Filter, sql: &mut String, args: &mut Vec<SqlArg>) {
+pub fn push_filter_sql<A: AttrColumn>(
+    filter: &Filter<A>,
+    sql: &mut String,
+    args: &mut Vec<SqlArg>,
+) {
     match filter {
         Filter::Or(..) => push_chain(filter, true, sql, args),
         Filter::And(..) => push_chain(filter, false, sql, args),
@@ -35,8 +41,21 @@ pub fn push_filter_sql(filter: &Filter, sql: &mut String, args: &mut Vec<SqlArg>
             push_filter_sql(inner, sql, args);
             sql.push(')');
         }
-        // Every attribute of a client always has a value.
+        Filter::Present(attr) if attr.optional() => {
+            sql.push_str(attr.column().sql());
+            sql.push_str(" IS NOT NULL");
+        }
+        // Other attributes always have a value.
         Filter::Present(_) => push_const(true, sql),
+        Filter::Compare { attr, op, value } if attr.optional() => {
+            // A missing value compares false, never NULL: `NOT` of it must
+            // hold, as it does in the evaluator.
+            sql.push('(');
+            sql.push_str(attr.column().sql());
+            sql.push_str(" IS NOT NULL AND ");
+            push_compare(*attr, *op, value, sql, args);
+            sql.push(')');
+        }
         Filter::Compare { attr, op, value } => push_compare(*attr, *op, value, sql, args),
     }
 }
@@ -46,7 +65,12 @@ pub fn push_filter_sql(filter: &Filter, sql: &mut String, args: &mut Vec<SqlArg>
 /// The parser builds left-deep trees for `a or b or c …`; flattening them
 /// keeps the SQL nesting as shallow as the filter's own grouping, which
 /// matters because database parsers limit expression depth.
-fn push_chain(filter: &Filter, is_or: bool, sql: &mut String, args: &mut Vec<SqlArg>) {
+fn push_chain<A: AttrColumn>(
+    filter: &Filter<A>,
+    is_or: bool,
+    sql: &mut String,
+    args: &mut Vec<SqlArg>,
+) {
     let mut terms = Vec::new();
     collect_chain(filter, is_or, &mut terms);
     sql.push('(');
@@ -59,7 +83,7 @@ fn push_chain(filter: &Filter, is_or: bool, sql: &mut String, args: &mut Vec<Sql
     sql.push(')');
 }
 
-fn collect_chain<'f>(filter: &'f Filter, is_or: bool, terms: &mut Vec<&'f Filter>) {
+fn collect_chain<'f, A>(filter: &'f Filter<A>, is_or: bool, terms: &mut Vec<&'f Filter<A>>) {
     match filter {
         Filter::Or(left, right) if is_or => {
             collect_chain(left, is_or, terms);
@@ -84,29 +108,19 @@ fn push_arg(arg: SqlArg, sql: &mut String, args: &mut Vec<SqlArg>) {
     let _ = write!(sql, "${}", args.len());
 }
 
-fn column(attr: Attr) -> &'static str {
-    match attr {
-        Attr::ClientId => "client_id",
-        Attr::ClientName => "name_key",
-        Attr::AppType => "app_type",
-        Attr::CreatedAt => "created_at",
-        Attr::UpdatedAt => "updated_at",
-    }
-}
-
 /// Writes one comparison.  Operand types that do not fit the attribute can
 /// only come from a hand-built AST; like the evaluator, they never match.
-fn push_compare(
-    attr: Attr,
+fn push_compare<A: AttrColumn>(
+    attr: A,
     op: CompareOp,
     value: &Operand,
     sql: &mut String,
     args: &mut Vec<SqlArg>,
 ) {
-    let col = column(attr);
-    match value {
-        Operand::Text(text) if !attr.is_timestamp() => push_text_compare(col, op, text, sql, args),
-        Operand::Time(nanos) if attr.is_timestamp() => match instant_predicate(op, *nanos) {
+    let col = attr.column().sql();
+    match (attr.kind(), value) {
+        (ValueKind::Text, Operand::Text(text)) => push_text_compare(col, op, text, sql, args),
+        (ValueKind::Timestamp, Operand::Time(nanos)) => match instant_predicate(op, *nanos) {
             Predicate::Const(value) => push_const(value, sql),
             Predicate::Compare(sql_op, micros) => {
                 sql.push_str(col);
@@ -114,7 +128,9 @@ fn push_compare(
                 push_arg(SqlArg::Int(micros), sql, args);
             }
         },
-        Operand::Text(_) | Operand::Time(_) => push_const(false, sql),
+        (ValueKind::Text | ValueKind::Timestamp, Operand::Text(_) | Operand::Time(_)) => {
+            push_const(false, sql);
+        }
     }
 }
 

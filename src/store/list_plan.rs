@@ -1,4 +1,6 @@
-//! How the SQLite backend plans a filtered list query: which index to read.
+//! How the SQLite backend plans a filtered list query: which index to read,
+//! for a resource that gives planning hints ([`SqlitePlanning`]: the clients
+//! do); any other resource's statements go to SQLite's own planner.
 //!
 //! SQLite's planner does not weigh "walk the sort index until the page is
 //! full" against "read every row the filter's index selects, then sort":
@@ -26,8 +28,9 @@
 
 use super::filter_sql::{SqlArg, push_filter_sql};
 use super::list_sql::{NameSearch, Walk, push_keyset, push_order};
-use crate::domain::list_query::{ListQuery, SortField};
-use crate::filter::{Attr, CompareOp, Filter, Operand};
+use super::list_table::{ListTable, SqlitePlanning};
+use crate::domain::list_query::ListQuery;
+use crate::filter::{CompareOp, Filter, Operand};
 use std::collections::HashSet;
 
 /// What a bounded probe along a walk found.
@@ -54,26 +57,36 @@ pub fn walk_budget(limit: u32, size: i64) -> u64 {
 
 /// The first `budget` rows of a walk, unfiltered, as a subquery selecting
 /// every column a filter may name.
-fn window(q: &ListQuery<'_>, walk: Walk<'_>, budget: u64, args: &mut Vec<SqlArg>) -> String {
-    let mut sql = String::from(
-        "SELECT client_id, app_type, name_key, created_at, updated_at FROM clients WHERE tenant_id = $1",
+fn window<R: ListTable>(
+    q: &ListQuery<'_, R>,
+    planning: &SqlitePlanning<R>,
+    walk: Walk<'_>,
+    budget: u64,
+    args: &mut Vec<SqlArg>,
+) -> String {
+    let mut sql = format!(
+        "SELECT {} FROM {} WHERE {} = $1",
+        planning.filter_columns,
+        R::TABLE,
+        R::TENANT_COLUMN
     );
-    push_keyset(&mut sql, args, q.sort, walk);
-    push_order(&mut sql, q.sort, walk.forward);
+    push_keyset::<R>(&mut sql, args, q.sort, walk);
+    push_order::<R>(&mut sql, q.sort, walk.forward);
     sql.push_str(&format!(" LIMIT {budget}"));
     sql
 }
 
 /// How many rows among the first `budget` of `walk` match the filter,
 /// counting no further than `needed`.
-pub fn hits_sql(
-    q: &ListQuery<'_>,
+pub fn hits_sql<R: ListTable>(
+    q: &ListQuery<'_, R>,
+    planning: &SqlitePlanning<R>,
     walk: Walk<'_>,
     budget: u64,
     needed: u64,
 ) -> (String, Vec<SqlArg>) {
     let mut args = vec![SqlArg::Text(q.tenant.as_str().to_owned())];
-    let inner = window(q, walk, budget, &mut args);
+    let inner = window(q, planning, walk, budget, &mut args);
     let mut sql = format!("SELECT count(*) FROM (SELECT 1 FROM ({inner}) WHERE 1=1");
     if let Some(filter) = q.filter {
         sql.push_str(" AND (");
@@ -85,11 +98,15 @@ pub fn hits_sql(
 }
 
 /// How many rows the walk has, counting no further than `budget`.
-pub fn window_len_sql(q: &ListQuery<'_>, walk: Walk<'_>, budget: u64) -> (String, Vec<SqlArg>) {
+pub fn window_len_sql<R: ListTable>(
+    q: &ListQuery<'_, R>,
+    walk: Walk<'_>,
+    budget: u64,
+) -> (String, Vec<SqlArg>) {
     let mut args = vec![SqlArg::Text(q.tenant.as_str().to_owned())];
-    let mut inner = String::from("SELECT 1 FROM clients WHERE tenant_id = $1");
-    push_keyset(&mut inner, &mut args, q.sort, walk);
-    push_order(&mut inner, q.sort, walk.forward);
+    let mut inner = format!("SELECT 1 FROM {} WHERE {} = $1", R::TABLE, R::TENANT_COLUMN);
+    push_keyset::<R>(&mut inner, &mut args, q.sort, walk);
+    push_order::<R>(&mut inner, q.sort, walk.forward);
     (
         format!("SELECT count(*) FROM ({inner} LIMIT {budget})"),
         args,
@@ -98,22 +115,21 @@ pub fn window_len_sql(q: &ListQuery<'_>, walk: Walk<'_>, budget: u64) -> (String
 
 /// The top-level conditions of `filter` that an index other than the sort's
 /// can serve, with that index.
-pub fn indexed_conjuncts(filter: &Filter, sort: SortField) -> Vec<(&'static str, &Filter)> {
+pub fn indexed_conjuncts<'f, R: ListTable>(
+    filter: &'f Filter<R::Attr>,
+    planning: &SqlitePlanning<R>,
+    sort: R::Sort,
+) -> Vec<(&'static str, &'f Filter<R::Attr>)> {
+    let sort_index = (planning.sort_index)(sort);
     let mut conjuncts = Vec::new();
     collect_conjuncts(filter, &mut conjuncts);
     conjuncts
         .into_iter()
         .filter_map(|f| match f {
             Filter::Compare { attr, op, .. } if is_range(*op) => {
-                let field = match attr {
-                    Attr::ClientId => SortField::ClientId,
-                    Attr::ClientName => SortField::ClientName,
-                    Attr::AppType => SortField::AppType,
-                    Attr::CreatedAt => SortField::CreatedAt,
-                    Attr::UpdatedAt => SortField::UpdatedAt,
-                };
                 // On the sort's own column the walk already uses the range.
-                (field != sort).then(|| (field.sqlite_index(), f))
+                let index = (planning.attr_index)(*attr)?;
+                (index != sort_index).then_some((index, f))
             }
             _ => None,
         })
@@ -136,15 +152,17 @@ fn is_range(op: CompareOp) -> bool {
 
 /// Counts, up to `cap`, the tenant's rows that `conjunct` selects, reading
 /// only `index`.
-pub fn candidates_sql(
-    q: &ListQuery<'_>,
+pub fn candidates_sql<R: ListTable>(
+    q: &ListQuery<'_, R>,
     index: &str,
-    conjunct: &Filter,
+    conjunct: &Filter<R::Attr>,
     cap: u64,
 ) -> (String, Vec<SqlArg>) {
     let mut args = vec![SqlArg::Text(q.tenant.as_str().to_owned())];
     let mut sql = format!(
-        "SELECT count(*) FROM (SELECT 1 FROM clients INDEXED BY {index} WHERE tenant_id = $1 AND ("
+        "SELECT count(*) FROM (SELECT 1 FROM {} INDEXED BY {index} WHERE {} = $1 AND (",
+        R::TABLE,
+        R::TENANT_COLUMN
     );
     push_filter_sql(conjunct, &mut sql, &mut args);
     sql.push_str(&format!(") LIMIT {cap})"));
@@ -152,32 +170,37 @@ pub fn candidates_sql(
 }
 
 /// Counts, up to `cap`, the documents of every tenant the trigram query
-/// matches (the index is not partitioned by tenant).
-pub fn trigram_candidates_sql(search: &NameSearch, cap: u64) -> (String, Vec<SqlArg>) {
+/// matches in `fts_table` (the index is not partitioned by tenant).
+pub fn trigram_candidates_sql(
+    fts_table: &str,
+    search: &NameSearch,
+    cap: u64,
+) -> (String, Vec<SqlArg>) {
     (
         format!(
-            "SELECT count(*) FROM (SELECT 1 FROM client_name_trigrams \
-             WHERE client_name_trigrams MATCH $1 LIMIT {cap})"
+            "SELECT count(*) FROM (SELECT 1 FROM {fts_table} \
+             WHERE {fts_table} MATCH $1 LIMIT {cap})"
         ),
         vec![SqlArg::Text(search.clone())],
     )
 }
 
-/// The trigram query implied by `filter`, if it has one: a `clientName co`
-/// or `ew` comparison of at least three characters that must hold for the
-/// whole filter to hold (a conjunct at the top level, not under `or` or
-/// `not`). Among several, the longest operand is the most selective.
-pub fn name_trigram_query(filter: &Filter) -> Option<NameSearch> {
+/// The trigram query implied by `filter` on the indexed attribute `name`
+/// (clients' `clientName`), if it has one: a `co` or `ew` comparison of at
+/// least three characters that must hold for the whole filter to hold (a
+/// conjunct at the top level, not under `or` or `not`). Among several, the
+/// longest operand is the most selective.
+pub fn name_trigram_query<A: PartialEq>(filter: &Filter<A>, name: &A) -> Option<NameSearch> {
     let mut conjuncts = Vec::new();
     collect_conjuncts(filter, &mut conjuncts);
     let operand = conjuncts
         .into_iter()
         .filter_map(|f| match f {
             Filter::Compare {
-                attr: Attr::ClientName,
+                attr,
                 op: CompareOp::Co | CompareOp::Ew,
                 value: Operand::Text(text),
-            } => Some(text.chars().collect::<Vec<char>>()),
+            } if attr == name => Some(text.chars().collect::<Vec<char>>()),
             _ => None,
         })
         .filter(|chars| chars.len() >= 3)
@@ -201,7 +224,7 @@ pub fn name_trigram_query(filter: &Filter) -> Option<NameSearch> {
     Some(picked.join(" AND "))
 }
 
-fn collect_conjuncts<'f>(filter: &'f Filter, out: &mut Vec<&'f Filter>) {
+fn collect_conjuncts<'f, A>(filter: &'f Filter<A>, out: &mut Vec<&'f Filter<A>>) {
     match filter {
         Filter::And(left, right) => {
             collect_conjuncts(left, out);
@@ -214,9 +237,38 @@ fn collect_conjuncts<'f>(filter: &'f Filter, out: &mut Vec<&'f Filter>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::client_list::ClientSort as SortField;
+    use crate::domain::client_record::ClientRecord;
     use crate::domain::ids::TenantId;
-    use crate::domain::list_query::{Position, Sort, SortField, SortKey};
-    use crate::filter::parse;
+    use crate::domain::list_query::{Position, Sort, SortKey};
+    use crate::filter::{ClientAttr, parse};
+
+    // These tests plan the clients' list.
+    type ListQuery<'a> = crate::domain::list_query::ListQuery<'a, ClientRecord>;
+
+    fn planning() -> SqlitePlanning<ClientRecord> {
+        ClientRecord::sqlite_planning().expect("clients are planned")
+    }
+
+    fn name_trigram_query(filter: &Filter<ClientAttr>) -> Option<NameSearch> {
+        super::name_trigram_query(filter, &ClientAttr::ClientName)
+    }
+
+    fn indexed_conjuncts(
+        filter: &Filter<ClientAttr>,
+        sort: SortField,
+    ) -> Vec<(&'static str, &Filter<ClientAttr>)> {
+        super::indexed_conjuncts(filter, &planning(), sort)
+    }
+
+    fn hits_sql(
+        q: &ListQuery<'_>,
+        walk: Walk<'_>,
+        budget: u64,
+        needed: u64,
+    ) -> (String, Vec<SqlArg>) {
+        super::hits_sql(q, &planning(), walk, budget, needed)
+    }
 
     #[test]
     fn trigram_queries_come_from_required_substrings_only() {
@@ -313,7 +365,7 @@ mod tests {
                 forward: false,
                 inclusive: false,
                 key: SortKey::Int(7),
-                client_id: "c".into(),
+                id: "c".into(),
             }),
             count_total: false,
         };

@@ -1,29 +1,16 @@
-//! The list query: keyset pagination over one of the sort indexes, with an
-//! optional SCIM filter, built as parameterized SQL shared by both backends.
+//! The list query of any resource ([`ListTable`]): keyset pagination over
+//! one of the sort indexes, with an optional SCIM filter, built as
+//! parameterized SQL shared by both backends.
 //!
 //! A [`Plan`] may direct SQLite (`list_plan.rs`) to an index (`INDEXED BY`)
-//! or to the trigram index over names. PostgreSQL always gets the default
-//! plan: plain SQL, and its planner chooses.
+//! or to a trigram index. PostgreSQL always gets the default plan: plain
+//! SQL, and its planner chooses.
 
 use super::filter_sql::{SqlArg, push_filter_sql};
-use crate::domain::ids::TenantId;
-use crate::domain::list_query::{ListQuery, Sort, SortField, SortKey};
+use super::list_table::ListTable;
+use crate::domain::list_query::{ListQuery, Sort, SortKey};
 
-/// The column a sort field orders by (every one has an index ending in
-/// `client_id`).
-pub(super) fn sort_column(field: SortField) -> &'static str {
-    match field {
-        SortField::ClientId => "client_id",
-        SortField::ClientName => "name_key",
-        SortField::AppType => "app_type",
-        SortField::CreatedAt => "created_at",
-        SortField::UpdatedAt => "updated_at",
-    }
-}
-
-pub(super) const CLIENT_COLUMNS: &str = "client_id, created_at, updated_at, secret_count, config";
-
-/// An FTS5 query over `client_name_trigrams` that every client matching a
+/// An FTS5 query over a resource's trigram index that every item matching a
 /// filter also matches: the trigrams of a substring the filter requires.
 pub type NameSearch = String;
 
@@ -63,23 +50,27 @@ pub struct Walk<'a> {
 
 impl<'a> Walk<'a> {
     /// The walk that reads the page `q` asks for.
-    pub fn page(q: &'a ListQuery<'_>) -> Walk<'a> {
+    pub fn page<R: ListTable>(q: &'a ListQuery<'_, R>) -> Walk<'a> {
         Walk {
             forward: q.position.as_ref().is_none_or(|p| p.forward),
             from: q
                 .position
                 .as_ref()
-                .map(|p| (p.inclusive, &p.key, p.client_id.as_str())),
+                .map(|p| (p.inclusive, &p.key, p.id.as_str())),
         }
     }
 }
 
-/// `SELECT {select} FROM clients WHERE tenant_id = $1`, then the filter, as
+/// `SELECT {select} FROM {table} WHERE {tenant} = $1`, then the filter, as
 /// `access` directs; `$1` is the tenant.
-fn base(q: &ListQuery<'_>, select: &str, access: &Access) -> (String, Vec<SqlArg>) {
-    let mut sql = format!("SELECT {select} FROM clients");
+fn base<R: ListTable>(
+    q: &ListQuery<'_, R>,
+    select: &str,
+    access: &Access,
+) -> (String, Vec<SqlArg>) {
+    let mut sql = format!("SELECT {select} FROM {}", R::TABLE);
     let index = match access {
-        Access::Walk => Some(q.sort.field.sqlite_index()),
+        Access::Walk => R::sqlite_planning().map(|p| (p.sort_index)(q.sort.field)),
         Access::Index(index) => Some(*index),
         Access::Planner | Access::Trigrams(_) => None,
     };
@@ -87,19 +78,21 @@ fn base(q: &ListQuery<'_>, select: &str, access: &Access) -> (String, Vec<SqlArg
         sql.push_str(" INDEXED BY ");
         sql.push_str(index);
     }
-    sql.push_str(" WHERE tenant_id = $1");
+    sql.push_str(&format!(" WHERE {} = $1", R::TENANT_COLUMN));
     let mut args = vec![SqlArg::Text(q.tenant.as_str().to_owned())];
     if let Some(f) = q.filter {
         sql.push_str(" AND (");
         push_filter_sql(f, &mut sql, &mut args);
         sql.push(')');
     }
-    if let Access::Trigrams(search) = access {
+    let trigrams = R::sqlite_planning().and_then(|p| p.trigrams);
+    if let (Access::Trigrams(search), Some(t)) = (access, trigrams) {
         args.push(SqlArg::Text(search.clone()));
+        let (id, tenant, fts, docs) = (R::ID_COLUMN, R::TENANT_COLUMN, t.fts_table, t.docs_table);
         sql.push_str(&format!(
-            " AND client_id IN (SELECT s.client_id FROM client_name_trigrams \
-             JOIN client_name_search s ON s.doc_id = client_name_trigrams.rowid \
-             WHERE client_name_trigrams MATCH ${} AND s.tenant_id = $1)",
+            " AND {id} IN (SELECT s.{id} FROM {fts} \
+             JOIN {docs} s ON s.doc_id = {fts}.rowid \
+             WHERE {fts} MATCH ${} AND s.{tenant} = $1)",
             args.len()
         ));
     }
@@ -115,24 +108,14 @@ fn unbounded(access: &Access) -> Access {
     }
 }
 
-impl SortField {
-    /// The SQLite index that holds this order: `INDEXED BY` names it. The
-    /// primary key's index is SQLite's automatic one, numbered after the
-    /// table's first key constraint.
-    pub(super) fn sqlite_index(self) -> &'static str {
-        match self {
-            SortField::ClientId => "sqlite_autoindex_clients_1",
-            SortField::ClientName => "clients_by_name",
-            SortField::AppType => "clients_by_app_type",
-            SortField::CreatedAt => "clients_by_created_at",
-            SortField::UpdatedAt => "clients_by_updated_at",
-        }
-    }
-}
-
 /// Appends the keyset condition of a walk that starts at `from`: the rows
 /// after it (`forward`) or before it in the sort order.
-pub(super) fn push_keyset(sql: &mut String, args: &mut Vec<SqlArg>, sort: Sort, walk: Walk<'_>) {
+pub(super) fn push_keyset<R: ListTable>(
+    sql: &mut String,
+    args: &mut Vec<SqlArg>,
+    sort: Sort<R::Sort>,
+    walk: Walk<'_>,
+) {
     let Some((inclusive, key, id)) = walk.from else {
         return;
     };
@@ -145,14 +128,14 @@ pub(super) fn push_keyset(sql: &mut String, args: &mut Vec<SqlArg>, sort: Sort, 
         (false, false) => "<",
         (false, true) => "<=",
     };
-    let col = sort_column(sort.field);
+    let (col, id_col) = (R::sort_column(sort.field), R::ID_COLUMN);
     let n = args.len();
-    if sort.field == SortField::ClientId {
-        sql.push_str(&format!(" AND client_id {op} ${}", n + 1));
+    if col == id_col {
+        sql.push_str(&format!(" AND {id_col} {op} ${}", n + 1));
         args.push(SqlArg::Text(id.to_owned()));
     } else {
         sql.push_str(&format!(
-            " AND ({col}, client_id) {op} (${}, ${})",
+            " AND ({col}, {id_col}) {op} (${}, ${})",
             n + 1,
             n + 2
         ));
@@ -161,19 +144,17 @@ pub(super) fn push_keyset(sql: &mut String, args: &mut Vec<SqlArg>, sort: Sort, 
     }
 }
 
-pub(super) fn push_order(sql: &mut String, sort: Sort, forward: bool) {
+pub(super) fn push_order<R: ListTable>(sql: &mut String, sort: Sort<R::Sort>, forward: bool) {
     let dir = if forward != sort.descending {
         "ASC"
     } else {
         "DESC"
     };
-    if sort.field == SortField::ClientId {
-        sql.push_str(&format!(" ORDER BY client_id {dir}"));
+    let (col, id_col) = (R::sort_column(sort.field), R::ID_COLUMN);
+    if col == id_col {
+        sql.push_str(&format!(" ORDER BY {id_col} {dir}"));
     } else {
-        sql.push_str(&format!(
-            " ORDER BY {} {dir}, client_id {dir}",
-            sort_column(sort.field)
-        ));
+        sql.push_str(&format!(" ORDER BY {col} {dir}, {id_col} {dir}"));
     }
 }
 
@@ -188,40 +169,41 @@ impl From<SortKey> for SqlArg {
 
 /// The page query: `limit + 1` rows in walking order, so the extra row tells
 /// whether more follow in that direction.
-pub(super) fn page_sql(q: &ListQuery<'_>, plan: &Plan) -> (String, Vec<SqlArg>) {
-    let (mut sql, mut args) = base(q, CLIENT_COLUMNS, &plan.access);
+pub(super) fn page_sql<R: ListTable>(q: &ListQuery<'_, R>, plan: &Plan) -> (String, Vec<SqlArg>) {
+    let (mut sql, mut args) = base(q, R::COLUMNS, &plan.access);
     let walk = Walk::page(q);
-    push_keyset(&mut sql, &mut args, q.sort, walk);
-    push_order(&mut sql, q.sort, walk.forward);
+    push_keyset::<R>(&mut sql, &mut args, q.sort, walk);
+    push_order::<R>(&mut sql, q.sort, walk.forward);
     sql.push_str(&format!(" LIMIT {}", u64::from(q.limit) + 1));
     (sql, args)
 }
 
 /// Whether any matching row lies along `walk`. It never forces the sort
 /// index: nothing bounds how far a walk would go to find no row.
-pub(super) fn exists_sql(q: &ListQuery<'_>, plan: &Plan, walk: Walk<'_>) -> (String, Vec<SqlArg>) {
+pub(super) fn exists_sql<R: ListTable>(
+    q: &ListQuery<'_, R>,
+    plan: &Plan,
+    walk: Walk<'_>,
+) -> (String, Vec<SqlArg>) {
     let (mut sql, mut args) = base(q, "1", &unbounded(&plan.access));
-    push_keyset(&mut sql, &mut args, q.sort, walk);
+    push_keyset::<R>(&mut sql, &mut args, q.sort, walk);
     sql.push_str(" LIMIT 1");
     (sql, args)
 }
 
-/// Counts the matching clients. Without a filter that is the tenant's
-/// client counter (kept by triggers, migration 0003), which is O(1) where
-/// `COUNT(*)` reads an index entry per client; with a filter it is a count
-/// over the rows the filter selects, by whatever index the planner likes.
-pub(super) fn count_sql(q: &ListQuery<'_>, plan: &Plan) -> (String, Vec<SqlArg>) {
+/// Counts the matching items. Without a filter that is the resource's own
+/// count of the tenant's items ([`ListTable::count_all_sql`]: for clients a
+/// counter kept by triggers); with a filter it is a count over the rows the
+/// filter selects, by whatever index the planner likes.
+pub(super) fn count_sql<R: ListTable>(q: &ListQuery<'_, R>, plan: &Plan) -> (String, Vec<SqlArg>) {
     if q.filter.is_none() {
-        return tenant_count_sql(q.tenant);
+        return tenant_count_sql(q);
     }
     base(q, "COUNT(*)", &unbounded(&plan.access))
 }
 
-/// The tenant's client counter.
-pub(super) fn tenant_count_sql(tenant: &TenantId) -> (String, Vec<SqlArg>) {
-    let args = vec![SqlArg::Text(tenant.as_str().to_owned())];
-    (
-        "SELECT client_count FROM tenants WHERE tenant_id = $1".to_owned(),
-        args,
-    )
+/// The count of the tenant's items, whatever the filter.
+pub(super) fn tenant_count_sql<R: ListTable>(q: &ListQuery<'_, R>) -> (String, Vec<SqlArg>) {
+    let args = vec![SqlArg::Text(q.tenant.as_str().to_owned())];
+    (R::count_all_sql(), args)
 }

@@ -1,91 +1,42 @@
-//! The list statements run: a page of clients, the check for rows beyond
-//! it, the total count, and the secrets of the page's clients; and
-//! `impl_listing!` and `impl_list_explain!` (their query plans), which run
-//! them on one backend (see `shared.rs`). The
-//! statements themselves are built by `list_sql.rs` (and, on SQLite, planned
-//! by `list_plan.rs`).
-
-use super::Result;
-use crate::domain::client_record::ClientRecord;
-use sqlx::{ColumnIndex, Decode, Row, Type};
-
-/// The secrets' metadata of `n` clients of one tenant (`$1`; the clients'
-/// ids are `$2` to `$n+1`), oldest first.
-pub(super) fn secrets_of_clients_sql(n: usize) -> String {
-    let mut sql = String::from(
-        "SELECT client_id, hint, created_at, created_by FROM client_secrets WHERE tenant_id = $1 AND client_id IN (",
-    );
-    for i in 0..n {
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        sql.push_str(&format!("${}", i + 2));
-    }
-    sql.push_str(") ORDER BY created_at, hint");
-    sql
-}
-
-/// The clients of a page's rows, without their secrets, and the ids of
-/// those that have some.
-pub(super) fn decode_page<R>(rows: &[R]) -> Result<(Vec<ClientRecord>, Vec<String>)>
-where
-    R: Row,
-    for<'c> &'c str: ColumnIndex<R>,
-    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
-{
-    let mut items = Vec::with_capacity(rows.len());
-    let mut with_secrets = Vec::new();
-    for row in rows {
-        let (record, count) = super::shared::decode_client(row)?;
-        if count > 0 {
-            with_secrets.push(record.client_id.as_str().to_owned());
-        }
-        items.push(record);
-    }
-    Ok((items, with_secrets))
-}
-
-/// Gives each of `items` its secrets among `rows` (of
-/// [`secrets_of_clients_sql`]), in the rows' order.
-pub(super) fn attach_secret_rows<R>(items: &mut [ClientRecord], rows: &[R]) -> Result<()>
-where
-    R: Row,
-    for<'c> &'c str: ColumnIndex<R>,
-    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
-{
-    for row in rows {
-        let owner: String = row.try_get("client_id")?;
-        if let Some(item) = items.iter_mut().find(|c| c.client_id.as_str() == owner) {
-            item.secrets.push(super::shared::decode_secret(row)?);
-        }
-    }
-    Ok(())
-}
+//! The list statements of any resource ([`ListTable`](super::list_table::ListTable))
+//! run: a page, the check for rows beyond it, the total count, and the
+//! page's details (a client's secrets); and `impl_listing!` and
+//! `impl_list_explain!` (their query plans), which run them on one backend
+//! (see `shared.rs`). The statements themselves are built by `list_sql.rs`
+//! (and, on SQLite, planned by `list_plan.rs`).
 
 /// The list methods of `$Store`.
 macro_rules! impl_listing {
     ($Store:ident) => {
         mod listing {
             use sqlx::Row as _;
-            use $crate::domain::client_record::ClientRecord;
             use $crate::domain::ids::TenantId;
-            use $crate::domain::list_query::{ListPage, ListQuery, SortKey};
+            use $crate::domain::list_query::{ListPage, ListQuery};
             use $crate::store::Result;
             use $crate::store::list_plan::Probe;
             use $crate::store::list_sql::{self, Access, Plan, Walk};
-            use $crate::store::listing::{attach_secret_rows, decode_page, secrets_of_clients_sql};
+            use $crate::store::list_table::ListTable;
             use $crate::store::shared::bind_all;
 
             impl super::$Store {
-                pub(crate) async fn list_clients(&self, q: &ListQuery<'_>) -> Result<ListPage> {
+                pub(crate) async fn list<R: ListTable>(
+                    &self,
+                    q: &ListQuery<'_, R>,
+                ) -> Result<ListPage<R>> {
                     let plan = self.plan_list(q).await?;
                     let (sql, args) = list_sql::page_sql(q, &plan);
                     let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), args)
                         .fetch_all(&self.read)
                         .await?;
-                    let (mut items, with_secrets) = decode_page(&rows)?;
+                    let mut items = Vec::with_capacity(rows.len());
+                    let mut with_details = Vec::new();
+                    for row in &rows {
+                        let item = R::decode(row)?;
+                        if R::has_details(row)? {
+                            with_details.push(item.row_id().to_owned());
+                        }
+                        items.push(item);
+                    }
                     let limit = usize::try_from(q.limit).unwrap_or(usize::MAX);
                     let more_in_walk = items.len() > limit;
                     items.truncate(limit);
@@ -99,7 +50,7 @@ macro_rules! impl_listing {
                     } else {
                         (more_in_walk, behind)
                     };
-                    self.attach_secrets(q.tenant, &mut items, &with_secrets)
+                    self.attach_details(q.tenant, &mut items, &with_details)
                         .await?;
                     let total = if q.count_total {
                         Some(self.count_matches(q, &plan).await?)
@@ -117,18 +68,18 @@ macro_rules! impl_listing {
                 /// Whether matching rows lie on the far side of the page's
                 /// start (`first`, or the position asked for when the page is
                 /// empty), opposite to the walk.
-                async fn rows_behind(
+                async fn rows_behind<R: ListTable>(
                     &self,
-                    q: &ListQuery<'_>,
+                    q: &ListQuery<'_, R>,
                     plan: &Plan,
-                    first: Option<&ClientRecord>,
+                    first: Option<&R>,
                 ) -> Result<bool> {
                     let forward = Walk::page(q).forward;
                     match (first, &q.position) {
                         (_, None) => Ok(false),
                         (Some(first), Some(_)) => {
-                            let key = SortKey::of(first, q.sort.field);
-                            let from = Some((false, &key, first.client_id.as_str()));
+                            let key = first.sort_key(q.sort.field);
+                            let from = Some((false, &key, first.row_id()));
                             self.exists(
                                 q,
                                 plan,
@@ -140,7 +91,7 @@ macro_rules! impl_listing {
                             .await
                         }
                         (None, Some(p)) => {
-                            let from = Some((!p.inclusive, &p.key, p.client_id.as_str()));
+                            let from = Some((!p.inclusive, &p.key, p.id.as_str()));
                             self.exists(
                                 q,
                                 plan,
@@ -157,9 +108,9 @@ macro_rules! impl_listing {
                 /// Whether a matching row lies along `walk`: where the page
                 /// walked, a bounded probe along the same index usually answers;
                 /// otherwise the planner chooses.
-                async fn exists(
+                async fn exists<R: ListTable>(
                     &self,
-                    q: &ListQuery<'_>,
+                    q: &ListQuery<'_, R>,
                     plan: &Plan,
                     walk: Walk<'_>,
                 ) -> Result<bool> {
@@ -177,8 +128,12 @@ macro_rules! impl_listing {
                     Ok(row.is_some())
                 }
 
-                /// `totalResults`: how many clients match, on every page.
-                async fn count_matches(&self, q: &ListQuery<'_>, plan: &Plan) -> Result<i64> {
+                /// `totalResults`: how many items match, on every page.
+                async fn count_matches<R: ListTable>(
+                    &self,
+                    q: &ListQuery<'_, R>,
+                    plan: &Plan,
+                ) -> Result<i64> {
                     let (sql, args) = list_sql::count_sql(q, plan);
                     let row = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), args)
                         .fetch_optional(&self.read)
@@ -189,23 +144,25 @@ macro_rules! impl_listing {
                         .unwrap_or(0))
                 }
 
-                async fn attach_secrets(
+                /// Gives the items with `ids` their details (a client's
+                /// secrets), in one statement.
+                async fn attach_details<R: ListTable>(
                     &self,
                     tenant: &TenantId,
-                    items: &mut [ClientRecord],
+                    items: &mut [R],
                     ids: &[String],
                 ) -> Result<()> {
-                    if ids.is_empty() {
+                    let Some(sql) = R::details_sql(ids.len()).filter(|_| !ids.is_empty()) else {
                         return Ok(());
-                    }
-                    let mut query =
-                        sqlx::query(sqlx::AssertSqlSafe(secrets_of_clients_sql(ids.len())))
-                            .bind(tenant.as_str());
+                    };
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(tenant.as_str());
                     for id in ids {
                         query = query.bind(id.as_str());
                     }
-                    let rows = query.fetch_all(&self.read).await?;
-                    attach_secret_rows(items, &rows)
+                    for row in query.fetch_all(&self.read).await? {
+                        R::attach_detail(items, &row)?;
+                    }
+                    Ok(())
                 }
             }
         }
@@ -221,15 +178,16 @@ macro_rules! impl_list_explain {
             use $crate::domain::list_query::ListQuery;
             use $crate::store::Result;
             use $crate::store::list_sql::{self, Access, Walk};
+            use $crate::store::list_table::ListTable;
 
             impl super::$Store {
-                /// The plans of the statements `list_clients` runs for `q`, for
+                /// The plans of the statements `list` runs for `q`, for
                 /// diagnostics: each statement's role and its plan, one line per
                 /// step. The "rows beyond" check is explained at `q`'s own
                 /// position, standing in for the page's first row.
-                pub(crate) async fn explain_list(
+                pub(crate) async fn explain_list<R: ListTable>(
                     &self,
-                    q: &ListQuery<'_>,
+                    q: &ListQuery<'_, R>,
                 ) -> Result<Vec<(String, Vec<String>)>> {
                     let plan = self.plan_list(q).await?;
                     let mut plans = vec![("plan".to_owned(), vec![format!("{plan:?}")])];
@@ -238,7 +196,7 @@ macro_rules! impl_list_explain {
                     if let Some(p) = &q.position {
                         let walk = Walk {
                             forward: !p.forward,
-                            from: Some((!p.inclusive, &p.key, p.client_id.as_str())),
+                            from: Some((!p.inclusive, &p.key, p.id.as_str())),
                         };
                         if plan.access == Access::Walk {
                             let probe = self.probe(q, walk, plan.budget, 1).await?;
@@ -265,17 +223,3 @@ macro_rules! impl_list_explain {
 }
 
 pub(super) use impl_list_explain;
-
-#[cfg(test)]
-mod tests {
-    use super::secrets_of_clients_sql;
-
-    #[test]
-    fn the_secrets_of_a_page_take_one_placeholder_per_client() {
-        assert_eq!(
-            secrets_of_clients_sql(3),
-            "SELECT client_id, hint, created_at, created_by FROM client_secrets \
-             WHERE tenant_id = $1 AND client_id IN ($2, $3, $4) ORDER BY created_at, hint"
-        );
-    }
-}

@@ -7,19 +7,27 @@
 //! macro that runs them on one backend, instantiated for both by `shared.rs`.
 //! `sqlite.rs` and `postgres.rs` hold what differs: connecting, pragmas,
 //! migrations and how a write transaction begins. `Store`'s methods are in
-//! `api_clients.rs`, `api_tokens.rs`, `api_users.rs` and `api_audit.rs`.
+//! `api_clients.rs`, `api_lists.rs`, `api_tokens.rs`, `api_users.rs` and
+//! `api_audit.rs`.
+//!
+//! Lists are one engine for every resource: a resource describes its table
+//! in [`ListTable`] and the columns of its filter attributes in
+//! [`AttrColumn`] (`list_table.rs`; the clients' in `client_list.rs`).
 
 mod api_audit;
 mod api_clients;
+mod api_lists;
 mod api_tokens;
 mod api_users;
 mod audit;
+mod client_list;
 mod clients;
 mod error;
 mod filter_sql;
 mod group_commit;
 mod list_plan;
 mod list_sql;
+mod list_table;
 mod listing;
 mod liveness;
 mod maintenance;
@@ -40,6 +48,7 @@ mod webhooks;
 
 pub use audit::SERVER_TENANT;
 pub use error::{DbError, StoreError};
+pub use list_table::{AttrColumn, Column, DbRow, ListTable, SqlitePlanning, Trigrams};
 
 use crate::domain::client::ClientConfig;
 use std::time::Duration;

@@ -9,6 +9,7 @@
 use super::filter_sql::SqlArg;
 use super::list_plan::Probe;
 use super::list_sql::{Plan, Walk};
+use super::list_table::ListTable;
 use super::shared::bind_all;
 use super::{PoolSettings, redact_url};
 use crate::domain::list_query::ListQuery;
@@ -114,15 +115,15 @@ impl PgStore {
     /// the pg_trgm index on `name_key` (migration 0003) for substring
     /// filters by itself: list queries go to it as plain SQL.
     #[allow(clippy::unused_async)]
-    async fn plan_list(&self, _q: &ListQuery<'_>) -> Result<Plan, sqlx::Error> {
+    async fn plan_list<R: ListTable>(&self, _q: &ListQuery<'_, R>) -> Result<Plan, sqlx::Error> {
         Ok(Plan::default())
     }
 
     /// Never called: the default plan never walks by force.
     #[allow(clippy::unused_async)]
-    async fn probe(
+    async fn probe<R: ListTable>(
         &self,
-        _q: &ListQuery<'_>,
+        _q: &ListQuery<'_, R>,
         _walk: Walk<'_>,
         _budget: u64,
         _needed: u64,

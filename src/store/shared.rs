@@ -13,6 +13,7 @@
 //! macro bodies.
 
 use super::filter_sql::SqlArg;
+use super::list_table::DbRow;
 use super::{Result, StoreError, decode_config};
 use crate::domain::client::ClientConfig;
 use crate::domain::client_record::{ClientRecord, SecretInfo};
@@ -45,36 +46,24 @@ where
 
 /// A client row (`client_id`, `created_at`, `updated_at`, `secret_count`,
 /// `config`) without its secrets, plus its secret count.
-pub(super) fn decode_client<R>(row: &R) -> Result<(ClientRecord, i64)>
-where
-    R: Row,
-    for<'c> &'c str: ColumnIndex<R>,
-    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
-{
-    let config = decode_config(&row.try_get::<String, _>("config")?)?;
+pub(super) fn decode_client(row: &(impl DbRow + ?Sized)) -> Result<(ClientRecord, i64)> {
+    let config = decode_config(&row.text("config")?)?;
     let record = ClientRecord {
-        client_id: ClientId::from_trusted(row.try_get::<String, _>("client_id")?),
+        client_id: ClientId::from_trusted(row.text("client_id")?),
         config,
-        created_at: Timestamp::from_micros(row.try_get("created_at")?),
-        updated_at: Timestamp::from_micros(row.try_get("updated_at")?),
+        created_at: Timestamp::from_micros(row.int("created_at")?),
+        updated_at: Timestamp::from_micros(row.int("updated_at")?),
         secrets: Vec::new(),
     };
-    Ok((record, row.try_get("secret_count")?))
+    Ok((record, row.int("secret_count")?))
 }
 
 /// A secret's metadata (`hint`, `created_at`, `created_by`).
-pub(super) fn decode_secret<R>(row: &R) -> Result<SecretInfo>
-where
-    R: Row,
-    for<'c> &'c str: ColumnIndex<R>,
-    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
-{
+pub(super) fn decode_secret(row: &(impl DbRow + ?Sized)) -> Result<SecretInfo> {
     Ok(SecretInfo {
-        hint: row.try_get("hint")?,
-        created_at: Timestamp::from_micros(row.try_get("created_at")?),
-        created_by: row.try_get("created_by")?,
+        hint: row.text("hint")?,
+        created_at: Timestamp::from_micros(row.int("created_at")?),
+        created_by: row.text("created_by")?,
     })
 }
 

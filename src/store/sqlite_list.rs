@@ -5,6 +5,7 @@
 use super::filter_sql::SqlArg;
 use super::list_plan::{self, Probe};
 use super::list_sql::{self, Access, Plan, Walk};
+use super::list_table::ListTable;
 use super::shared::bind_all;
 use super::sqlite::SqliteStore;
 use crate::domain::list_query::ListQuery;
@@ -12,13 +13,18 @@ use sqlx::Row as _;
 
 impl SqliteStore {
     /// How to build a list query: the index with the fewest candidates
-    /// within the walk budget, or else a walk; see `list_plan.rs`.
-    pub(super) async fn plan_list(&self, q: &ListQuery<'_>) -> Result<Plan, sqlx::Error> {
-        let Some(filter) = q.filter else {
-            // Nothing but the sort index can serve the page.
+    /// within the walk budget, or else a walk; see `list_plan.rs`. A
+    /// resource without planning hints gets the default plan.
+    pub(super) async fn plan_list<R: ListTable>(
+        &self,
+        q: &ListQuery<'_, R>,
+    ) -> Result<Plan, sqlx::Error> {
+        let (Some(filter), Some(planning)) = (q.filter, R::sqlite_planning()) else {
+            // Nothing but the sort index can serve the page, or SQLite's
+            // planner chooses.
             return Ok(Plan::default());
         };
-        let (sql, args) = list_sql::tenant_count_sql(q.tenant);
+        let (sql, args) = list_sql::tenant_count_sql(q);
         let size: Option<i64> = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), args)
             .fetch_optional(&self.read)
             .await?
@@ -28,12 +34,14 @@ impl SqliteStore {
         // Counting stops one past the budget: that is enough to rule out.
         let cap = budget + 1;
         let mut best: Option<(u64, Access)> = None;
-        if let Some(search) = list_plan::name_trigram_query(filter) {
-            let (sql, args) = list_plan::trigram_candidates_sql(&search, cap);
+        if let Some(trigrams) = &planning.trigrams
+            && let Some(search) = list_plan::name_trigram_query(filter, &trigrams.attr)
+        {
+            let (sql, args) = list_plan::trigram_candidates_sql(trigrams.fts_table, &search, cap);
             let n = self.count(sql, args).await?;
             best = Some((n, Access::Trigrams(search)));
         }
-        for (index, conjunct) in list_plan::indexed_conjuncts(filter, q.sort.field) {
+        for (index, conjunct) in list_plan::indexed_conjuncts(filter, &planning, q.sort.field) {
             if best.as_ref().is_some_and(|(n, _)| *n == 0) {
                 break;
             }
@@ -50,15 +58,19 @@ impl SqliteStore {
         Ok(Plan { access, budget })
     }
 
-    /// Walks up to `budget` rows along `walk`, counting matches up to `needed`.
-    pub(super) async fn probe(
+    /// Walks up to `budget` rows along `walk`, counting matches up to
+    /// `needed`. Only a planned resource walks by force (`Access::Walk`).
+    pub(super) async fn probe<R: ListTable>(
         &self,
-        q: &ListQuery<'_>,
+        q: &ListQuery<'_, R>,
         walk: Walk<'_>,
         budget: u64,
         needed: u64,
     ) -> Result<Probe, sqlx::Error> {
-        let (sql, args) = list_plan::hits_sql(q, walk, budget, needed);
+        let Some(planning) = R::sqlite_planning() else {
+            return Ok(Probe::Spent);
+        };
+        let (sql, args) = list_plan::hits_sql(q, &planning, walk, budget, needed);
         if self.count(sql, args).await? >= needed {
             return Ok(Probe::Reached);
         }
@@ -103,9 +115,14 @@ impl SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::client_list::ClientSort as SortField;
+    use crate::domain::client_record::ClientRecord;
     use crate::domain::ids::TenantId;
-    use crate::domain::list_query::{Sort, SortField};
+    use crate::domain::list_query::Sort;
     use crate::store::PoolSettings;
+
+    // These tests plan the clients' list.
+    type ListQuery<'a> = crate::domain::list_query::ListQuery<'a, ClientRecord>;
 
     /// Inserts `n` clients named `prefix0`, `prefix1`, … straight into the
     /// table, as a bulk load would; the triggers index their names.

@@ -7,7 +7,7 @@
 //! memory) cannot reach.
 
 use crate::support::*;
-use registrar::filter::{Record, matches, parse};
+use registrar::filter::{ClientFields as Record, matches, parse};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

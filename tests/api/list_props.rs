@@ -14,7 +14,9 @@ use crate::support::list::*;
 use crate::support::*;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
-use registrar::filter::{Attr, CompareOp, Filter, Operand, matches, parse};
+use registrar::filter::{Attribute as _, ClientAttr as Attr, CompareOp, Operand, matches, parse};
+
+type Filter = registrar::filter::Filter<Attr>;
 use reqwest::StatusCode;
 use serde_json::json;
 use time::OffsetDateTime;

@@ -2,7 +2,10 @@
 //! their links, and the order the server must return clients in.
 
 use super::app::TestApp;
-use registrar::filter::{Filter, Record, matches};
+use registrar::filter::{ClientAttr, ClientFields as Record, matches};
+
+/// A filter over the clients' attributes.
+pub type Filter = registrar::filter::Filter<ClientAttr>;
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::cmp::Ordering;
