@@ -1,8 +1,8 @@
 //! Handlers of clients: the list (on the shared list endpoint, `list.rs`),
 //! and create, get, patch, delete of one client.
 
-use super::origin::RequestOrigin;
 use super::list::{self, ListEndpoint};
+use super::origin::RequestOrigin;
 use super::wire::{ClientResponse, PatchSecret};
 use crate::domain::client_record::{ClientRecord, NewClient};
 use crate::domain::ids::ClientId;

@@ -1,8 +1,10 @@
-//! The management API: the reference's `/api/core/oauth-clients…` and the
-//! users API `/api/core/users…` (contract §7): routes, handlers, wire types
-//! and authentication.
+//! The management API: the reference's `/api/core/oauth-clients…`, the
+//! users API `/api/core/users…` (contract §7) and the audit log
+//! `/api/core/audits` (contract §10): routes, handlers, wire types and
+//! authentication.
 
 pub mod actions;
+pub mod audits;
 pub mod auth;
 pub mod clients;
 pub mod cursor;
@@ -40,6 +42,7 @@ pub fn router() -> Router<AppState> {
             "/api/core/oauth-clients/{id}/actions/revoke-tokens",
             post(actions::revoke_tokens),
         )
+        .route(audits::PATH, get(audits::list_audits))
         .route("/api/core/users", post(users::create_user))
         .route(
             "/api/core/users/{id}",

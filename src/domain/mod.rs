@@ -5,6 +5,7 @@
 //! types, and the store persists them.
 
 pub mod audit;
+pub mod audit_list;
 pub mod client;
 pub mod client_list;
 pub mod client_record;

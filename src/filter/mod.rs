@@ -3,7 +3,8 @@
 //! The `filter` query parameter of a list endpoint is parsed here into our
 //! own [`Filter`] AST over the attributes of that resource: each listable
 //! resource has an enum of its attributes implementing [`Attribute`] (the
-//! clients' is [`ClientAttr`], in `clients.rs`).  The parser reports every
+//! clients' is [`ClientAttr`], in `clients.rs`; the audit log's
+//! [`AuditAttr`], in `audits.rs`).  The parser reports every
 //! fault as a [`FilterError`] carrying the byte offset of the offending
 //! token, so the HTTP layer can answer 400 with a precise position.  The in-memory
 //! evaluator [`matches()`] defines the semantics; the SQL translation in
@@ -13,6 +14,7 @@
 
 mod ast;
 mod attribute;
+mod audits;
 mod clients;
 mod eval;
 mod lexer;
@@ -29,6 +31,7 @@ mod tests;
 
 pub use ast::{CompareOp, Filter, Operand};
 pub use attribute::{Attribute, Record, Value, ValueKind};
+pub use audits::AuditAttr;
 pub use clients::{ClientAttr, ClientFields};
 pub use eval::matches;
 pub use parser::parse;

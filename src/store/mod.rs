@@ -20,6 +20,7 @@ mod api_lists;
 mod api_tokens;
 mod api_users;
 mod audit;
+mod audit_list;
 mod client_list;
 mod clients;
 mod error;

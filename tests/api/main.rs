@@ -11,6 +11,7 @@ mod support;
 
 mod audit_cli;
 mod audit_events;
+mod audit_list;
 mod audit_retention;
 mod audit_users;
 mod auth;
