@@ -3,6 +3,7 @@
 //! graceful shutdown. Composition only: every behaviour lives in a layer.
 
 use crate::api;
+use crate::audit;
 use crate::console;
 use crate::oauth;
 use crate::ops::pipeline::{Pipeline, PipelineLayer, RecordRouteLayer};
@@ -88,6 +89,8 @@ pub async fn serve_with_ops(
     // Picks up rotated signing keys without a restart (signing::key_ring).
     let refresher = tokio::spawn(state.keys.clone().refresh_periodically());
     let pruner = rate_limit::spawn_pruner(&state.ops);
+    // Retention and webhook deliveries (audit/), stopped when dropped.
+    let audit_tasks = audit::spawn(&state.store, &state.settings.audit);
     let expired = pruning::spawn_expired_pruner(state.store.clone(), state.ops.prune_expired_every);
     let ops = state.ops.clone();
     // Both listeners stop on the same signal.
@@ -115,5 +118,6 @@ pub async fn serve_with_ops(
     expired.abort();
     pruner.abort();
     refresher.abort();
+    drop(audit_tasks);
     served
 }

@@ -2,6 +2,7 @@
 //! web console client (contract §2, §11).
 
 use crate::cli::args::DbArgs;
+use crate::domain::audit::Origin;
 use crate::domain::client::ClientConfig;
 use crate::domain::client_record::NewClient;
 use crate::domain::ids::{ClientId, TenantId};
@@ -125,7 +126,13 @@ pub async fn provision(store: &Store, name: &str, public_url: &str) -> anyhow::R
         first_secret: None,
     };
     store
-        .create_tenant(&tenant, name, now, &[admin, console_client])
+        .create_tenant(
+            &tenant,
+            name,
+            now,
+            &[admin, console_client],
+            &Origin::command(),
+        )
         .await?;
     Ok(NewTenant {
         tenant_id: tenant.to_string(),

@@ -197,10 +197,13 @@ pub(super) use impl_client_reads;
 macro_rules! impl_client_writes {
     ($Store:ident) => {
         mod client_writes {
+            use super::audit::record_event;
             use super::secrets::{insert_secret, secrets_of};
             use super::{Db, LOCK_CLIENT, WriteTx};
             use $crate::domain::ValidationError;
-            use $crate::domain::client_record::{ClientRecord, NewClient};
+            use $crate::domain::audit::{EventType, Origin};
+            use $crate::domain::client_record::{ClientRecord, NewClient, SecretInfo};
+            use $crate::domain::client_view::{client_json, secret_json};
             use $crate::domain::ids::{ClientId, TenantId};
             use $crate::domain::patch_plan::PatchPlan;
             use $crate::domain::time::Timestamp;
@@ -213,10 +216,13 @@ macro_rules! impl_client_writes {
 
             type Row = <Db as sqlx::Database>::Row;
 
+            /// Inserts a client (and its first secret) and records one
+            /// `created` event for both.
             async fn insert_client_tx(
                 tx: &mut WriteTx,
                 tenant: &TenantId,
                 c: &NewClient<'_>,
+                origin: &Origin,
             ) -> Result<()> {
                 let config = encode_config(c.config)?;
                 sqlx::query(INSERT_DIRECTORY_ENTRY)
@@ -238,7 +244,20 @@ macro_rules! impl_client_writes {
                 if let Some((secret, by)) = c.first_secret {
                     insert_secret(tx, tenant, c.client_id, secret, by, c.now).await?;
                 }
-                Ok(())
+                let record = ClientRecord::created(
+                    c.client_id.clone(),
+                    c.config.clone(),
+                    c.now,
+                    c.first_secret,
+                );
+                let event = origin.event(
+                    EventType::ClientCreated,
+                    Some(tenant),
+                    c.client_id.as_str(),
+                    c.now,
+                    client_json(&record),
+                );
+                record_event(tx, &event).await
             }
 
             /// Reads a client inside a write transaction, locking its row.
@@ -263,6 +282,7 @@ macro_rules! impl_client_writes {
                     name: &str,
                     now: Timestamp,
                     clients: &[NewClient<'_>],
+                    origin: &Origin,
                 ) -> Result<()> {
                     let mut tx = self.begin_write().await?;
                     sqlx::query(INSERT_TENANT)
@@ -272,7 +292,7 @@ macro_rules! impl_client_writes {
                         .execute(&mut *tx)
                         .await?;
                     for client in clients {
-                        insert_client_tx(&mut tx, tenant, client).await?;
+                        insert_client_tx(&mut tx, tenant, client, origin).await?;
                     }
                     tx.commit().await?;
                     Ok(())
@@ -283,6 +303,7 @@ macro_rules! impl_client_writes {
                     tenant: &TenantId,
                     client: NewClient<'_>,
                     max_clients: u64,
+                    origin: &Origin,
                 ) -> Result<()> {
                     let mut tx = self.begin_write().await?;
                     let slot = sqlx::query(TAKE_CLIENT_SLOT)
@@ -293,7 +314,7 @@ macro_rules! impl_client_writes {
                     if slot.rows_affected() == 0 {
                         return Err(StoreError::ClientQuota(max_clients));
                     }
-                    insert_client_tx(&mut tx, tenant, &client).await?;
+                    insert_client_tx(&mut tx, tenant, &client, origin).await?;
                     tx.commit().await?;
                     Ok(())
                 }
@@ -302,19 +323,29 @@ macro_rules! impl_client_writes {
                     &self,
                     tenant: &TenantId,
                     id: &ClientId,
-                    by: &str,
                     now: Timestamp,
+                    origin: &Origin,
+                    operations: serde_json::Value,
                     plan: F,
                 ) -> Result<PatchPlan>
                 where
                     F: FnOnce(&ClientRecord) -> Result<PatchPlan, ValidationError> + Send,
                 {
+                    let by = origin.actor.sub.as_str();
                     let mut tx = self.begin_write().await?;
                     let (mut current, mut count) = lock_client(&mut tx, tenant, id).await?;
                     if count > 0 {
                         current.secrets = secrets_of(&mut *tx, tenant, id).await?;
                     }
                     let plan = plan(&current)?;
+                    let at = now.after(current.updated_at);
+                    let mut events = vec![origin.event(
+                        EventType::ClientUpdated,
+                        Some(tenant),
+                        id.as_str(),
+                        at,
+                        operations,
+                    )];
                     if plan.drop_secrets {
                         sqlx::query(DELETE_CLIENT_SECRETS)
                             .bind(tenant.as_str())
@@ -322,10 +353,33 @@ macro_rules! impl_client_writes {
                             .execute(&mut *tx)
                             .await?;
                         count = 0;
+                        events.extend(current.secrets.iter().map(|s| {
+                            let data = secret_json(id, s);
+                            origin.event(
+                                EventType::SecretDeleted,
+                                Some(tenant),
+                                id.as_str(),
+                                at,
+                                data,
+                            )
+                        }));
                     }
                     if let Some(secret) = &plan.new_secret {
                         insert_secret(&mut tx, tenant, id, secret, by, now).await?;
                         count += 1;
+                        let info = SecretInfo {
+                            hint: secret.hint.clone(),
+                            created_at: now,
+                            created_by: by.to_owned(),
+                        };
+                        let data = secret_json(id, &info);
+                        events.push(origin.event(
+                            EventType::SecretCreated,
+                            Some(tenant),
+                            id.as_str(),
+                            at,
+                            data,
+                        ));
                     }
                     let config = encode_config(&plan.config)?;
                     sqlx::query(UPDATE_CLIENT)
@@ -333,11 +387,14 @@ macro_rules! impl_client_writes {
                         .bind(id.as_str())
                         .bind(&plan.config.client_name)
                         .bind(plan.config.name_key())
-                        .bind(now.after(current.updated_at).micros())
+                        .bind(at.micros())
                         .bind(count)
                         .bind(config)
                         .execute(&mut *tx)
                         .await?;
+                    for event in &events {
+                        record_event(&mut tx, event).await?;
+                    }
                     tx.commit().await?;
                     Ok(plan)
                 }
@@ -347,8 +404,13 @@ macro_rules! impl_client_writes {
                     tenant: &TenantId,
                     id: &ClientId,
                     now: Timestamp,
+                    origin: &Origin,
                 ) -> Result<()> {
                     let mut tx = self.begin_write().await?;
+                    let (mut current, count) = lock_client(&mut tx, tenant, id).await?;
+                    if count > 0 {
+                        current.secrets = secrets_of(&mut *tx, tenant, id).await?;
+                    }
                     sqlx::query(DELETE_CLIENT_SECRETS)
                         .bind(tenant.as_str())
                         .bind(id.as_str())
@@ -368,6 +430,14 @@ macro_rules! impl_client_writes {
                         .bind(now.micros())
                         .execute(&mut *tx)
                         .await?;
+                    let event = origin.event(
+                        EventType::ClientDeleted,
+                        Some(tenant),
+                        id.as_str(),
+                        now,
+                        client_json(&current),
+                    );
+                    record_event(&mut tx, &event).await?;
                     tx.commit().await?;
                     Ok(())
                 }

@@ -243,7 +243,8 @@ async fn admin_client_created_by_cli_is_an_ordinary_listed_client() {
             "oauth-clients:read",
             "oauth-clients:write",
             "users:read",
-            "users:write"
+            "users:write",
+            "audits:read"
         ])
     );
     let (_, list) = app.list(&app.admin.token, "").await;

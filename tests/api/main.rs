@@ -9,6 +9,11 @@
 
 mod support;
 
+mod audit_cli;
+mod audit_events;
+mod audit_list;
+mod audit_retention;
+mod audit_users;
 mod auth;
 mod bad_input;
 mod browser;
@@ -61,3 +66,4 @@ mod user_cli;
 mod users;
 mod users_list;
 mod validation;
+mod webhooks;

@@ -7,6 +7,8 @@
 //! - `servers`: several real `registrar serve` processes on one database.
 //! - `keys`: client key pairs, JWKs and signed client assertions.
 //! - `list`: sort orders, page walks and the expected order of list results.
+//! - `audit`: a tenant's stored events, and a webhook receiver that checks
+//!   signatures.
 //! - `users`: requests to `/api/core/users`, impersonating clients, a JWT's claims.
 //! - `browser`: the browser tests' tools (Python with Selenium, Chromium, axe-core).
 //! - `signin`: a cookie-keeping browser for the sign-in pages, PKCE, sign-in clients and users.
@@ -19,6 +21,7 @@
 #![allow(dead_code)]
 
 pub mod app;
+pub mod audit;
 pub mod browser;
 pub mod db;
 pub mod keys;
