@@ -49,7 +49,7 @@ export async function usersView() {
     {label: 'Name', field: 'name', cell: (u) => h('a', {href: `${HERE}/${encodeURIComponent(u.id)}`}, u.name)},
     {label: 'Email', field: 'email', cell: (u) => u.email},
     {label: 'Status', field: 'status', cell: (u) => u.status},
-    {label: 'Role', cell: (u) => ((u.roles || []).includes(ADMIN) ? 'Administrator' : 'User')},
+    {label: 'Role', narrow: true, cell: (u) => ((u.roles || []).includes(ADMIN) ? 'Administrator' : 'User')},
     {label: 'Created', field: 'createdAt', narrow: true, cell: (u) => when(u.createdAt)},
   ];
   const empty = h('div', {class: 'empty'}, h('p', {}, state.search || state.status ? 'No user matches this search.' : 'This tenant has no users yet.'),

@@ -8,7 +8,7 @@ use crate::domain::client_record::NewClient;
 use crate::domain::ids::{ClientId, TenantId};
 use crate::domain::patch_plan::secret_to_draw;
 use crate::domain::scopes::{
-    CLIENTS_READ, CLIENTS_WRITE, USERS_READ, USERS_WRITE, all_management_scopes,
+    AUDITS_READ, CLIENTS_READ, CLIENTS_WRITE, USERS_READ, USERS_WRITE, all_management_scopes,
 };
 use crate::domain::time::Timestamp;
 use crate::domain::validate::{Mode, parse_config};
@@ -55,7 +55,7 @@ pub const CONSOLE_SCOPES: [&str; 5] = [
     CLIENTS_WRITE,
     USERS_READ,
     USERS_WRITE,
-    "audits:read",
+    AUDITS_READ,
 ];
 
 /// The console's client: a trusted `spa` whose one redirect URI is
