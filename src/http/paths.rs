@@ -13,6 +13,8 @@ pub const USERINFO_PATH: &str = "/oauth/userinfo";
 pub const LOGOUT_PATH: &str = "/oauth/logout";
 /// The sign-in and consent pages of one paused request: `{this}/{id}`.
 pub const INTERACTION_PATH: &str = "/oauth/interaction";
+/// A signed-in person's own consents (list; `{this}/revoke` revokes one).
+pub const MY_CONSENTS_PATH: &str = "/oauth/consents";
 /// The pages' stylesheet, served by the binary.
 pub const STYLESHEET_PATH: &str = "/oauth/assets/registrar.css";
 

@@ -14,6 +14,7 @@ pub mod interaction;
 pub mod introspection;
 pub mod logout;
 pub mod metadata;
+pub mod my_consents;
 pub mod params;
 pub mod private_key_jwt;
 pub mod refresh_grant;

@@ -1,5 +1,6 @@
 //! The sign-in pages (contract §8): server-rendered HTML for the
-//! authorization endpoint's error page, sign-in, consent and sign-out.
+//! authorization endpoint's error page, sign-in, consent, sign-out and a
+//! signed-in person's own consents.
 //! Templates (`templates/`) are compiled into the binary by askama, which
 //! escapes every value by construction; the pages need no JavaScript and
 //! fetch nothing from elsewhere (their one stylesheet is served here).
@@ -10,6 +11,7 @@
 //! [`headers::security_headers`].
 
 pub mod authorize;
+pub mod consents;
 pub mod headers;
 pub mod interaction;
 pub mod logout;
@@ -17,7 +19,9 @@ pub mod render;
 pub mod scope_words;
 pub mod sign_in;
 
-use crate::http::paths::{AUTHORIZE_PATH, INTERACTION_PATH, LOGOUT_PATH, STYLESHEET_PATH};
+use crate::http::paths::{
+    AUTHORIZE_PATH, INTERACTION_PATH, LOGOUT_PATH, MY_CONSENTS_PATH, STYLESHEET_PATH,
+};
 use crate::state::AppState;
 use axum::Router;
 use axum::middleware;
@@ -39,6 +43,11 @@ pub fn router() -> Router<AppState> {
             post(interaction::consent),
         )
         .route(LOGOUT_PATH, get(logout::logout))
+        .route(MY_CONSENTS_PATH, get(consents::show))
+        .route(
+            &format!("{MY_CONSENTS_PATH}/revoke"),
+            post(consents::revoke),
+        )
         .route(STYLESHEET_PATH, get(render::stylesheet))
         .layer(middleware::from_fn(headers::security_headers))
 }

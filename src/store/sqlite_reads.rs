@@ -108,7 +108,7 @@ impl InThreadReads {
     }
 
     pub(crate) fn ping(&self) -> ReadResult<()> {
-        self.read(|c| c.query_row(PING, [], |_| Ok(())))
+        self.read(|c| c.prepare_cached(PING)?.query_row([], |_| Ok(())))
     }
 
     pub(crate) fn find_client(

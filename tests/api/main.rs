@@ -50,6 +50,7 @@ mod private_key_jwt;
 mod rate_limits;
 mod schemathesis;
 mod secrets;
+mod signin_consents;
 mod signin_cors;
 mod signin_errors;
 mod signin_flow;
