@@ -11,7 +11,7 @@ impl Store {
     /// One page of `q`, whether rows lie beyond each end, and the count of
     /// all matches when `q` asks for it.
     pub async fn list<R: ListTable>(&self, q: &ListQuery<'_, R>) -> Result<ListPage<R>> {
-        dispatch!(self.list(q))
+        dispatch!(self.list(q) or in_thread list_in_thread)
     }
 
     /// Diagnostics: the database's plan for each statement `list` runs for

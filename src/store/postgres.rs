@@ -7,12 +7,9 @@
 //! service recovers without a restart once PostgreSQL answers again.
 
 use super::filter_sql::SqlArg;
-use super::list_plan::Probe;
-use super::list_sql::{Plan, Walk};
-use super::list_table::ListTable;
+use super::list_exec::PoolExec;
 use super::shared::bind_all;
 use super::{PoolSettings, redact_url};
-use crate::domain::list_query::ListQuery;
 use anyhow::Context as _;
 use sqlx::ConnectOptions as _;
 use sqlx::Connection as _;
@@ -103,32 +100,25 @@ impl PgStore {
         self.write.begin().await
     }
 
-    /// `EXPLAIN` of one statement, one line per plan node.
+    /// `EXPLAIN (ANALYZE, BUFFERS)` of one statement (a read: running it
+    /// changes nothing), one line per plan node; for diagnostics only.
     async fn explain(&self, sql: String, args: Vec<SqlArg>) -> Result<Vec<String>, sqlx::Error> {
-        let query = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN {sql}")));
+        let query = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "EXPLAIN (ANALYZE, BUFFERS) {sql}"
+        )));
         let rows = bind_all(query, args).fetch_all(&self.read).await?;
         rows.iter().map(|row| row.try_get(0)).collect()
     }
 
     /// PostgreSQL's planner weighs walking a sort index against reading
     /// the matches of another index with statistics of its own, and uses
-    /// the pg_trgm index on `name_key` (migration 0003) for substring
-    /// filters by itself: list queries go to it as plain SQL.
-    #[allow(clippy::unused_async)]
-    async fn plan_list<R: ListTable>(&self, _q: &ListQuery<'_, R>) -> Result<Plan, sqlx::Error> {
-        Ok(Plan::default())
-    }
-
-    /// Never called: the default plan never walks by force.
-    #[allow(clippy::unused_async)]
-    async fn probe<R: ListTable>(
-        &self,
-        _q: &ListQuery<'_, R>,
-        _walk: Walk<'_>,
-        _budget: u64,
-        _needed: u64,
-    ) -> Result<Probe, sqlx::Error> {
-        Ok(Probe::Spent)
+    /// the pg_trgm indexes (migrations 0003 and 0008) for substring filters
+    /// by itself: list queries go to it as plain SQL, unplanned.
+    fn list_exec(&self) -> PoolExec<'_, sqlx::Postgres> {
+        PoolExec {
+            pool: &self.read,
+            plans: false,
+        }
     }
 }
 

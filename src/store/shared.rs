@@ -105,8 +105,8 @@ pub(super) fn encode_config(config: &ClientConfig) -> Result<String> {
 /// an executor through `&mut *tx`, with `commit`), `const LOCK_CLIENT` and
 /// `const LOCK_USER` (how a write transaction reads a client or a user it
 /// will change), `const LOCK_STORED_KEYS` (the same for the stored private
-/// keys), and the methods `after_key_rewrite`, `begin_write`, `plan_list`,
-/// `probe` and `explain`.
+/// keys), and the methods `after_key_rewrite`, `begin_write`, `list_exec`
+/// (how the list engine runs statements) and `explain`.
 macro_rules! impl_shared {
     ($Store:ident) => {
         $crate::store::audit::impl_audit!($Store);
@@ -115,7 +115,6 @@ macro_rules! impl_shared {
         $crate::store::clients::impl_client_writes!($Store);
         $crate::store::secrets::impl_secrets!($Store);
         $crate::store::listing::impl_listing!($Store);
-        $crate::store::listing::impl_list_explain!($Store);
         $crate::store::tokens::impl_tokens!($Store);
         $crate::store::liveness::impl_liveness!($Store);
         $crate::store::stored_keys::impl_stored_keys!($Store);

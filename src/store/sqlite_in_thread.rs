@@ -1,12 +1,14 @@
 //! The SQLite backend's hot reads: each runs on the calling thread
-//! (`sqlite_reads.rs`), or through the sqlx pool for an in-memory database
+//! (`sqlite_reads.rs`; list pages in `sqlite_list_in_thread.rs`), or through the sqlx pool for an in-memory database
 //! or when SQLite answers busy.
 
 use super::Result;
+use super::list_table::ListTable;
 use super::sqlite::SqliteStore;
 use super::sqlite_reads::{Busy, InThreadReads};
 use crate::domain::client_record::{AuthClient, ClientRecord};
 use crate::domain::ids::{ClientId, TenantId, UserId};
+use crate::domain::list_query::{ListPage, ListQuery};
 use crate::domain::token_liveness::LiveFacts;
 
 impl SqliteStore {
@@ -49,6 +51,15 @@ impl SqliteStore {
     ) -> Result<Option<AuthClient>> {
         self.in_thread_or_pool(|r| r.find_auth_client(id), || self.find_auth_client(id))
             .await
+    }
+
+    /// A list page: every statement of it in one read transaction on the
+    /// calling thread (`sqlite_list_in_thread.rs`).
+    pub(crate) async fn list_in_thread<R: ListTable>(
+        &self,
+        q: &ListQuery<'_, R>,
+    ) -> Result<ListPage<R>> {
+        self.in_thread_or_pool(|r| r.list(q), || self.list(q)).await
     }
 
     pub(crate) async fn token_facts_in_thread(

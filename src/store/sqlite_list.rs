@@ -1,91 +1,21 @@
-//! The SQLite backend's side of the list statements: how a filtered page is
-//! planned (`list_plan.rs` explains the choice), the bounded probes along a
-//! walk, and `EXPLAIN QUERY PLAN` for diagnostics.
+//! The SQLite backend's side of the list statements: the engine plans its
+//! filtered pages (`list_planner.rs`; `list_plan.rs` explains the choice),
+//! and `EXPLAIN QUERY PLAN` for diagnostics.
 
 use super::filter_sql::SqlArg;
-use super::list_plan::{self, Probe};
-use super::list_sql::{self, Access, Plan, Walk};
-use super::list_table::ListTable;
+use super::list_exec::PoolExec;
 use super::shared::bind_all;
 use super::sqlite::SqliteStore;
-use crate::domain::list_query::ListQuery;
 use sqlx::Row as _;
 
 impl SqliteStore {
-    /// How to build a list query: the index with the fewest candidates
-    /// within the walk budget, or else a walk; see `list_plan.rs`. A
-    /// resource without planning hints gets the default plan.
-    pub(super) async fn plan_list<R: ListTable>(
-        &self,
-        q: &ListQuery<'_, R>,
-    ) -> Result<Plan, sqlx::Error> {
-        let (Some(filter), Some(planning)) = (q.filter, R::sqlite_planning()) else {
-            // Nothing but the sort index can serve the page, or SQLite's
-            // planner chooses.
-            return Ok(Plan::default());
-        };
-        let (sql, args) = list_sql::tenant_count_sql(q);
-        let size: Option<i64> = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), args)
-            .fetch_optional(&self.read)
-            .await?
-            .map(|row| row.try_get(0))
-            .transpose()?;
-        let budget = list_plan::walk_budget(q.limit, size.unwrap_or(0));
-        // Counting stops one past the budget: that is enough to rule out.
-        let cap = budget + 1;
-        let mut best: Option<(u64, Access)> = None;
-        if let Some(trigrams) = &planning.trigrams
-            && let Some(search) = list_plan::name_trigram_query(filter, &trigrams.attr)
-        {
-            let (sql, args) = list_plan::trigram_candidates_sql(trigrams.fts_table, &search, cap);
-            let n = self.count(sql, args).await?;
-            best = Some((n, Access::Trigrams(search)));
+    /// The list engine's statements go through the read pool, planned by
+    /// the engine (`list_planner.rs`).
+    pub(super) fn list_exec(&self) -> PoolExec<'_, sqlx::Sqlite> {
+        PoolExec {
+            pool: &self.read,
+            plans: true,
         }
-        for (index, conjunct) in list_plan::indexed_conjuncts(filter, &planning, q.sort.field) {
-            if best.as_ref().is_some_and(|(n, _)| *n == 0) {
-                break;
-            }
-            let (sql, args) = list_plan::candidates_sql(q, index, conjunct, cap);
-            let n = self.count(sql, args).await?;
-            if best.as_ref().is_none_or(|(m, _)| n < *m) {
-                best = Some((n, Access::Index(index)));
-            }
-        }
-        let access = match best {
-            Some((n, access)) if n <= budget => access,
-            _ => Access::Walk,
-        };
-        Ok(Plan { access, budget })
-    }
-
-    /// Walks up to `budget` rows along `walk`, counting matches up to
-    /// `needed`. Only a planned resource walks by force (`Access::Walk`).
-    pub(super) async fn probe<R: ListTable>(
-        &self,
-        q: &ListQuery<'_, R>,
-        walk: Walk<'_>,
-        budget: u64,
-        needed: u64,
-    ) -> Result<Probe, sqlx::Error> {
-        let Some(planning) = R::sqlite_planning() else {
-            return Ok(Probe::Spent);
-        };
-        let (sql, args) = list_plan::hits_sql(q, &planning, walk, budget, needed);
-        if self.count(sql, args).await? >= needed {
-            return Ok(Probe::Reached);
-        }
-        let (sql, args) = list_plan::window_len_sql(q, walk, budget);
-        if self.count(sql, args).await? < budget {
-            return Ok(Probe::Ended);
-        }
-        Ok(Probe::Spent)
-    }
-
-    async fn count(&self, sql: String, args: Vec<SqlArg>) -> Result<u64, sqlx::Error> {
-        let row = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), args)
-            .fetch_one(&self.read)
-            .await?;
-        Ok(u64::try_from(row.try_get::<i64, _>(0)?).unwrap_or(0))
     }
 
     /// `EXPLAIN QUERY PLAN` of one statement, as an indented tree.
@@ -120,6 +50,7 @@ mod tests {
     use crate::domain::ids::TenantId;
     use crate::domain::list_query::Sort;
     use crate::store::PoolSettings;
+    use crate::store::list_sql::Access;
 
     // These tests plan the clients' list.
     type ListQuery<'a> = crate::domain::list_query::ListQuery<'a, ClientRecord>;
@@ -177,7 +108,10 @@ mod tests {
                         position: None,
                         count_total: false,
                     };
-                    store.plan_list(&q).await.unwrap().access
+                    crate::store::list_planner::plan_list(&store.list_exec(), &q)
+                        .await
+                        .unwrap()
+                        .access
                 }
             };
             let trigrams = Access::Trigrams("\"rar\" AND \"are\"".to_owned());
@@ -218,6 +152,53 @@ mod tests {
                     .await
                     .unwrap();
             assert_eq!(count, 2004, "the trigger counts bulk-loaded clients");
+        });
+    }
+
+    /// A tenant of at most 16 pages is walked whole, uncounted; one row
+    /// more and the counts choose.
+    #[test]
+    fn small_tenants_are_walked_whole() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let store = SqliteStore::connect("sqlite::memory:", &PoolSettings::default())
+                .await
+                .unwrap();
+            sqlx::query("INSERT INTO tenants (tenant_id, name, created_at) VALUES ('s', 's', 0)")
+                .execute(&store.write)
+                .await
+                .unwrap();
+            load(&store, "s", "rare", 336).await;
+            let small = TenantId::from_trusted("s");
+            let filter = crate::filter::parse("clientName co \"more\"").unwrap();
+            let q = ListQuery {
+                tenant: &small,
+                filter: Some(&filter),
+                sort: Sort {
+                    field: SortField::CreatedAt,
+                    descending: true,
+                },
+                limit: 20,
+                position: None,
+                count_total: false,
+            };
+            let plan = crate::store::list_planner::plan_list(&store.list_exec(), &q)
+                .await
+                .unwrap();
+            assert_eq!(plan.access, Access::Walk);
+            assert_eq!(plan.budget, 336, "a probe reads the whole tenant");
+            load(&store, "s", "more", 1).await;
+            let plan = crate::store::list_planner::plan_list(&store.list_exec(), &q)
+                .await
+                .unwrap();
+            assert_eq!(
+                plan.access,
+                Access::Trigrams("\"mor\" AND \"ore\"".to_owned()),
+                "one row more: the counts choose"
+            );
         });
     }
 }

@@ -44,7 +44,7 @@ pub(crate) struct InThreadReads {
     idle: Mutex<Vec<Connection>>,
 }
 
-type ReadResult<T> = Result<Result<T, StoreError>, Busy>;
+pub(crate) type ReadResult<T> = Result<Result<T, StoreError>, Busy>;
 
 /// A client's row of [`TOKEN_FACTS`]: its configuration, token generation,
 /// what it says of the token itself, and the ids of its secrets.
@@ -105,6 +105,25 @@ impl InThreadReads {
             Ok(v) => Ok(Ok(v)),
             Err(e) => classify(e),
         }
+    }
+
+    /// Runs `f` on an idle connection (or a new one), for reads that
+    /// classify their own errors (`sqlite_list_in_thread.rs`).
+    pub(crate) fn with_connection<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> ReadResult<T>,
+    ) -> ReadResult<T> {
+        let taken = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let conn = match taken {
+            Some(c) => c,
+            None => match self.connect() {
+                Ok(c) => c,
+                Err(e) => return classify(e),
+            },
+        };
+        let result = f(&conn);
+        self.put_back(conn);
+        result
     }
 
     pub(crate) fn ping(&self) -> ReadResult<()> {
@@ -261,7 +280,7 @@ impl InThreadReads {
 
 /// Busy and locked mean "not now": the caller repeats the read through the
 /// pool. Anything else is the read's answer.
-fn classify<T>(e: rusqlite::Error) -> ReadResult<T> {
+pub(crate) fn classify<T>(e: rusqlite::Error) -> ReadResult<T> {
     match e.sqlite_error_code() {
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Err(Busy),
         Some(ErrorCode::CannotOpen | ErrorCode::SystemIoFailure | ErrorCode::OutOfMemory) => {
