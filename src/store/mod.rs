@@ -24,6 +24,7 @@ mod api_users;
 mod audit;
 mod audit_list;
 mod client_list;
+mod client_rows;
 mod clients;
 mod error;
 mod filter_sql;
