@@ -128,14 +128,17 @@ async fn every_change_records_one_event_with_its_request_and_actor() {
     expected.push(("com.registrar.oauth-client.deleted", id.clone(), delete_req));
 
     let events = events_of(&app, &t.tenant_id).await;
-    // The first event is the admin client `tenant create` made.
-    let admin = &events[0];
+    // The first events are the admin and console clients `tenant create` made.
+    let admin = events[..PROVISIONED_CLIENTS]
+        .iter()
+        .find(|e| e["subject"] == t.client_id)
+        .expect("the admin client's event");
     assert_eq!(admin["type"], "com.registrar.oauth-client.created");
     assert_eq!(admin["subject"], t.client_id);
     assert_eq!(admin["actor"], json!({"sub":"system"}));
     assert_eq!(admin["source"], "registrar");
     assert!(admin.get("traceid").is_none(), "{admin}");
-    let got: Vec<(&str, String, String)> = events[1..]
+    let got: Vec<(&str, String, String)> = events[PROVISIONED_CLIENTS..]
         .iter()
         .map(|e| {
             (
@@ -151,7 +154,7 @@ async fn every_change_records_one_event_with_its_request_and_actor() {
     for e in &events {
         assert_cloudevent(e, &t.tenant_id);
     }
-    for e in &events[1..] {
+    for e in &events[PROVISIONED_CLIENTS..] {
         let expected_source = if e["traceid"] == revoke_req.as_str() {
             format!("{}/oauth/revoke", app.base)
         } else {
@@ -165,16 +168,17 @@ async fn every_change_records_one_event_with_its_request_and_actor() {
         };
         assert_eq!(e["actor"], json!({"sub": actor, "clientId": actor}), "{e}");
     }
-    // data: the resource as the API shows it, or the patch's operations.
-    let created = &events[1]["data"];
+    // data: the resource as the API shows it, or the patch's operations
+    // (after tenant create's two events: the admin and console clients).
+    let created = &events[2]["data"];
     assert_eq!(created["clientId"], id.as_str());
     assert_eq!(created["clientName"], "Billing");
     assert_eq!(created["clientSecrets"][0]["hint"], hint);
     assert!(created.get("clientSecret").is_none(), "{created}");
-    assert_eq!(events[2]["data"], ops);
-    assert_eq!(events[3]["data"]["hint"], added["hint"]);
-    assert_eq!(events[3]["data"]["createdBy"], t.client_id.as_str());
-    assert_eq!(events[4]["data"]["hint"], hint);
+    assert_eq!(events[3]["data"], ops);
+    assert_eq!(events[4]["data"]["hint"], added["hint"]);
+    assert_eq!(events[4]["data"]["createdBy"], t.client_id.as_str());
+    assert_eq!(events[5]["data"]["hint"], hint);
     let jti = {
         use base64::Engine;
         let claims = token.split('.').nth(1).unwrap();
@@ -186,10 +190,10 @@ async fn every_change_records_one_event_with_its_request_and_actor() {
         .unwrap();
         claims["jti"].as_str().unwrap().to_owned()
     };
-    assert_eq!(events[5]["data"], json!({"jti": jti, "clientId": id}));
-    assert!(!events[5].to_string().contains(&token));
+    assert_eq!(events[6]["data"], json!({"jti": jti, "clientId": id}));
+    assert!(!events[6].to_string().contains(&token));
     assert_eq!(
-        events[6]["data"]["clientName"], "Billing 2",
+        events[7]["data"]["clientName"], "Billing 2",
         "the client as it was"
     );
     // One created event for a client made with its first secret.

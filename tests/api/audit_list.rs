@@ -73,7 +73,7 @@ async fn the_list_is_the_log_newest_first_in_keyset_pages() {
     let stored = events_of(&app, &t.tenant_id).await;
     assert_eq!(
         stored.len(),
-        6,
+        5 + PROVISIONED_CLIENTS,
         "tenant create, 2 created, updated, secret, deleted"
     );
     let mut newest_first = stored.clone();
@@ -82,7 +82,7 @@ async fn the_list_is_the_log_newest_first_in_keyset_pages() {
     let (s, all) = audits(&app, &t.token, &[("totalResults", "true")]).await;
     assert_eq!(s, StatusCode::OK, "{all}");
     assert_eq!(all["data"], json!(newest_first), "the events as recorded");
-    assert_eq!(all["totalResults"], 6);
+    assert_eq!(all["totalResults"], 5 + PROVISIONED_CLIENTS);
     assert!(
         all["links"]["self"]["href"]
             .as_str()
@@ -126,7 +126,7 @@ async fn filters_select_by_type_subject_actor_time_and_trace() {
         }
     };
     let page = count(r#"type eq "com.registrar.oauth-client.created""#).await;
-    assert_eq!(page["totalResults"], 3);
+    assert_eq!(page["totalResults"], 2 + PROVISIONED_CLIENTS);
     assert!(
         page["data"]
             .as_array()
@@ -152,20 +152,23 @@ async fn filters_select_by_type_subject_actor_time_and_trace() {
     let (_, page) = audits(&app, &t.token, &[("filter", r#"actor.sub eq "SYSTEM""#)]).await;
     assert_eq!(
         ids(&page),
-        [stored[0]["id"].as_str().unwrap()],
-        "tenant create's event"
+        [
+            stored[1]["id"].as_str().unwrap(),
+            stored[0]["id"].as_str().unwrap()
+        ],
+        "tenant create's events (admin and console clients), newest first"
     );
     let page = count("traceid pr").await;
     assert_eq!(page["totalResults"], 5, "every event but the command's");
-    let trace = stored[2]["traceid"].as_str().unwrap();
+    let trace = stored[3]["traceid"].as_str().unwrap();
     let f = format!(r#"traceid eq "{trace}""#);
     let (_, page) = audits(&app, &t.token, &[("filter", &f)]).await;
-    assert_eq!(ids(&page), [stored[2]["id"].as_str().unwrap()]);
+    assert_eq!(ids(&page), [stored[3]["id"].as_str().unwrap()]);
 
-    let since = stored[3]["time"].as_str().unwrap();
+    let since = stored[4]["time"].as_str().unwrap();
     let f = format!(r#"time ge "{since}" and not (type sw "com.registrar.oauth-client.secret")"#);
     let (_, page) = audits(&app, &t.token, &[("filter", &f)]).await;
-    let mut expected: Vec<&str> = stored[3..]
+    let mut expected: Vec<&str> = stored[4..]
         .iter()
         .filter(|e| !e["type"].as_str().unwrap().contains("secret"))
         .map(|e| e["id"].as_str().unwrap())
@@ -251,8 +254,8 @@ async fn a_tenant_lists_only_its_own_events() {
     some_changes(&app, &b).await;
     let (_, a_page) = audits(&app, &a.token, &[("limit", "2"), ("totalResults", "true")]).await;
     let (_, b_page) = audits(&app, &b.token, &[("totalResults", "true")]).await;
-    assert_eq!(a_page["totalResults"], 6);
-    assert_eq!(b_page["totalResults"], 6);
+    assert_eq!(a_page["totalResults"], 5 + PROVISIONED_CLIENTS);
+    assert_eq!(b_page["totalResults"], 5 + PROVISIONED_CLIENTS);
     let a_all = walk(&app, &a.token, a_page.clone()).await;
     assert!(
         b_page["data"]

@@ -77,11 +77,16 @@ async fn a_sweep_deletes_in_batches_every_expired_event_of_every_tenant() {
     let cutoff = registrar::domain::time::Timestamp::now();
     app.web_client(&other.token, "after the cutoff").await;
     let before = exported(&app.store, None).await.0.len();
-    assert_eq!(before, 1 + 1120 + 1 + 1);
+    // Each tenant's `created` events of its admin and console clients.
+    assert_eq!(before, PROVISIONED_CLIENTS + 1120 + PROVISIONED_CLIENTS + 1);
     let deleted = registrar::audit::retention::sweep(&app.store, cutoff)
         .await
         .unwrap();
-    assert_eq!(deleted, 1 + 1120 + 1, "both tenants' expired events");
+    assert_eq!(
+        usize::try_from(deleted).unwrap(),
+        PROVISIONED_CLIENTS + 1120 + PROVISIONED_CLIENTS,
+        "both tenants' expired events"
+    );
     assert!(events_of(&app, &app.admin.tenant_id).await.is_empty());
     assert_eq!(events_of(&app, &other.tenant_id).await.len(), 1);
     assert_eq!(

@@ -4,6 +4,7 @@
 //! validated; and no secret, password or token in any event, export line or
 //! delivery.
 
+use crate::support::PROVISIONED_CLIENTS;
 use crate::support::audit::{
     Receiver, SECRET, events_of, exported, set_webhook, spawn_with_webhooks, verify, wait_delivered,
 };
@@ -62,7 +63,7 @@ async fn every_event_is_delivered_signed_and_in_order_per_subject() {
     }
     // The events before the webhook was set are not in its outbox.
     let recorded = events_of(&app, &app.admin.tenant_id).await;
-    let expected: Vec<Value> = recorded[1..].to_vec();
+    let expected: Vec<Value> = recorded[PROVISIONED_CLIENTS..].to_vec();
     assert_eq!(expected.len(), 16);
     let got = receiver.wait_accepted(16, Duration::from_secs(30)).await;
     assert_eq!(got.len(), 16, "every event arrives");
@@ -132,7 +133,7 @@ async fn a_failing_receiver_gets_every_event_once_it_recovers() {
         .map(|d| d.id.as_str())
         .collect();
     assert!(refused.iter().all(|id| got.iter().any(|d| d.id == *id)));
-    let expected = events_of(&app, &app.admin.tenant_id).await[1..].to_vec();
+    let expected = events_of(&app, &app.admin.tenant_id).await[PROVISIONED_CLIENTS..].to_vec();
     assert_eq!(
         first_arrivals(&got),
         expected,
@@ -298,7 +299,7 @@ async fn no_secret_or_token_reaches_any_event_export_line_or_delivery() {
     }
 
     let (stored, lines) = exported(&app.store, None).await;
-    let expected = events_of(&app, &t.tenant_id).await.len() - 1;
+    let expected = events_of(&app, &t.tenant_id).await.len() - PROVISIONED_CLIENTS;
     let delivered = receiver
         .wait_accepted(expected, Duration::from_secs(30))
         .await;
