@@ -228,16 +228,17 @@ async fn tenant_create_registers_the_console_client_and_prints_its_url() {
     );
 }
 
-#[test]
-fn tenant_create_refuses_a_public_url_the_console_cannot_use() {
+#[tokio::test]
+async fn tenant_create_refuses_a_public_url_the_console_cannot_use() {
     // A plain-http redirect URI is allowed only on loopback hosts.
+    let db = TestDb::fresh().await;
     let out = std::process::Command::new(BIN)
         .args([
             "tenant",
             "create",
             "acme",
             "--database-url",
-            "sqlite::memory:",
+            &db.url,
             "--public-url",
             "http://auth.example.com",
         ])
