@@ -109,7 +109,14 @@ async fn store(url: &str, tenant: &str, client: &str, seconds: u64) -> anyhow::R
                     now: Timestamp::now(),
                     first_secret: Some((&secret, "floors")),
                 };
-                store.insert_client(&tenant, new, u64::MAX).await?;
+                store
+                    .insert_client(
+                        &tenant,
+                        new,
+                        u64::MAX,
+                        &registrar::domain::audit::Origin::command(),
+                    )
+                    .await?;
                 done.fetch_add(1, Ordering::Relaxed);
             }
             anyhow::Ok(())

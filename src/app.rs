@@ -3,6 +3,8 @@
 //! graceful shutdown. Composition only: every behaviour lives in a layer.
 
 use crate::api;
+use crate::audit;
+use crate::console;
 use crate::oauth;
 use crate::ops::pipeline::{Pipeline, PipelineLayer, RecordRouteLayer};
 use crate::ops::server::Listener;
@@ -37,6 +39,7 @@ pub fn router_with(state: AppState, with_metrics: bool) -> Router {
         .merge(oauth::router())
         .merge(pages::router())
         .merge(ops::public_router(with_metrics))
+        .merge(console::router())
         .fallback(not_found)
         .route_layer(RecordRouteLayer)
         .layer(middleware::from_fn_with_state(
@@ -86,6 +89,8 @@ pub async fn serve_with_ops(
     // Picks up rotated signing keys without a restart (signing::key_ring).
     let refresher = tokio::spawn(state.keys.clone().refresh_periodically());
     let pruner = rate_limit::spawn_pruner(&state.ops);
+    // Retention and webhook deliveries (audit/), stopped when dropped.
+    let audit_tasks = audit::spawn(&state.store, &state.settings.audit);
     let expired = pruning::spawn_expired_pruner(state.store.clone(), state.ops.prune_expired_every);
     let ops = state.ops.clone();
     // Both listeners stop on the same signal.
@@ -113,5 +118,6 @@ pub async fn serve_with_ops(
     expired.abort();
     pruner.abort();
     refresher.abort();
+    drop(audit_tasks);
     served
 }

@@ -3,8 +3,10 @@
 
 pub mod api;
 pub mod app;
+pub mod audit;
 pub mod cli;
 pub mod client;
+pub mod console;
 pub mod domain;
 pub mod filter;
 pub mod http;

@@ -5,6 +5,7 @@
 //! Lower layers never see [`AppState`]: `ops/` reads its own view,
 //! [`OpsState`], which axum derives from it (`FromRef`).
 
+use crate::audit::AuditSettings;
 use crate::domain::key_wrap::{self, Kek, server_secret_aad};
 use crate::domain::session::SessionLifetimes;
 use crate::domain::time::Timestamp;
@@ -28,6 +29,8 @@ pub struct Settings {
     pub key_encryption_key: Option<Arc<Kek>>,
     /// Idle and absolute lifetimes of sign-in sessions.
     pub sessions: SessionLifetimes,
+    /// Retention and webhook delivery of the audit log.
+    pub audit: AuditSettings,
 }
 
 impl Default for Settings {
@@ -39,6 +42,7 @@ impl Default for Settings {
             max_clients_per_tenant: DEFAULT_MAX_CLIENTS_PER_TENANT,
             key_encryption_key: None,
             sessions: SessionLifetimes::default(),
+            audit: AuditSettings::default(),
         }
     }
 }

@@ -18,7 +18,13 @@ pub async fn load(url: &str, big: usize, tenants: usize, small: usize) -> anyhow
         .chain(std::iter::repeat_n(small, tenants))
         .enumerate()
     {
-        let tenant = provision(&store, &format!("bench tenant {n}")).await?;
+        // The console client's URLs do not matter to the benchmarks.
+        let tenant = provision(
+            &store,
+            &format!("bench tenant {n}"),
+            "http://127.0.0.1:8080",
+        )
+        .await?;
         created.push((tenant, size));
     }
     store.close().await;

@@ -4,6 +4,8 @@
 //! (`domain::token_liveness`); tokens issued afterwards work.
 
 use super::clients::parse_id;
+use super::origin::RequestOrigin;
+use crate::domain::time::Timestamp;
 use crate::http::{ApiError, Caller};
 use crate::state::AppState;
 use axum::extract::{Path, State};
@@ -13,12 +15,13 @@ use axum::response::{IntoResponse, Response};
 pub async fn revoke_tokens(
     State(state): State<AppState>,
     caller: axum::Extension<Caller>,
+    RequestOrigin(origin): RequestOrigin,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
     state
         .store
-        .revoke_client_tokens(&caller.tenant, &id)
+        .revoke_client_tokens(&caller.tenant, &id, Timestamp::now(), &origin)
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

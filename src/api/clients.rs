@@ -2,6 +2,7 @@
 //! and create, get, patch, delete of one client.
 
 use super::list::{self, ListEndpoint};
+use super::origin::RequestOrigin;
 use super::wire::{ClientResponse, PatchSecret};
 use crate::domain::client_record::{ClientRecord, NewClient};
 use crate::domain::ids::ClientId;
@@ -46,6 +47,7 @@ pub fn parse_id(id: &str) -> Result<ClientId, ApiError> {
 pub async fn create_client(
     State(state): State<AppState>,
     caller: axum::Extension<Caller>,
+    RequestOrigin(origin): RequestOrigin,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
@@ -66,6 +68,7 @@ pub async fn create_client(
                 first_secret,
             },
             state.settings.max_clients_per_tenant,
+            &origin,
         )
         .await?;
     let record = ClientRecord::created(client_id.clone(), config, now, first_secret);
@@ -97,6 +100,7 @@ pub async fn get_client(
 pub async fn patch_client(
     State(state): State<AppState>,
     caller: axum::Extension<Caller>,
+    RequestOrigin(origin): RequestOrigin,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Body,
@@ -109,8 +113,9 @@ pub async fn patch_client(
         .update_client(
             &caller.tenant,
             &id,
-            &caller.subject,
             Timestamp::now(),
+            &origin,
+            patch.operations(),
             |current| Ok(plan_patch(current, apply(&current.config, &patch)?)),
         )
         .await?;
@@ -130,6 +135,7 @@ pub async fn patch_client(
 pub async fn delete_client(
     State(state): State<AppState>,
     caller: axum::Extension<Caller>,
+    RequestOrigin(origin): RequestOrigin,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -143,7 +149,7 @@ pub async fn delete_client(
     let id = parse_id(&id)?;
     state
         .store
-        .delete_client(&caller.tenant, &id, Timestamp::now())
+        .delete_client(&caller.tenant, &id, Timestamp::now(), &origin)
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -1,14 +1,16 @@
-//! The management API: the reference's `/api/core/oauth-clients…` and the
+//! The management API: the reference's `/api/core/oauth-clients…`, the
 //! users API `/api/core/users…` (contract §7) with a user's consents
-//! (contract §8): routes, handlers, wire types
-//! and authentication.
+//! (contract §8), and the audit log `/api/core/audits` (contract §10):
+//! routes, handlers, wire types and authentication.
 
 pub mod actions;
+pub mod audits;
 pub mod auth;
 pub mod clients;
 pub mod consents;
 pub mod cursor;
 pub mod list;
+pub mod origin;
 pub mod secrets;
 pub mod users;
 pub mod wire;
@@ -41,6 +43,7 @@ pub fn router() -> Router<AppState> {
             "/api/core/oauth-clients/{id}/actions/revoke-tokens",
             post(actions::revoke_tokens),
         )
+        .route(audits::PATH, get(audits::list_audits))
         .route(
             "/api/core/users",
             get(users::list_users).post(users::create_user),

@@ -1,6 +1,7 @@
 //! Handlers for a client's secrets: create one, delete one by hint.
 
 use super::clients::parse_id;
+use super::origin::RequestOrigin;
 use super::wire::SecretCreated;
 use crate::domain::time::Timestamp;
 use crate::http::{ApiError, Caller, no_store};
@@ -13,12 +14,13 @@ use axum::response::{IntoResponse, Response};
 pub async fn create_secret(
     State(state): State<AppState>,
     caller: axum::Extension<Caller>,
+    RequestOrigin(origin): RequestOrigin,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
     let (info, plain) = state
         .store
-        .add_secret(&caller.tenant, &id, &caller.subject, Timestamp::now())
+        .add_secret(&caller.tenant, &id, Timestamp::now(), &origin)
         .await?;
     let body = SecretCreated {
         hint: info.hint,
@@ -35,6 +37,7 @@ pub async fn create_secret(
 pub async fn delete_secret(
     State(state): State<AppState>,
     caller: axum::Extension<Caller>,
+    RequestOrigin(origin): RequestOrigin,
     Path((id, hint)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
@@ -49,7 +52,7 @@ pub async fn delete_secret(
     }
     state
         .store
-        .delete_secret(&caller.tenant, &id, &hint, Timestamp::now())
+        .delete_secret(&caller.tenant, &id, &hint, Timestamp::now(), &origin)
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

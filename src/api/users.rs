@@ -4,6 +4,7 @@
 //! store's transaction begins, and never appears in a response.
 
 use super::list::{self, ListEndpoint};
+use super::origin::RequestOrigin;
 use crate::domain::time::Timestamp;
 use crate::domain::user::{NewUser, User, UserChange, UserId};
 use crate::domain::user_rules::{apply_user_patch, parse_new_user, parse_user_patch};
@@ -64,6 +65,7 @@ async fn hash(password: crate::domain::user_rules::Password) -> Result<String, A
 pub async fn create_user(
     State(state): State<AppState>,
     caller: axum::Extension<Caller>,
+    RequestOrigin(origin): RequestOrigin,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
@@ -79,6 +81,7 @@ pub async fn create_user(
                 user: &user,
                 password_hash: &password_hash,
             },
+            &origin,
         )
         .await
         .map_err(user_error)?;
@@ -106,6 +109,7 @@ pub async fn get_user(
 pub async fn patch_user(
     State(state): State<AppState>,
     caller: axum::Extension<Caller>,
+    RequestOrigin(origin): RequestOrigin,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Body,
@@ -120,7 +124,7 @@ pub async fn patch_user(
     let now = Timestamp::now();
     state
         .store
-        .update_user(&caller.tenant, &id, |current| {
+        .update_user(&caller.tenant, &id, &origin, body, |current| {
             Ok(UserChange {
                 user: apply_user_patch(current, &patch, now)?,
                 password_hash,
@@ -134,6 +138,7 @@ pub async fn patch_user(
 pub async fn delete_user(
     State(state): State<AppState>,
     caller: axum::Extension<Caller>,
+    RequestOrigin(origin): RequestOrigin,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -145,6 +150,9 @@ pub async fn delete_user(
         return Err(ApiError::ConfirmUserDelete);
     }
     let id = parse_id(&id)?;
-    state.store.delete_user(&caller.tenant, &id).await?;
+    state
+        .store
+        .delete_user(&caller.tenant, &id, Timestamp::now(), &origin)
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

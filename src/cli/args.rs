@@ -74,11 +74,60 @@ pub enum KeysCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum TenantCommand {
-    /// Create a tenant and its first admin client; prints
-    /// {"tenantId","clientId","clientSecret"} as one JSON object on stdout.
+    /// Create a tenant, its first admin client and its web console client;
+    /// prints {"tenantId","clientId","clientSecret","consoleUrl"} as one JSON
+    /// object on stdout.
     Create {
         /// Display name of the tenant.
         name: String,
+        /// The server's public URL, as `serve` uses it: the console's redirect
+        /// URI is this URL + /console/, its allowed origin this URL's origin.
+        #[arg(
+            long,
+            env = "REGISTRAR_PUBLIC_URL",
+            default_value = "http://127.0.0.1:8080"
+        )]
+        public_url: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// The tenant's webhook: the URL its audit events are delivered to.
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
+}
+
+const WEBHOOK_EXAMPLES: &str = "\
+Examples:
+  registrar tenant webhook set TENANT_ID https://hooks.example.com/registrar
+  echo \"$WHSEC\" | registrar tenant webhook set TENANT_ID https://hooks.example.com/registrar --secret-stdin
+  registrar tenant webhook unset TENANT_ID";
+
+#[derive(Debug, Subcommand)]
+pub enum WebhookCommand {
+    /// Deliver the tenant's audit events to URL (one URL per tenant; this
+    /// replaces any other), signed as Standard Webhooks specifies. Without
+    /// --secret-stdin a secret is generated and printed once. Prints
+    /// {"tenantId","url","secret"?} as one JSON object on stdout.
+    #[command(after_help = WEBHOOK_EXAMPLES)]
+    Set {
+        tenant_id: String,
+        /// An http or https URL of a public host.
+        url: String,
+        /// Read the signing secret (whsec_ + base64 of 24 to 64 bytes) from
+        /// the first line of stdin.
+        #[arg(long)]
+        secret_stdin: bool,
+        /// Accept a loopback or private address (for tests and receivers on
+        /// the same machine; `serve` needs the same option to deliver there).
+        #[arg(long)]
+        allow_loopback_webhooks: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Stop delivering the tenant's events; undelivered ones are dropped.
+    #[command(after_help = WEBHOOK_EXAMPLES)]
+    Unset {
+        tenant_id: String,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -273,6 +322,21 @@ pub struct ServeArgs {
     /// Seconds after sign-in after which a session ends, used or not.
     #[arg(long, env = "REGISTRAR_SESSION_MAX", default_value_t = 28_800, value_parser = clap::value_parser!(i64).range(1..=31_536_000))]
     pub session_max: i64,
+    /// Days audit events are kept (fractions allowed); 0 keeps them forever.
+    #[arg(long, env = "REGISTRAR_AUDIT_RETENTION_DAYS", default_value_t = crate::audit::DEFAULT_RETENTION_DAYS, value_parser = parse_retention_days)]
+    pub audit_retention_days: f64,
+    /// Deliver webhooks to loopback and private addresses too (for tests and
+    /// receivers on the same machine or network).
+    #[arg(long, env = "REGISTRAR_ALLOW_LOOPBACK_WEBHOOKS")]
+    pub allow_loopback_webhooks: bool,
+}
+
+/// `--audit-retention-days`: a number of days from 0 to 100 years.
+fn parse_retention_days(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(d) if (0.0..=36_500.0).contains(&d) => Ok(d),
+        _ => Err("must be a number of days from 0 to 36500 (0 keeps events forever)".into()),
+    }
 }
 
 impl ServeArgs {
@@ -281,6 +345,15 @@ impl ServeArgs {
         crate::domain::session::SessionLifetimes {
             idle_secs: self.session_idle,
             max_secs: self.session_max,
+        }
+    }
+
+    /// The audit log's settings these options describe.
+    pub fn audit(&self) -> crate::audit::AuditSettings {
+        crate::audit::AuditSettings {
+            retention: crate::audit::retention_from_days(self.audit_retention_days),
+            allow_internal_webhooks: self.allow_loopback_webhooks,
+            ..Default::default()
         }
     }
 

@@ -2,6 +2,7 @@
 //! signing keys kept in the store (see `domain::signing_keys` for the rules).
 
 use crate::cli::args::{DbArgs, NEW_KEK_ENV, read_kek};
+use crate::domain::audit::Origin;
 use crate::domain::key_wrap::Kek;
 use crate::domain::signing_keys::{KeyStatus, StoredSigningKey, key_statuses};
 use crate::domain::time::Timestamp;
@@ -74,7 +75,9 @@ pub async fn rotate_with(
         now.plus_seconds(activate_in)
     };
     let key = seal(generate_key(now, activates_at)?, kek)?;
-    store.insert_signing_key(&key).await?;
+    store
+        .insert_rotated_signing_key(&key, &Origin::command())
+        .await?;
     let mut removed = Vec::new();
     for (k, status) in existing.iter().zip(key_statuses(&existing, now)) {
         if status == KeyStatus::Expired {

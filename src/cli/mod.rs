@@ -2,6 +2,7 @@
 //! subcommand.
 
 pub mod args;
+mod audit_export;
 mod audits;
 mod clients;
 mod completions;
@@ -17,8 +18,13 @@ mod signin;
 pub mod tenant;
 pub mod user;
 mod users;
+pub mod webhook;
 
-use crate::cli::args::{Cli, Command, KeysCommand, LogFormat, TenantCommand, UserCommand};
+use crate::cli::args::{
+    Cli, Command, KeysCommand, LogFormat, TenantCommand, UserCommand, WebhookCommand,
+};
+use crate::cli::audits::{AuditsArgs, AuditsCommand, ExportArgs};
+use crate::cli::remote::RemoteCommand;
 use std::process::ExitCode;
 
 /// Target of the ready line `serve` logs once it listens.
@@ -49,10 +55,32 @@ fn init_logging(format: LogFormat) {
     };
 }
 
+/// `audits export` reads the database, like `tenant create`, though its
+/// options sit under the client's `audits` command.
+// The `Err` is the parsed command itself, moved once at start-up.
+#[allow(clippy::result_large_err)]
+fn split_export(command: Command) -> Result<ExportArgs, Command> {
+    match command {
+        Command::Remote(RemoteCommand::Audits(AuditsArgs {
+            command: AuditsCommand::Export(args),
+            ..
+        })) => Ok(args),
+        other => Err(other),
+    }
+}
+
+/// A command that runs in this process on the database (not a client of
+/// a server).
+enum Local {
+    Command(Command),
+    AuditExport(ExportArgs),
+}
+
 pub fn run(cli: Cli) -> ExitCode {
-    let command = match cli.command {
-        Command::Remote(remote) => return remote::run(remote),
-        other => other,
+    let local = match split_export(cli.command) {
+        Ok(args) => Local::AuditExport(args),
+        Err(Command::Remote(remote)) => return remote::run(remote),
+        Err(other) => Local::Command(other),
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -64,47 +92,12 @@ pub fn run(cli: Cli) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = match command {
-        Command::Serve(args) => {
-            init_logging(args.log_format);
-            crate::ops::log_output::set_json(args.log_format == LogFormat::Json);
-            runtime.block_on(serve::run(args))
-        }
-        Command::Tenant(TenantCommand::Create { name, db }) => {
+    let result = match local {
+        Local::AuditExport(args) => {
             init_logging(LogFormat::Text);
-            runtime.block_on(tenant::create(&name, &db))
+            runtime.block_on(audit_export::run(&args))
         }
-        Command::User(UserCommand::Create {
-            tenant,
-            email,
-            name,
-            admin,
-            db,
-        }) => {
-            init_logging(LogFormat::Text);
-            let new = user::NewUserArgs {
-                tenant: &tenant,
-                email: &email,
-                name: &name,
-                admin,
-            };
-            runtime.block_on(user::create(new, &db))
-        }
-        Command::Keys(cmd) => {
-            init_logging(LogFormat::Text);
-            match cmd {
-                KeysCommand::Rotate { activate_in, db } => {
-                    runtime.block_on(keys::rotate(activate_in, &db))
-                }
-                KeysCommand::List { db } => runtime.block_on(keys::list(&db)),
-                KeysCommand::Rewrap {
-                    new_key_encryption_key_file,
-                    db,
-                } => runtime.block_on(keys::rewrap(new_key_encryption_key_file.as_deref(), &db)),
-                KeysCommand::GenerateKek => keys::generate_kek(),
-            }
-        }
-        Command::Remote(_) => Ok(()),
+        Local::Command(command) => run_local(&runtime, command),
     };
     crate::ops::log_output::flush();
     match result {
@@ -114,5 +107,72 @@ pub fn run(cli: Cli) -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+fn run_local(runtime: &tokio::runtime::Runtime, command: Command) -> anyhow::Result<()> {
+    if let Command::Serve(args) = command {
+        init_logging(args.log_format);
+        crate::ops::log_output::set_json(args.log_format == LogFormat::Json);
+        return runtime.block_on(serve::run(args));
+    }
+    init_logging(LogFormat::Text);
+    match command {
+        Command::Tenant(cmd) => run_tenant(runtime, cmd),
+        Command::User(UserCommand::Create {
+            tenant,
+            email,
+            name,
+            admin,
+            db,
+        }) => {
+            let new = user::NewUserArgs {
+                tenant: &tenant,
+                email: &email,
+                name: &name,
+                admin,
+            };
+            runtime.block_on(user::create(new, &db))
+        }
+        Command::Keys(cmd) => run_keys(runtime, cmd),
+        Command::Serve(_) | Command::Remote(_) => Ok(()),
+    }
+}
+
+fn run_tenant(runtime: &tokio::runtime::Runtime, command: TenantCommand) -> anyhow::Result<()> {
+    match command {
+        TenantCommand::Create {
+            name,
+            public_url,
+            db,
+        } => runtime.block_on(tenant::create(&name, &public_url, &db)),
+        TenantCommand::Webhook(WebhookCommand::Set {
+            tenant_id,
+            url,
+            secret_stdin,
+            allow_loopback_webhooks,
+            db,
+        }) => runtime.block_on(webhook::set(
+            &tenant_id,
+            &url,
+            secret_stdin,
+            allow_loopback_webhooks,
+            &db,
+        )),
+        TenantCommand::Webhook(WebhookCommand::Unset { tenant_id, db }) => {
+            runtime.block_on(webhook::unset(&tenant_id, &db))
+        }
+    }
+}
+
+fn run_keys(runtime: &tokio::runtime::Runtime, command: KeysCommand) -> anyhow::Result<()> {
+    match command {
+        KeysCommand::Rotate { activate_in, db } => runtime.block_on(keys::rotate(activate_in, &db)),
+        KeysCommand::List { db } => runtime.block_on(keys::list(&db)),
+        KeysCommand::Rewrap {
+            new_key_encryption_key_file,
+            db,
+        } => runtime.block_on(keys::rewrap(new_key_encryption_key_file.as_deref(), &db)),
+        KeysCommand::GenerateKek => keys::generate_kek(),
     }
 }

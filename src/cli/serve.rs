@@ -67,6 +67,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let settings = Settings {
         public_url: public_url(args.public_url.as_deref(), bound)?,
         token_ttl: args.token_ttl,
+        audit: args.audit(),
         max_clients_per_tenant: args.max_clients_per_tenant,
         key_encryption_key: kek,
         sessions: args.sessions(),

@@ -2,6 +2,7 @@
 //! a user directly on the database, the password read from stdin.
 
 use crate::cli::args::DbArgs;
+use crate::domain::audit::Origin;
 use crate::domain::ids::TenantId;
 use crate::domain::time::Timestamp;
 use crate::domain::user::{NewUser, UserId};
@@ -53,6 +54,7 @@ pub async fn create(args: NewUserArgs<'_>, db: &DbArgs) -> anyhow::Result<()> {
                 user: &user,
                 password_hash: &password_hash,
             },
+            &Origin::command(),
         )
         .await;
     store.close().await;

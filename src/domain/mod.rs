@@ -4,16 +4,20 @@
 //! Nothing here knows about HTTP or SQL: handlers turn wire input into these
 //! types, and the store persists them.
 
+pub mod audit;
+pub mod audit_list;
 pub mod authorize;
 pub mod client;
 pub mod client_list;
 pub mod client_record;
+pub mod client_view;
 #[cfg(test)]
 mod fuzz;
 pub mod handles;
 pub mod ids;
 pub mod key_wrap;
 pub mod list_query;
+pub mod outbox;
 pub mod password;
 pub mod patch;
 pub mod patch_plan;
@@ -33,6 +37,7 @@ pub mod user_list;
 pub mod user_lookup;
 pub mod user_rules;
 pub mod validate;
+pub mod webhook;
 
 /// A rule that an input value broke, with the field it belongs to.
 ///

@@ -50,6 +50,14 @@ impl ValueKind {
 #[derive(Debug)]
 pub struct ClientPatch(json_patch::Patch);
 
+impl ClientPatch {
+    /// The operations as JSON, for the audit event of the change (which
+    /// redacts secret values).
+    pub fn operations(&self) -> Value {
+        serde_json::to_value(&self.0).unwrap_or(Value::Null)
+    }
+}
+
 /// Checks the shape of a patch document: a non-empty array of `add`,
 /// `remove` or `replace` operations on allowed paths with well-typed values.
 pub fn parse_patch(body: &Value) -> Result<ClientPatch, ValidationError> {

@@ -9,6 +9,8 @@ pub const CLIENTS_WRITE: &str = "oauth-clients:write";
 pub const USERS_READ: &str = "users:read";
 /// Allows every endpoint of the users API.
 pub const USERS_WRITE: &str = "users:write";
+/// Allows reading the audit log (contract §10), which has no writes.
+pub const AUDITS_READ: &str = "audits:read";
 
 /// A resource of the management API and the scopes that govern it.
 #[derive(Debug, Clone, Copy)]
@@ -17,12 +19,13 @@ pub struct ResourceScopes {
     pub path: &'static str,
     /// Allows the GET (and HEAD) requests.
     pub read: &'static str,
-    /// Allows every request (write includes read).
+    /// Allows every request (write includes read); the read scope again
+    /// for a resource that has only reads.
     pub write: &'static str,
 }
 
 /// Every resource of the management API.
-pub static RESOURCES: [ResourceScopes; 2] = [
+pub static RESOURCES: [ResourceScopes; 3] = [
     ResourceScopes {
         path: "/api/core/oauth-clients",
         read: CLIENTS_READ,
@@ -33,11 +36,18 @@ pub static RESOURCES: [ResourceScopes; 2] = [
         read: USERS_READ,
         write: USERS_WRITE,
     },
+    ResourceScopes {
+        path: "/api/core/audits",
+        read: AUDITS_READ,
+        write: AUDITS_READ,
+    },
 ];
 
 /// Every management scope, as `tenant create` grants them to the admin client.
 pub fn all_management_scopes() -> Vec<&'static str> {
-    RESOURCES.iter().flat_map(|r| [r.read, r.write]).collect()
+    let mut all: Vec<&'static str> = RESOURCES.iter().flat_map(|r| [r.read, r.write]).collect();
+    all.dedup();
+    all
 }
 
 /// Whether `scope` governs part of the management API (such a scope in a
@@ -131,6 +141,18 @@ mod tests {
     }
 
     #[test]
+    fn the_audit_log_is_read_with_its_own_scope_alone() {
+        let audits = "/api/core/audits";
+        assert_eq!(missing_scope(audits, true, &held(&[AUDITS_READ])), None);
+        let others = held(&[CLIENTS_WRITE, USERS_WRITE]);
+        assert_eq!(missing_scope(audits, true, &others), Some(AUDITS_READ));
+        assert_eq!(
+            missing_scope(CLIENTS, true, &held(&[AUDITS_READ])),
+            Some(CLIENTS_READ)
+        );
+    }
+
+    #[test]
     fn a_path_belongs_to_a_resource_only_at_a_segment_boundary() {
         assert_eq!(
             resource_of("/api/core/users").map(|r| r.read),
@@ -158,7 +180,16 @@ mod tests {
     #[test]
     fn the_admin_gets_every_management_scope() {
         let all = all_management_scopes();
-        assert_eq!(all, [CLIENTS_READ, CLIENTS_WRITE, USERS_READ, USERS_WRITE]);
+        assert_eq!(
+            all,
+            [
+                CLIENTS_READ,
+                CLIENTS_WRITE,
+                USERS_READ,
+                USERS_WRITE,
+                AUDITS_READ
+            ]
+        );
         assert!(all.iter().all(|s| is_management_scope(s)));
         assert!(!is_management_scope("openid"));
     }

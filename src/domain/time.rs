@@ -1,6 +1,7 @@
 //! Timestamps: stored as microseconds since the Unix epoch, shown as RFC 3339
 //! UTC with exactly six fractional digits.
 
+use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, format_description::FormatItem, macros::format_description};
 
 const WIRE_FORMAT: &[FormatItem<'static>] =
@@ -39,6 +40,28 @@ impl Timestamp {
     pub fn plus_seconds(self, s: i64) -> Timestamp {
         Timestamp(self.0.saturating_add(s.saturating_mul(1_000_000)))
     }
+    /// An RFC 3339 timestamp with any offset, to the microsecond; `None`
+    /// when it is not one.
+    pub fn parse_rfc3339(text: &str) -> Option<Timestamp> {
+        let t = OffsetDateTime::parse(text, &Rfc3339).ok()?;
+        i64::try_from(t.unix_timestamp_nanos().div_euclid(1000))
+            .ok()
+            .map(Timestamp)
+    }
+    /// `self` moved back by `d` (saturating).
+    pub fn minus(self, d: std::time::Duration) -> Timestamp {
+        Timestamp(
+            self.0
+                .saturating_sub(i64::try_from(d.as_micros()).unwrap_or(i64::MAX)),
+        )
+    }
+    /// `self` moved on by `d` (saturating).
+    pub fn plus(self, d: std::time::Duration) -> Timestamp {
+        Timestamp(
+            self.0
+                .saturating_add(i64::try_from(d.as_micros()).unwrap_or(i64::MAX)),
+        )
+    }
     /// RFC 3339, UTC, microseconds: `2025-11-06T14:30:00.123456Z`.
     pub fn to_rfc3339(self) -> String {
         OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1000)
@@ -66,6 +89,15 @@ mod tests {
             Timestamp::from_micros(0).to_rfc3339(),
             "1970-01-01T00:00:00.000000Z"
         );
+    }
+
+    #[test]
+    fn parses_rfc3339_with_any_offset() {
+        assert_eq!(
+            Timestamp::parse_rfc3339("2025-11-06T15:30:00.123456+01:00"),
+            Some(Timestamp::from_micros(1_762_439_400_123_456))
+        );
+        assert_eq!(Timestamp::parse_rfc3339("2025-11-06"), None);
     }
 
     #[test]

@@ -4,15 +4,17 @@
 //! own [`Filter`] AST over the attributes of that resource: each listable
 //! resource has an enum of its attributes implementing [`Attribute`] (the
 //! clients' is [`ClientAttr`], in `clients.rs`; the users' [`UserAttr`], in
-//! `users.rs`).  The parser reports every fault as a [`FilterError`]
-//! carrying the byte offset of the offending token, so the HTTP layer can
-//! answer 400 with a precise position.  The in-memory evaluator [`matches()`] defines the semantics; the SQL translation in
+//! `users.rs`; the audit log's [`AuditAttr`], in `audits.rs`).  The parser
+//! reports every fault as a [`FilterError`] carrying the byte offset of the
+//! offending token, so the HTTP layer can answer 400 with a precise position.
+//! The in-memory evaluator [`matches()`] defines the semantics; the SQL translation in
 //! `crate::store::filter_sql` is tested against it.
 //!
 //! This module deliberately knows nothing about HTTP or SQL.
 
 mod ast;
 mod attribute;
+mod audits;
 mod clients;
 mod eval;
 mod lexer;
@@ -30,6 +32,7 @@ mod tests;
 
 pub use ast::{CompareOp, Filter, Operand};
 pub use attribute::{Attribute, Record, Value, ValueKind};
+pub use audits::AuditAttr;
 pub use clients::{ClientAttr, ClientFields};
 pub use eval::matches;
 pub use parser::parse;

@@ -14,13 +14,15 @@
 use super::client_auth::{identify_client, named_client};
 use super::introspection::active_claims;
 use super::params::Params;
+use crate::domain::audit::Origin;
 use crate::domain::client_record::AuthClient;
 use crate::domain::handles::Handle;
 use crate::domain::ids::ClientId;
 use crate::domain::time::Timestamp;
 use crate::http::paths::REVOCATION_PATH;
-use crate::http::{CorsClient, OAuthError, Remote, no_store};
+use crate::http::{CorsClient, OAuthError, Remote, RequestId, no_store};
 use crate::state::AppState;
+use axum::Extension;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -33,10 +35,12 @@ const KEEP_AFTER_EXP_SECS: i64 = 60;
 pub async fn revoke(
     State(state): State<AppState>,
     remote: Remote,
+    request: Option<Extension<RequestId>>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let (result, client) = run(&state, remote, &headers, body).await;
+    let trace = request.map_or_else(String::new, |Extension(id)| id.as_str().to_owned());
+    let (result, client) = run(&state, remote, &trace, &headers, body).await;
     let mut res = match result {
         Ok(()) => {
             let mut res = StatusCode::OK.into_response();
@@ -55,6 +59,7 @@ pub async fn revoke(
 async fn run(
     state: &AppState,
     remote: Remote,
+    trace: &str,
     headers: &HeaderMap,
     body: Body,
 ) -> (Result<(), OAuthError>, Option<ClientId>) {
@@ -66,7 +71,7 @@ async fn run(
     match identify_client(state, headers, &p, REVOCATION_PATH, remote.0).await {
         Ok(caller) => {
             let id = caller.client.client_id.clone();
-            (revoke_for(state, &caller.client, &p).await, Some(id))
+            (revoke_for(state, &caller.client, trace, &p).await, Some(id))
         }
         Err(e) => (Err(e), named),
     }
@@ -95,7 +100,12 @@ async fn revoke_refresh(
     Ok(())
 }
 
-async fn revoke_for(state: &AppState, caller: &AuthClient, p: &Params) -> Result<(), OAuthError> {
+async fn revoke_for(
+    state: &AppState,
+    caller: &AuthClient,
+    trace: &str,
+    p: &Params,
+) -> Result<(), OAuthError> {
     let token = p
         .get("token")
         .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
@@ -112,6 +122,9 @@ async fn revoke_for(state: &AppState, caller: &AuthClient, p: &Params) -> Result
         return Ok(());
     }
     let keep_until = Timestamp::from_unix_seconds(c.exp.saturating_add(KEEP_AFTER_EXP_SECS));
+    let client = caller.client_id.as_str();
+    let source = format!("{}{REVOCATION_PATH}", state.settings.public_url);
+    let origin = Origin::request(client, client, trace, source);
     state
         .store
         .revoke_token(
@@ -120,6 +133,7 @@ async fn revoke_for(state: &AppState, caller: &AuthClient, p: &Params) -> Result
             &c.jti,
             keep_until,
             Timestamp::now(),
+            &origin,
         )
         .await?;
     Ok(())

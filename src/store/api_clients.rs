@@ -5,6 +5,7 @@
 
 use super::{Result, Store, dispatch};
 use crate::domain::ValidationError;
+use crate::domain::audit::Origin;
 use crate::domain::client_record::{AuthClient, ClientRecord, NewClient, SecretInfo};
 use crate::domain::ids::{ClientId, TenantId};
 use crate::domain::patch_plan::PatchPlan;
@@ -15,12 +16,15 @@ impl Store {
         &self,
         tenant: &TenantId,
         name: &str,
-        admin: NewClient<'_>,
+        now: Timestamp,
+        clients: &[NewClient<'_>],
+        origin: &Origin,
     ) -> Result<()> {
-        dispatch!(self.create_tenant(tenant, name, admin))
+        dispatch!(self.create_tenant(tenant, name, now, clients, origin))
     }
 
-    /// Inserts a client unless the tenant already has `max_clients`
+    /// Inserts a client (with its first secret, if it gets one) and its
+    /// `created` event, unless the tenant already has `max_clients`
     /// (`ClientQuota`); the statement that takes the tenant's row decides,
     /// so concurrent creates on any instance cannot pass the limit.
     pub async fn insert_client(
@@ -28,8 +32,9 @@ impl Store {
         tenant: &TenantId,
         client: NewClient<'_>,
         max_clients: u64,
+        origin: &Origin,
     ) -> Result<()> {
-        dispatch!(self.insert_client(tenant, client, max_clients))
+        dispatch!(self.insert_client(tenant, client, max_clients, origin))
     }
 
     pub async fn find_client(
@@ -41,40 +46,47 @@ impl Store {
     }
 
     /// Reads the client, lets `plan` decide the change, and writes it, all in
-    /// one transaction that holds the client's row.
+    /// one transaction that holds the client's row. The `updated` event
+    /// records `operations` (the patch, redacted); a secret the change draws
+    /// or drops has its own event.
     pub async fn update_client<F>(
         &self,
         tenant: &TenantId,
         id: &ClientId,
-        by: &str,
         now: Timestamp,
+        origin: &Origin,
+        operations: serde_json::Value,
         plan: F,
     ) -> Result<PatchPlan>
     where
         F: FnOnce(&ClientRecord) -> Result<PatchPlan, ValidationError> + Send,
     {
-        dispatch!(self.update_client(tenant, id, by, now, plan))
+        dispatch!(self.update_client(tenant, id, now, origin, operations, plan))
     }
 
+    /// Deletes a client and its secrets; the `deleted` event shows the
+    /// client as it was.
     pub async fn delete_client(
         &self,
         tenant: &TenantId,
         id: &ClientId,
         now: Timestamp,
+        origin: &Origin,
     ) -> Result<()> {
-        dispatch!(self.delete_client(tenant, id, now))
+        dispatch!(self.delete_client(tenant, id, now, origin))
     }
 
-    /// Adds a secret unless the client is missing (`NotFound`), does not
-    /// support secrets, or already has the maximum (`SecretLimit`).
+    /// Adds a secret, created by the origin's actor, unless the client is
+    /// missing (`NotFound`), does not support secrets, or already has the
+    /// maximum (`SecretLimit`).
     pub async fn add_secret(
         &self,
         tenant: &TenantId,
         id: &ClientId,
-        created_by: &str,
         now: Timestamp,
+        origin: &Origin,
     ) -> Result<(SecretInfo, String)> {
-        dispatch!(self.add_secret(tenant, id, created_by, now))
+        dispatch!(self.add_secret(tenant, id, now, origin))
     }
 
     pub async fn delete_secret(
@@ -83,8 +95,9 @@ impl Store {
         id: &ClientId,
         hint: &str,
         now: Timestamp,
+        origin: &Origin,
     ) -> Result<()> {
-        dispatch!(self.delete_secret(tenant, id, hint, now))
+        dispatch!(self.delete_secret(tenant, id, hint, now, origin))
     }
 
     /// Finds a live client by id across tenants, for client authentication.

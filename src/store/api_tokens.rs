@@ -4,6 +4,7 @@
 //! `tokens.rs` and `server_secrets.rs`).
 
 use super::{Result, Store, dispatch};
+use crate::domain::audit::Origin;
 use crate::domain::ids::{ClientId, TenantId, UserId};
 use crate::domain::key_wrap::StoredKey;
 use crate::domain::signing_keys::StoredSigningKey;
@@ -17,6 +18,15 @@ impl Store {
 
     pub async fn insert_signing_key(&self, key: &StoredSigningKey) -> Result<()> {
         dispatch!(self.insert_signing_key(key))
+    }
+
+    /// Inserts a key made by a rotation, with its audit event.
+    pub async fn insert_rotated_signing_key(
+        &self,
+        key: &StoredSigningKey,
+        origin: &Origin,
+    ) -> Result<()> {
+        dispatch!(self.insert_rotated_signing_key(key, origin))
     }
 
     /// Inserts `key` only if the store has no signing key yet, and says
@@ -50,8 +60,9 @@ impl Store {
         dispatch!(self.use_assertion_jti(tenant, client, jti, keep_until, now))
     }
 
-    /// Records an access token as revoked until `keep_until` (idempotent);
-    /// also prunes the tenant's revocations of expired tokens.
+    /// Records an access token as revoked until `keep_until` (idempotent),
+    /// with its audit event the first time; also prunes the tenant's
+    /// revocations of expired tokens.
     pub async fn revoke_token(
         &self,
         tenant: &TenantId,
@@ -59,8 +70,9 @@ impl Store {
         jti: &str,
         keep_until: Timestamp,
         now: Timestamp,
+        origin: &Origin,
     ) -> Result<()> {
-        dispatch!(self.revoke_token(tenant, client, jti, keep_until, now))
+        dispatch!(self.revoke_token(tenant, client, jti, keep_until, now, origin))
     }
 
     /// What the store says now of an access token (already verified): its
@@ -81,9 +93,15 @@ impl Store {
     }
 
     /// Refuses every token issued to the client so far (`NotFound` when it
-    /// does not exist in `tenant`).
-    pub async fn revoke_client_tokens(&self, tenant: &TenantId, client: &ClientId) -> Result<()> {
-        dispatch!(self.revoke_client_tokens(tenant, client))
+    /// does not exist in `tenant`), with its audit event.
+    pub async fn revoke_client_tokens(
+        &self,
+        tenant: &TenantId,
+        client: &ClientId,
+        now: Timestamp,
+        origin: &Origin,
+    ) -> Result<()> {
+        dispatch!(self.revoke_client_tokens(tenant, client, now, origin))
     }
 
     /// Deletes the assertion `jti`s and token revocations that expired

@@ -3,11 +3,9 @@
 //! and `impl_client_reads!` and `impl_client_writes!`, which run them on one
 //! backend (see `shared.rs`).
 
-use super::shared::{decode_client, decode_joined_secret};
-use super::{Result, decode_config};
-use crate::domain::client_record::{AuthClient, AuthSecret, ClientRecord};
-use crate::domain::ids::{ClientId, TenantId};
-use sqlx::{ColumnIndex, Decode, Row, Type};
+pub(super) use super::client_rows::{
+    FIND_AUTH_CLIENT, FIND_CLIENT, decode_auth_client, decode_found_client,
+};
 
 pub(super) const INSERT_TENANT: &str =
     "INSERT INTO tenants (tenant_id, name, created_at) VALUES ($1, $2, $3)";
@@ -25,21 +23,6 @@ pub(super) const INSERT_DIRECTORY_ENTRY: &str =
 
 pub(super) const INSERT_CLIENT: &str = "INSERT INTO clients (tenant_id, client_id, app_type, client_name, name_key, created_at, updated_at, secret_count, config) \
      VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8)";
-
-/// A client and its secrets' metadata: one row per secret, or one row with
-/// NULL secret columns when it has none.
-pub(super) const FIND_CLIENT: &str = "SELECT c.client_id, c.created_at, c.updated_at, c.secret_count, c.config, \
-            s.hint AS secret_hint, s.created_at AS secret_created_at, s.created_by AS secret_created_by \
-     FROM clients c LEFT JOIN client_secrets s ON s.tenant_id = c.tenant_id AND s.client_id = c.client_id \
-     WHERE c.tenant_id = $1 AND c.client_id = $2 \
-     ORDER BY s.created_at, s.hint";
-
-/// A client found by id alone (token endpoint) with its secrets' hashes and
-/// ids: a row per secret, or one row with a NULL hash.
-pub(super) const FIND_AUTH_CLIENT: &str = "SELECT c.tenant_id, c.config, c.token_generation, s.secret_hash, s.secret_id FROM client_directory d \
-     JOIN clients c ON c.tenant_id = d.tenant_id AND c.client_id = d.client_id \
-     LEFT JOIN client_secrets s ON s.tenant_id = c.tenant_id AND s.client_id = c.client_id \
-     WHERE d.client_id = $1";
 
 pub(super) const CLIENT_EXISTS: &str =
     "SELECT 1 FROM clients WHERE tenant_id = $1 AND client_id = $2";
@@ -78,58 +61,6 @@ pub(super) const DELETE_CLIENT: &str =
 /// A deleted client's id stays in the directory, so it is never reused.
 pub(super) const MARK_DIRECTORY_ENTRY_DELETED: &str =
     "UPDATE client_directory SET deleted_at = $3 WHERE client_id = $1 AND tenant_id = $2";
-
-/// The rows of [`FIND_CLIENT`] as one client with its secrets; `None`
-/// when there are none.
-pub(super) fn decode_found_client<R>(rows: &[R]) -> Result<Option<ClientRecord>>
-where
-    R: Row,
-    for<'c> &'c str: ColumnIndex<R>,
-    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> Option<String>: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> Option<i64>: Decode<'r, R::Database> + Type<R::Database>,
-{
-    let Some(first) = rows.first() else {
-        return Ok(None);
-    };
-    let (mut record, _) = decode_client(first)?;
-    for row in rows {
-        record.secrets.extend(decode_joined_secret(row)?);
-    }
-    Ok(Some(record))
-}
-
-/// The rows of [`FIND_AUTH_CLIENT`] for client `id` as one client with its
-/// secrets; `None` when there are none.
-pub(super) fn decode_auth_client<R>(id: &ClientId, rows: &[R]) -> Result<Option<AuthClient>>
-where
-    R: Row,
-    for<'c> &'c str: ColumnIndex<R>,
-    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> Option<String>: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> Option<Vec<u8>>: Decode<'r, R::Database> + Type<R::Database>,
-{
-    let Some(first) = rows.first() else {
-        return Ok(None);
-    };
-    let mut secrets = Vec::with_capacity(rows.len());
-    for r in rows {
-        let hash = r.try_get::<Option<Vec<u8>>, _>("secret_hash")?;
-        let secret_id = r.try_get::<Option<String>, _>("secret_id")?;
-        if let (Some(hash), Some(id)) = (hash, secret_id) {
-            secrets.push(AuthSecret { id, hash });
-        }
-    }
-    Ok(Some(AuthClient {
-        tenant_id: TenantId::from_trusted(first.try_get::<String, _>("tenant_id")?),
-        client_id: id.clone(),
-        config: decode_config(&first.try_get::<String, _>("config")?)?,
-        secrets,
-        token_generation: first.try_get("token_generation")?,
-    }))
-}
 
 /// The client reads of `$Store`.
 macro_rules! impl_client_reads {
@@ -197,10 +128,13 @@ pub(super) use impl_client_reads;
 macro_rules! impl_client_writes {
     ($Store:ident) => {
         mod client_writes {
+            use super::audit::record_event;
             use super::secrets::{insert_secret, secrets_of};
             use super::{Db, LOCK_CLIENT, WriteTx};
             use $crate::domain::ValidationError;
-            use $crate::domain::client_record::{ClientRecord, NewClient};
+            use $crate::domain::audit::{EventType, Origin};
+            use $crate::domain::client_record::{ClientRecord, NewClient, SecretInfo};
+            use $crate::domain::client_view::{client_json, secret_json};
             use $crate::domain::ids::{ClientId, TenantId};
             use $crate::domain::patch_plan::PatchPlan;
             use $crate::domain::time::Timestamp;
@@ -213,10 +147,13 @@ macro_rules! impl_client_writes {
 
             type Row = <Db as sqlx::Database>::Row;
 
+            /// Inserts a client (and its first secret) and records one
+            /// `created` event for both.
             async fn insert_client_tx(
                 tx: &mut WriteTx,
                 tenant: &TenantId,
                 c: &NewClient<'_>,
+                origin: &Origin,
             ) -> Result<()> {
                 let config = encode_config(c.config)?;
                 sqlx::query(INSERT_DIRECTORY_ENTRY)
@@ -238,7 +175,20 @@ macro_rules! impl_client_writes {
                 if let Some((secret, by)) = c.first_secret {
                     insert_secret(tx, tenant, c.client_id, secret, by, c.now).await?;
                 }
-                Ok(())
+                let record = ClientRecord::created(
+                    c.client_id.clone(),
+                    c.config.clone(),
+                    c.now,
+                    c.first_secret,
+                );
+                let event = origin.event(
+                    EventType::ClientCreated,
+                    Some(tenant),
+                    c.client_id.as_str(),
+                    c.now,
+                    client_json(&record),
+                );
+                record_event(tx, &event).await
             }
 
             /// Reads a client inside a write transaction, locking its row.
@@ -261,16 +211,20 @@ macro_rules! impl_client_writes {
                     &self,
                     tenant: &TenantId,
                     name: &str,
-                    admin: NewClient<'_>,
+                    now: Timestamp,
+                    clients: &[NewClient<'_>],
+                    origin: &Origin,
                 ) -> Result<()> {
                     let mut tx = self.begin_write().await?;
                     sqlx::query(INSERT_TENANT)
                         .bind(tenant.as_str())
                         .bind(name)
-                        .bind(admin.now.micros())
+                        .bind(now.micros())
                         .execute(&mut *tx)
                         .await?;
-                    insert_client_tx(&mut tx, tenant, &admin).await?;
+                    for client in clients {
+                        insert_client_tx(&mut tx, tenant, client, origin).await?;
+                    }
                     tx.commit().await?;
                     Ok(())
                 }
@@ -280,6 +234,7 @@ macro_rules! impl_client_writes {
                     tenant: &TenantId,
                     client: NewClient<'_>,
                     max_clients: u64,
+                    origin: &Origin,
                 ) -> Result<()> {
                     let mut tx = self.begin_write().await?;
                     let slot = sqlx::query(TAKE_CLIENT_SLOT)
@@ -290,7 +245,7 @@ macro_rules! impl_client_writes {
                     if slot.rows_affected() == 0 {
                         return Err(StoreError::ClientQuota(max_clients));
                     }
-                    insert_client_tx(&mut tx, tenant, &client).await?;
+                    insert_client_tx(&mut tx, tenant, &client, origin).await?;
                     tx.commit().await?;
                     Ok(())
                 }
@@ -299,19 +254,29 @@ macro_rules! impl_client_writes {
                     &self,
                     tenant: &TenantId,
                     id: &ClientId,
-                    by: &str,
                     now: Timestamp,
+                    origin: &Origin,
+                    operations: serde_json::Value,
                     plan: F,
                 ) -> Result<PatchPlan>
                 where
                     F: FnOnce(&ClientRecord) -> Result<PatchPlan, ValidationError> + Send,
                 {
+                    let by = origin.actor.sub.as_str();
                     let mut tx = self.begin_write().await?;
                     let (mut current, mut count) = lock_client(&mut tx, tenant, id).await?;
                     if count > 0 {
                         current.secrets = secrets_of(&mut *tx, tenant, id).await?;
                     }
                     let plan = plan(&current)?;
+                    let at = now.after(current.updated_at);
+                    let mut events = vec![origin.event(
+                        EventType::ClientUpdated,
+                        Some(tenant),
+                        id.as_str(),
+                        at,
+                        operations,
+                    )];
                     if plan.drop_secrets {
                         sqlx::query(DELETE_CLIENT_SECRETS)
                             .bind(tenant.as_str())
@@ -319,10 +284,33 @@ macro_rules! impl_client_writes {
                             .execute(&mut *tx)
                             .await?;
                         count = 0;
+                        events.extend(current.secrets.iter().map(|s| {
+                            let data = secret_json(id, s);
+                            origin.event(
+                                EventType::SecretDeleted,
+                                Some(tenant),
+                                id.as_str(),
+                                at,
+                                data,
+                            )
+                        }));
                     }
                     if let Some(secret) = &plan.new_secret {
                         insert_secret(&mut tx, tenant, id, secret, by, now).await?;
                         count += 1;
+                        let info = SecretInfo {
+                            hint: secret.hint.clone(),
+                            created_at: now,
+                            created_by: by.to_owned(),
+                        };
+                        let data = secret_json(id, &info);
+                        events.push(origin.event(
+                            EventType::SecretCreated,
+                            Some(tenant),
+                            id.as_str(),
+                            at,
+                            data,
+                        ));
                     }
                     let config = encode_config(&plan.config)?;
                     sqlx::query(UPDATE_CLIENT)
@@ -330,11 +318,14 @@ macro_rules! impl_client_writes {
                         .bind(id.as_str())
                         .bind(&plan.config.client_name)
                         .bind(plan.config.name_key())
-                        .bind(now.after(current.updated_at).micros())
+                        .bind(at.micros())
                         .bind(count)
                         .bind(config)
                         .execute(&mut *tx)
                         .await?;
+                    for event in &events {
+                        record_event(&mut tx, event).await?;
+                    }
                     tx.commit().await?;
                     Ok(plan)
                 }
@@ -344,8 +335,13 @@ macro_rules! impl_client_writes {
                     tenant: &TenantId,
                     id: &ClientId,
                     now: Timestamp,
+                    origin: &Origin,
                 ) -> Result<()> {
                     let mut tx = self.begin_write().await?;
+                    let (mut current, count) = lock_client(&mut tx, tenant, id).await?;
+                    if count > 0 {
+                        current.secrets = secrets_of(&mut *tx, tenant, id).await?;
+                    }
                     sqlx::query(DELETE_CLIENT_SECRETS)
                         .bind(tenant.as_str())
                         .bind(id.as_str())
@@ -365,6 +361,14 @@ macro_rules! impl_client_writes {
                         .bind(now.micros())
                         .execute(&mut *tx)
                         .await?;
+                    let event = origin.event(
+                        EventType::ClientDeleted,
+                        Some(tenant),
+                        id.as_str(),
+                        now,
+                        client_json(&current),
+                    );
+                    record_event(&mut tx, &event).await?;
                     tx.commit().await?;
                     Ok(())
                 }

@@ -71,7 +71,10 @@ where
 macro_rules! impl_liveness {
     ($Store:ident) => {
         mod liveness {
+            use super::audit::record_event;
+            use $crate::domain::audit::{EventType, Origin};
             use $crate::domain::ids::{ClientId, TenantId, UserId};
+            use $crate::domain::time::Timestamp;
             use $crate::domain::token_liveness::LiveFacts;
             use $crate::store::liveness::{REVOKE_CLIENT_TOKENS, TOKEN_FACTS, decode_token_facts};
             use $crate::store::{Result, StoreError};
@@ -100,6 +103,8 @@ macro_rules! impl_liveness {
                     &self,
                     tenant: &TenantId,
                     client: &ClientId,
+                    now: Timestamp,
+                    origin: &Origin,
                 ) -> Result<()> {
                     let mut tx = self.begin_write().await?;
                     let done = sqlx::query(REVOKE_CLIENT_TOKENS)
@@ -110,6 +115,15 @@ macro_rules! impl_liveness {
                     if done.rows_affected() == 0 {
                         return Err(StoreError::NotFound);
                     }
+                    let data = serde_json::json!({"clientId": client.as_str()});
+                    let event = origin.event(
+                        EventType::ClientTokensRevoked,
+                        Some(tenant),
+                        client.as_str(),
+                        now,
+                        data,
+                    );
+                    record_event(&mut tx, &event).await?;
                     tx.commit().await?;
                     Ok(())
                 }

@@ -2,24 +2,29 @@
 //! from the database URL's scheme; only this module contains SQL.
 //!
 //! Both backends run the same statements: each resource's file (`clients.rs`,
-//! `secrets.rs`, `listing.rs`, `tokens.rs`, `server_secrets.rs`, `users.rs`, `signin.rs`) holds its
-//! SQL as named constants and a small macro that runs them on one backend,
-//! instantiated for both by `shared.rs`. `sqlite.rs` and `postgres.rs` hold
-//! what differs: connecting, pragmas, migrations and how a write transaction
-//! begins. `Store`'s methods are in `api_clients.rs`, `api_lists.rs`,
-//! `api_tokens.rs`, `api_users.rs` and `api_signin.rs`.
+//! `secrets.rs`, `listing.rs`, `tokens.rs`, `server_secrets.rs`, `users.rs`,
+//! `signin.rs`, `audit.rs`, `webhooks.rs`) holds its SQL as named constants
+//! and a small macro that runs them on one backend, instantiated for both by
+//! `shared.rs`. `sqlite.rs` and `postgres.rs` hold what differs: connecting,
+//! pragmas, migrations and how a write transaction begins. `Store`'s methods
+//! are in `api_clients.rs`, `api_lists.rs`, `api_tokens.rs`, `api_users.rs`,
+//! `api_signin.rs` and `api_audit.rs`.
 //!
 //! Lists are one engine for every resource: a resource describes its table
 //! in [`ListTable`] and the columns of its filter attributes in
 //! [`AttrColumn`] (`list_table.rs`; the clients' in `client_list.rs`, the
 //! users' in `user_list.rs`).
 
+mod api_audit;
 mod api_clients;
 mod api_lists;
 mod api_signin;
 mod api_tokens;
 mod api_users;
+mod audit;
+mod audit_list;
 mod client_list;
+mod client_rows;
 mod clients;
 mod error;
 mod filter_sql;
@@ -50,7 +55,9 @@ mod stored_keys;
 mod tokens;
 mod user_list;
 mod users;
+mod webhooks;
 
+pub use audit::SERVER_TENANT;
 pub use error::{DbError, StoreError};
 pub use list_table::{AttrColumn, Column, DbRow, ListTable, SqlitePlanning, Trigrams};
 pub use sqlite_pragmas::ConnectionPragmas;

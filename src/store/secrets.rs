@@ -15,8 +15,9 @@ pub(super) const INSERT_SECRET: &str = "INSERT INTO client_secrets (tenant_id, c
 pub(super) const SECRETS_OF: &str = "SELECT hint, created_at, created_by FROM client_secrets \
      WHERE tenant_id = $1 AND client_id = $2 ORDER BY created_at, hint";
 
-pub(super) const DELETE_SECRET: &str =
-    "DELETE FROM client_secrets WHERE tenant_id = $1 AND client_id = $2 AND hint = $3";
+/// Deletes one secret and answers its metadata, for the audit event.
+pub(super) const DELETE_SECRET: &str = "DELETE FROM client_secrets WHERE tenant_id = $1 AND client_id = $2 AND hint = $3 \
+     RETURNING hint, created_at, created_by";
 
 /// `updated_at` for a change at `now`: strictly later than before.
 const BUMP_UPDATED_AT: &str =
@@ -43,9 +44,12 @@ pub(super) fn free_secret_slot_sql() -> String {
 macro_rules! impl_secrets {
     ($Store:ident) => {
         mod secrets {
+            use super::audit::record_event;
             use super::client_writes::lock_client;
             use super::{Db, WriteTx};
+            use $crate::domain::audit::{EventType, Origin};
             use $crate::domain::client_record::SecretInfo;
+            use $crate::domain::client_view::secret_json;
             use $crate::domain::ids::{ClientId, TenantId};
             use $crate::domain::secret::NewSecret;
             use $crate::domain::time::Timestamp;
@@ -98,9 +102,10 @@ macro_rules! impl_secrets {
                     &self,
                     tenant: &TenantId,
                     id: &ClientId,
-                    by: &str,
                     now: Timestamp,
+                    origin: &Origin,
                 ) -> Result<(SecretInfo, String)> {
+                    let by = origin.actor.sub.as_str();
                     let mut tx = self.begin_write().await?;
                     let (current, _) = lock_client(&mut tx, tenant, id).await?;
                     if !current.config.supports_secrets() {
@@ -122,12 +127,20 @@ macro_rules! impl_secrets {
                         .collect();
                     let secret = NewSecret::generate(&hints);
                     insert_secret(&mut tx, tenant, id, &secret, by, now).await?;
-                    tx.commit().await?;
                     let info = SecretInfo {
                         hint: secret.hint.clone(),
                         created_at: now,
                         created_by: by.to_owned(),
                     };
+                    let event = origin.event(
+                        EventType::SecretCreated,
+                        Some(tenant),
+                        id.as_str(),
+                        now,
+                        secret_json(id, &info),
+                    );
+                    record_event(&mut tx, &event).await?;
+                    tx.commit().await?;
                     Ok((info, secret.plain))
                 }
 
@@ -137,6 +150,7 @@ macro_rules! impl_secrets {
                     id: &ClientId,
                     hint: &str,
                     now: Timestamp,
+                    origin: &Origin,
                 ) -> Result<()> {
                     let mut tx = self.begin_write().await?;
                     let (current, _) = lock_client(&mut tx, tenant, id).await?;
@@ -147,17 +161,24 @@ macro_rules! impl_secrets {
                         .bind(tenant.as_str())
                         .bind(id.as_str())
                         .bind(hint)
-                        .execute(&mut *tx)
-                        .await?;
-                    if gone.rows_affected() == 0 {
-                        return Err(StoreError::SecretNotFound);
-                    }
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .ok_or(StoreError::SecretNotFound)?;
+                    let info = decode_secret(&gone)?;
                     sqlx::query(sqlx::AssertSqlSafe(free_secret_slot_sql()))
                         .bind(tenant.as_str())
                         .bind(id.as_str())
                         .bind(now.micros())
                         .execute(&mut *tx)
                         .await?;
+                    let event = origin.event(
+                        EventType::SecretDeleted,
+                        Some(tenant),
+                        id.as_str(),
+                        now,
+                        secret_json(id, &info),
+                    );
+                    record_event(&mut tx, &event).await?;
                     tx.commit().await?;
                     Ok(())
                 }

@@ -109,6 +109,8 @@ pub(super) fn encode_config(config: &ClientConfig) -> Result<String> {
 /// (how the list engine runs statements) and `explain`.
 macro_rules! impl_shared {
     ($Store:ident) => {
+        $crate::store::audit::impl_audit!($Store);
+        $crate::store::webhooks::impl_webhooks!($Store);
         $crate::store::clients::impl_client_reads!($Store);
         $crate::store::clients::impl_client_writes!($Store);
         $crate::store::secrets::impl_secrets!($Store);

@@ -291,6 +291,10 @@ async fn open_readers(
 super::shared::impl_shared!(SqliteStore);
 
 #[cfg(test)]
+#[path = "sqlite_audit_tests.rs"]
+mod audit_batch_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -70,6 +70,9 @@ where
 macro_rules! impl_tokens {
     ($Store:ident) => {
         mod tokens {
+            use super::audit::record_event;
+            use serde_json::json;
+            use $crate::domain::audit::{EventType, Origin};
             use $crate::domain::ids::{ClientId, TenantId};
             use $crate::domain::signing_keys::StoredSigningKey;
             use $crate::domain::time::Timestamp;
@@ -88,19 +91,33 @@ macro_rules! impl_tokens {
                 }
 
                 pub(crate) async fn insert_signing_key(&self, k: &StoredSigningKey) -> Result<()> {
-                    self.insert_key(k, false).await.map(|_| ())
+                    self.insert_key(k, false, None).await.map(|_| ())
+                }
+
+                pub(crate) async fn insert_rotated_signing_key(
+                    &self,
+                    k: &StoredSigningKey,
+                    origin: &Origin,
+                ) -> Result<()> {
+                    self.insert_key(k, false, Some(origin)).await.map(|_| ())
                 }
 
                 pub(crate) async fn insert_first_signing_key(
                     &self,
                     k: &StoredSigningKey,
                 ) -> Result<bool> {
-                    self.insert_key(k, true).await
+                    self.insert_key(k, true, None).await
                 }
 
                 /// Inserts `k`; with `first_only`, only into an empty key
-                /// table, and says whether it did.
-                async fn insert_key(&self, k: &StoredSigningKey, first_only: bool) -> Result<bool> {
+                /// table, and says whether it did. With `rotated_by`, records
+                /// the rotation's (server-wide) event.
+                async fn insert_key(
+                    &self,
+                    k: &StoredSigningKey,
+                    first_only: bool,
+                    rotated_by: Option<&Origin>,
+                ) -> Result<bool> {
                     let mut tx = self.begin_write().await?;
                     if first_only {
                         // Every instance locks the same guard row (the UPDATE
@@ -132,6 +149,17 @@ macro_rules! impl_tokens {
                         .bind(k.max_token_ttl)
                         .execute(&mut *tx)
                         .await?;
+                    if let Some(origin) = rotated_by {
+                        let data = json!({
+                            "kid": k.kid,
+                            "algorithm": k.algorithm,
+                            "createdAt": k.created_at,
+                            "activatesAt": k.activates_at,
+                        });
+                        let event =
+                            origin.event(EventType::SigningKeyRotated, None, &k.kid, k.created_at, data);
+                        record_event(&mut tx, &event).await?;
+                    }
                     tx.commit().await?;
                     Ok(true)
                 }
@@ -190,9 +218,10 @@ macro_rules! impl_tokens {
                     jti: &str,
                     keep_until: Timestamp,
                     now: Timestamp,
+                    origin: &Origin,
                 ) -> Result<()> {
                     let mut tx = self.begin_write().await?;
-                    sqlx::query(REVOKE_TOKEN)
+                    let revoked = sqlx::query(REVOKE_TOKEN)
                         .bind(tenant.as_str())
                         .bind(client.as_str())
                         .bind(jti)
@@ -200,6 +229,18 @@ macro_rules! impl_tokens {
                         .bind(now.micros())
                         .execute(&mut *tx)
                         .await?;
+                    // A token revoked again is no change, and no event.
+                    if revoked.rows_affected() == 1 {
+                        let data = json!({"jti": jti, "clientId": client.as_str()});
+                        let event = origin.event(
+                            EventType::TokenRevoked,
+                            Some(tenant),
+                            client.as_str(),
+                            now,
+                            data,
+                        );
+                        record_event(&mut tx, &event).await?;
+                    }
                     sqlx::query(PRUNE_REVOKED_TOKENS)
                         .bind(tenant.as_str())
                         .bind(now.micros())

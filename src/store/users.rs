@@ -57,7 +57,10 @@ pub(super) const UPDATE_USER: &str = "UPDATE users SET email = $3, email_key = $
      password_hash = COALESCE($9, password_hash), updated_at = $10 \
      WHERE tenant_id = $1 AND user_id = $2";
 
-pub(super) const DELETE_USER: &str = "DELETE FROM users WHERE tenant_id = $1 AND user_id = $2";
+/// Deletes a user and answers it as it was (the columns [`decode_user`]
+/// reads), for the audit event.
+pub(super) const DELETE_USER: &str = "DELETE FROM users WHERE tenant_id = $1 AND user_id = $2 \
+     RETURNING user_id, subject, email, name, status, roles, created_at, updated_at";
 
 /// Sorts a failed write into a taken email, a taken subject, or an unknown
 /// tenant; anything else stays a database error.
@@ -132,9 +135,12 @@ where
 macro_rules! impl_users {
     ($Store:ident) => {
         mod users {
+            use super::audit::record_event;
             use super::{LOCK_USER, WriteTx};
             use $crate::domain::ValidationError;
+            use $crate::domain::audit::{EventType, Origin};
             use $crate::domain::ids::TenantId;
+            use $crate::domain::time::Timestamp;
             use $crate::domain::user::{
                 NewUser, SignInUser, User, UserChange, UserId, UserKey, email_key,
             };
@@ -150,6 +156,7 @@ macro_rules! impl_users {
                     &self,
                     tenant: &TenantId,
                     new: NewUser<'_>,
+                    origin: &Origin,
                 ) -> Result<()> {
                     let u = new.user;
                     let mut tx: WriteTx = self.begin_write().await?;
@@ -170,6 +177,15 @@ macro_rules! impl_users {
                         .execute(&mut *tx)
                         .await
                         .map_err(conflict)?;
+                    let data = serde_json::to_value(u).unwrap_or_default();
+                    let event = origin.event(
+                        EventType::UserCreated,
+                        Some(tenant),
+                        u.id.as_str(),
+                        u.created_at,
+                        data,
+                    );
+                    record_event(&mut tx, &event).await?;
                     tx.commit().await?;
                     Ok(())
                 }
@@ -209,6 +225,8 @@ macro_rules! impl_users {
                     &self,
                     tenant: &TenantId,
                     id: &UserId,
+                    origin: &Origin,
+                    operations: serde_json::Value,
                     plan: F,
                 ) -> Result<User>
                 where
@@ -240,6 +258,14 @@ macro_rules! impl_users {
                         .execute(&mut *tx)
                         .await
                         .map_err(conflict)?;
+                    let event = origin.event(
+                        EventType::UserUpdated,
+                        Some(tenant),
+                        id.as_str(),
+                        u.updated_at,
+                        operations,
+                    );
+                    record_event(&mut tx, &event).await?;
                     tx.commit().await?;
                     Ok(u)
                 }
@@ -248,16 +274,20 @@ macro_rules! impl_users {
                     &self,
                     tenant: &TenantId,
                     id: &UserId,
+                    now: Timestamp,
+                    origin: &Origin,
                 ) -> Result<()> {
                     let mut tx: WriteTx = self.begin_write().await?;
-                    let done = sqlx::query(DELETE_USER)
+                    let gone = sqlx::query(DELETE_USER)
                         .bind(tenant.as_str())
                         .bind(id.as_str())
-                        .execute(&mut *tx)
-                        .await?;
-                    if done.rows_affected() == 0 {
-                        return Err(StoreError::UserNotFound);
-                    }
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .ok_or(StoreError::UserNotFound)?;
+                    let data = serde_json::to_value(decode_user(&gone)?).unwrap_or_default();
+                    let event =
+                        origin.event(EventType::UserDeleted, Some(tenant), id.as_str(), now, data);
+                    record_event(&mut tx, &event).await?;
                     tx.commit().await?;
                     Ok(())
                 }

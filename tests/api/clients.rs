@@ -243,11 +243,16 @@ async fn admin_client_created_by_cli_is_an_ordinary_listed_client() {
             "oauth-clients:read",
             "oauth-clients:write",
             "users:read",
-            "users:write"
+            "users:write",
+            "audits:read"
         ])
     );
     let (_, list) = app.list(&app.admin.token, "").await;
-    assert_eq!(list["data"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        list["data"].as_array().unwrap().len(),
+        PROVISIONED_CLIENTS,
+        "the admin client and the console client"
+    );
 }
 
 #[tokio::test]

@@ -167,7 +167,7 @@ async fn provision(url: &str) -> (String, String) {
     let store = Store::connect(url, &PoolSettings::default())
         .await
         .expect("connect store");
-    let t = registrar::cli::tenant::provision(&store, "acme")
+    let t = registrar::cli::tenant::provision(&store, "acme", DEFAULT_PUBLIC_URL)
         .await
         .expect("provision");
     store.close().await;

@@ -3,6 +3,7 @@
 //! tenant's next insert; unexpired ones stay.
 
 use crate::support::*;
+use registrar::domain::audit::Origin;
 use registrar::domain::ids::{ClientId, TenantId};
 use registrar::domain::time::Timestamp;
 use registrar::ops::OpsConfig;
@@ -58,7 +59,14 @@ async fn expired_jtis_and_revocations_are_pruned_by_the_periodic_task() {
             .unwrap()
     );
     store
-        .revoke_token(&tenant, &client, "live-token", now.plus_seconds(3600), now)
+        .revoke_token(
+            &tenant,
+            &client,
+            "live-token",
+            now.plus_seconds(3600),
+            now,
+            &Origin::command(),
+        )
         .await
         .unwrap();
     assert!(
@@ -68,7 +76,14 @@ async fn expired_jtis_and_revocations_are_pruned_by_the_periodic_task() {
             .unwrap()
     );
     store
-        .revoke_token(&tenant, &client, "old-token", expired, then)
+        .revoke_token(
+            &tenant,
+            &client,
+            "old-token",
+            expired,
+            then,
+            &Origin::command(),
+        )
         .await
         .unwrap();
     assert_eq!(rows(&app, "client_assertion_jtis", "old-jti").await, 1);

@@ -149,8 +149,8 @@ async fn filters_select_exactly_what_the_evaluator_accepts() {
     let clients = stored_clients(&app).await;
     assert_eq!(
         clients.len(),
-        NAMES.len() + 1,
-        "the admin client and the seeded ones"
+        NAMES.len() + PROVISIONED_CLIENTS,
+        "the admin and console clients and the seeded ones"
     );
 
     let filters = filters(&clients);

@@ -20,7 +20,7 @@ async fn database_with_tenant() -> (TestDb, String, String) {
     let store = Store::connect(&db.url, &PoolSettings::default())
         .await
         .expect("connect store");
-    let t = registrar::cli::tenant::provision(&store, "acme")
+    let t = registrar::cli::tenant::provision(&store, "acme", DEFAULT_PUBLIC_URL)
         .await
         .expect("provision");
     store.close().await;
@@ -155,8 +155,8 @@ async fn cursors_made_on_one_instance_work_on_another() {
     for i in 0..6 {
         nodes[i % 2].web_client(&token, &format!("c{i}"), &[]).await;
     }
-    // Walk forward, alternating instances page by page: the admin client and
-    // the six made above, each exactly once.
+    // Walk forward, alternating instances page by page: the admin and console
+    // clients and the six made above, each exactly once.
     let mut url = "/api/core/oauth-clients?limit=2&sort=clientName".to_owned();
     let mut seen = Vec::new();
     let mut last_page_at = 0;
@@ -184,7 +184,8 @@ async fn cursors_made_on_one_instance_work_on_another() {
     let mut unique = seen.clone();
     unique.sort();
     unique.dedup();
-    assert_eq!((seen.len(), unique.len()), (7, 7), "{seen:?}");
+    let all = 6 + PROVISIONED_CLIENTS;
+    assert_eq!((seen.len(), unique.len()), (all, all), "{seen:?}");
     // The last page's `prev` cursor, made by one instance, used on the other.
     let other = &nodes[(last_page_at + 1) % 2];
     let (status, body) = other.get(&token, &url).await;
@@ -230,7 +231,7 @@ async fn instances_starting_together_on_an_empty_database_agree_on_their_keys() 
     let store = Store::connect(&db.url, &PoolSettings::default())
         .await
         .expect("connect store");
-    let t = registrar::cli::tenant::provision(&store, "late")
+    let t = registrar::cli::tenant::provision(&store, "late", DEFAULT_PUBLIC_URL)
         .await
         .expect("provision");
     store.close().await;

@@ -45,6 +45,7 @@ struct Seeded {
 impl Seeded {
     async fn new() -> Seeded {
         let app = spawn_app().await;
+        app.without_console_client(&app.admin).await;
         let mut clients = Vec::new();
         for (name, app_type) in CLIENTS {
             let body = json!({"appType": app_type, "clientName": name});
@@ -385,8 +386,8 @@ async fn total_results_counts_each_tenant_through_creates_and_deletes() {
     };
     assert_eq!(
         total(app.admin.token.clone()).await,
-        json!(1),
-        "the admin client"
+        json!(PROVISIONED_CLIENTS),
+        "the admin and console clients"
     );
     let mut ids = Vec::new();
     for i in 0..4 {
@@ -403,8 +404,14 @@ async fn total_results_counts_each_tenant_through_creates_and_deletes() {
         .create_client(&other.token, json!({"appType": "web", "clientName": "x"}))
         .await;
     assert_eq!(status, StatusCode::CREATED);
-    assert_eq!(total(app.admin.token.clone()).await, json!(5));
-    assert_eq!(total(other.token.clone()).await, json!(2));
+    assert_eq!(
+        total(app.admin.token.clone()).await,
+        json!(4 + PROVISIONED_CLIENTS)
+    );
+    assert_eq!(
+        total(other.token.clone()).await,
+        json!(1 + PROVISIONED_CLIENTS)
+    );
     assert_eq!(
         app.delete_client(&app.admin.token, &ids[0]).await.0,
         StatusCode::NO_CONTENT
@@ -414,8 +421,14 @@ async fn total_results_counts_each_tenant_through_creates_and_deletes() {
         app.delete_client(&app.admin.token, &ids[0]).await.0,
         StatusCode::NOT_FOUND
     );
-    assert_eq!(total(app.admin.token.clone()).await, json!(4));
-    assert_eq!(total(other.token.clone()).await, json!(2));
+    assert_eq!(
+        total(app.admin.token.clone()).await,
+        json!(3 + PROVISIONED_CLIENTS)
+    );
+    assert_eq!(
+        total(other.token.clone()).await,
+        json!(1 + PROVISIONED_CLIENTS)
+    );
     // With a filter, the count is of the matching clients.
     let (_, page) = app
         .list(

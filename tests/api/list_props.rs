@@ -441,8 +441,8 @@ fn paged_filtered_lists_agree_with_the_evaluator() {
             let listed = list_all(&app, &tenant.token).await;
             prop_assert_eq!(
                 listed.len(),
-                clients.len() + 1,
-                "the admin and the created clients"
+                clients.len() + PROVISIONED_CLIENTS,
+                "the admin and console clients and the created ones"
             );
             for query in &queries {
                 check_query(&app, &tenant.token, &listed, query).await?;

@@ -112,9 +112,11 @@ async fn seed_walk(app: &TestApp, tenant: &Tenant) -> (HashSet<String>, Vec<Stri
 #[tokio::test]
 async fn every_sort_walks_both_ways_under_concurrent_creates_and_deletes() {
     let app = spawn_app().await;
+    app.without_console_client(&app.admin).await;
     for (n, sort) in SORTS.into_iter().enumerate() {
         // A tenant per sort keeps each walk's client set small and separate.
         let tenant = app.new_tenant(&format!("walk {n}")).await;
+        app.without_console_client(&tenant).await;
         let token = tenant.token.as_str();
         let (survivors, mut victims) = seed_walk(&app, &tenant).await;
         let mut known: HashSet<String> = survivors.iter().chain(&victims).cloned().collect();
@@ -233,6 +235,7 @@ fn cursor_page_shape(page: &Value, ids: &[&str], prev: bool, next: bool, what: &
 #[tokio::test]
 async fn next_cursor_past_everything_deleted_gives_an_empty_page_with_a_way_back() {
     let app = spawn_app().await;
+    app.without_console_client(&app.admin).await;
     let token = app.admin.token.clone();
     let ids = seed_named(&app).await;
     let admin = app.admin.client_id.as_str();
@@ -279,6 +282,7 @@ async fn next_cursor_past_everything_deleted_gives_an_empty_page_with_a_way_back
 #[tokio::test]
 async fn prev_cursor_before_everything_deleted_gives_an_empty_page_with_a_way_forward() {
     let app = spawn_app().await;
+    app.without_console_client(&app.admin).await;
     let token = app.admin.token.clone();
     let ids = seed_named(&app).await;
     // Descending by name: [n6 n5] [n4 n3] [n2 n1] [acme admin].
@@ -321,6 +325,7 @@ async fn prev_cursor_before_everything_deleted_gives_an_empty_page_with_a_way_fo
 #[tokio::test]
 async fn cursor_keeps_working_when_its_own_client_is_deleted() {
     let app = spawn_app().await;
+    app.without_console_client(&app.admin).await;
     let token = app.admin.token.clone();
     let ids = seed_named(&app).await;
     let admin = app.admin.client_id.as_str();
@@ -352,6 +357,7 @@ async fn cursor_keeps_working_when_its_own_client_is_deleted() {
 #[tokio::test]
 async fn cursors_hold_the_longest_names() {
     let app = spawn_app().await;
+    app.without_console_client(&app.admin).await;
     let token = app.admin.token.clone();
     // 512 characters, each as long as a name key and its JSON escape get.
     let names = ["😀".repeat(512), "\u{1}".repeat(511) + "a", "İ".repeat(512)];
@@ -374,6 +380,7 @@ async fn cursors_hold_the_longest_names() {
 #[tokio::test]
 async fn filtered_walks_agree_with_the_evaluator_at_every_density() {
     let app = spawn_app().await;
+    app.without_console_client(&app.admin).await;
     let token = app.admin.token.clone();
     for i in 0..60 {
         let name = if i % 20 == 7 {

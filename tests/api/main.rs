@@ -18,6 +18,11 @@
 
 mod support;
 
+mod audit_cli;
+mod audit_events;
+mod audit_list;
+mod audit_retention;
+mod audit_users;
 mod auth;
 mod bad_input;
 mod browser;
@@ -25,6 +30,8 @@ mod caps;
 mod cli;
 mod cli_client;
 mod clients;
+mod console;
+mod console_browser;
 mod crash;
 mod error_codes;
 mod errors;
@@ -69,6 +76,7 @@ mod user_cli;
 mod users;
 mod users_list;
 mod validation;
+mod webhooks;
 
 // The modules of this target's backend only (see above).
 include!(concat!("only_", env!("CARGO_CRATE_NAME"), ".rs"));

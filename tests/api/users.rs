@@ -115,7 +115,7 @@ async fn each_create_rule_fails_with_400_naming_the_field() {
     let (_, list) = app.list(t, "").await;
     assert_eq!(
         list["data"].as_array().unwrap().len(),
-        1,
+        PROVISIONED_CLIENTS,
         "no client was touched"
     );
 }

@@ -18,9 +18,9 @@ fn web() -> Value {
     json!({"appType":"web","clientName":"ok"})
 }
 
-async fn client_count(app: &TestApp) -> u64 {
+async fn client_count(app: &TestApp) -> usize {
     let (_, l) = app.list(&app.admin.token, "totalResults=true").await;
-    l["totalResults"].as_u64().unwrap()
+    usize::try_from(l["totalResults"].as_u64().unwrap()).unwrap()
 }
 
 #[tokio::test]
@@ -417,7 +417,7 @@ async fn every_create_rule_rejects_with_400_naming_the_field() {
     }
     assert_eq!(
         client_count(&app).await,
-        1,
+        PROVISIONED_CLIENTS,
         "no rejected create wrote anything"
     );
 }
@@ -588,7 +588,7 @@ async fn malformed_bodies_get_400_413_or_415_and_write_nothing() {
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
         "missing content type: {body}"
     );
-    assert_eq!(client_count(&app).await, 1);
+    assert_eq!(client_count(&app).await, PROVISIONED_CLIENTS);
 }
 
 #[tokio::test]

@@ -140,8 +140,24 @@ async fn two_servers_and_two_profiles_share_one_profile_file() {
         .await
         .ok()
         .json();
-    assert_eq!(ls_one[0]["clientId"], json!(one.admin.client_id));
-    assert_eq!(ls_two[0]["clientId"], json!(two.admin.client_id));
+    // Each profile sees its own server's tenant: its admin and console clients.
+    let ids = |ls: &Value| {
+        let mut ids: Vec<String> = ls
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["clientId"].as_str().unwrap().to_owned())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let provisioned = |t: &Tenant| {
+        let mut ids = t.provisioned_ids().to_vec();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids(&ls_one), provisioned(&one.admin));
+    assert_eq!(ids(&ls_two), provisioned(&two.admin));
     let created = cli
         .run(&[
             "clients",

@@ -46,7 +46,7 @@ async fn ls_all_follows_next_over_250_clients_as_one_json_object_per_line() {
     let cli = Cli::new();
     cli.login(&app, "default").await.ok();
     let mut expected = create_many(&app, 250).await;
-    expected.insert(app.admin.client_id.clone());
+    expected.extend(app.admin.provisioned_ids());
 
     let all = cli
         .run(&[
@@ -55,7 +55,11 @@ async fn ls_all_follows_next_over_250_clients_as_one_json_object_per_line() {
         .await
         .ok();
     let lines: Vec<&str> = all.stdout.lines().collect();
-    assert_eq!(lines.len(), 251, "one line per client");
+    assert_eq!(
+        lines.len(),
+        250 + PROVISIONED_CLIENTS,
+        "one line per client"
+    );
     let seen: Vec<String> = lines
         .iter()
         .map(|l| id_of(&serde_json::from_str(l).expect("each line is JSON")))
@@ -109,7 +113,7 @@ async fn ls_all_follows_next_over_250_clients_as_one_json_object_per_line() {
                 .to_owned()
         })
         .collect();
-    assert_eq!(names.len(), 251);
+    assert_eq!(names.len(), 250 + PROVISIONED_CLIENTS);
     assert!(
         names
             .windows(2)

@@ -110,7 +110,8 @@ async fn on_a_terminal_lists_are_tables_and_rm_asks_for_the_id_first() {
 async fn ls_all_shows_progress_on_a_terminal_and_the_secret_prompt_is_hidden() {
     let app = spawn_app().await;
     let cli = Cli::new();
-    for i in 0..4 {
+    // Five clients in all, with the tenant's admin and console clients.
+    for i in 0..(5 - PROVISIONED_CLIENTS) {
         app.web_client(&app.admin.token, &format!("c{i}")).await;
     }
     // login reads the secret at a prompt (no echo) when stdin is a terminal.

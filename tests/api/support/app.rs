@@ -18,6 +18,15 @@ pub struct Tenant {
     pub client_id: String,
     pub client_secret: String,
     pub token: String,
+    /// The tenant's console client (`spa`, redirect URI `<base>/console/`).
+    pub console_client_id: String,
+}
+
+impl Tenant {
+    /// The ids of the clients `tenant create` made: admin, then console.
+    pub fn provisioned_ids(&self) -> [String; PROVISIONED_CLIENTS] {
+        [self.client_id.clone(), self.console_client_id.clone()]
+    }
 }
 
 pub struct TestApp {
@@ -35,6 +44,14 @@ impl Drop for TestApp {
         self.server.abort();
     }
 }
+
+/// The clients `tenant create` makes in a new tenant: its admin client and
+/// its console client. Tests that count a tenant's clients start from here.
+pub const PROVISIONED_CLIENTS: usize = 2;
+
+/// The public URL `tenant create` assumes by default; tests that provision
+/// a tenant without a server of their own use it for the console client.
+pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
 
 /// Default settings for `spawn_with_ops`.
 pub fn test_settings() -> Settings {
@@ -98,6 +115,7 @@ impl TestApp {
                 client_id: String::new(),
                 client_secret: String::new(),
                 token: String::new(),
+                console_client_id: String::new(),
             },
             db,
             server,
@@ -113,15 +131,21 @@ impl TestApp {
 
     /// Creates a tenant through the same code as `registrar tenant create`.
     pub async fn new_tenant(&self, name: &str) -> Tenant {
-        let t = provision(&self.store, name)
+        let t = provision(&self.store, name, &self.base)
             .await
             .expect("provision tenant");
         let token = self.token(&t.client_id, &t.client_secret, None).await;
+        let console_client_id = t
+            .console_url
+            .rsplit_once("client_id=")
+            .map(|(_, id)| id.to_owned())
+            .expect("consoleUrl names the console client");
         Tenant {
             tenant_id: t.tenant_id,
             client_id: t.client_id,
             client_secret: t.client_secret,
             token,
+            console_client_id,
         }
     }
 
@@ -260,6 +284,15 @@ impl TestApp {
             .await
             .expect("send");
         read(res).await
+    }
+
+    /// Deletes `tenant`'s console client through the API, for tests whose
+    /// fixture is an exact set of clients: the admin client and their own.
+    pub async fn without_console_client(&self, tenant: &Tenant) {
+        let (status, body) = self
+            .delete_client(&tenant.token, &tenant.console_client_id)
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     }
 
     pub async fn add_secret(&self, token: &str, id: &str) -> (StatusCode, Value) {

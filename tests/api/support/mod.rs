@@ -11,7 +11,10 @@
 //! - `servers`: several real `registrar serve` processes on one database.
 //! - `keys`: client key pairs, JWKs and signed client assertions.
 //! - `list`: sort orders, page walks and the expected order of list results.
+//! - `audit`: a tenant's stored events, and a webhook receiver that checks
+//!   signatures.
 //! - `users`: requests to `/api/core/users`, impersonating clients, a JWT's claims.
+//! - `browser`: the browser tests' tools (Python with Selenium, Chromium, axe-core).
 //! - `signin`: a cookie-keeping browser for the sign-in pages, PKCE, sign-in clients and users.
 //!
 //! The items almost every test needs are re-exported here, so a test module
@@ -22,6 +25,8 @@
 #![allow(dead_code)]
 
 pub mod app;
+pub mod audit;
+pub mod browser;
 pub mod db;
 pub mod env;
 pub mod errors;
@@ -33,8 +38,8 @@ pub mod signin;
 pub mod users;
 
 pub use app::{
-    Tenant, TestApp, assert_error, assert_error_detail, assert_expires_at, read, second_instance,
-    spawn_app, test_settings,
+    DEFAULT_PUBLIC_URL, PROVISIONED_CLIENTS, Tenant, TestApp, assert_error, assert_error_detail,
+    assert_expires_at, read, second_instance, spawn_app, test_settings,
 };
 // Some are used by the modules of one target only (`only_*.rs`).
 #[allow(unused_imports)]

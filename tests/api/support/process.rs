@@ -159,11 +159,18 @@ impl Drop for Server {
 }
 
 /// `registrar tenant create NAME` on `db`, checked against the CLI contract
-/// (§2): one line on stdout, one JSON object with exactly `tenantId`,
-/// `clientId` and `clientSecret`, each a non-empty string. Returns the object.
+/// (§2, §11): one line on stdout, one JSON object with exactly `tenantId`,
+/// `clientId`, `clientSecret` and `consoleUrl`, each a non-empty string.
+/// Returns the object.
 pub fn tenant_create(db: &str, name: &str) -> Value {
+    tenant_create_with(db, name, &[])
+}
+
+/// `tenant_create` with more arguments (e.g. `--public-url`).
+pub fn tenant_create_with(db: &str, name: &str, args: &[&str]) -> Value {
     let out = Command::new(BIN)
         .args(["tenant", "create", name, "--database-url", db])
+        .args(args)
         .output()
         .expect("run registrar tenant create");
     assert!(
@@ -179,8 +186,8 @@ pub fn tenant_create(db: &str, name: &str) -> Value {
     );
     let v: Value = serde_json::from_str(&stdout).expect("stdout is one JSON object");
     let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(keys.len(), 3, "{v}");
-    for k in ["tenantId", "clientId", "clientSecret"] {
+    assert_eq!(keys.len(), 4, "{v}");
+    for k in ["tenantId", "clientId", "clientSecret", "consoleUrl"] {
         assert!(v[k].as_str().is_some_and(|s| !s.is_empty()), "{k} in {v}");
     }
     v

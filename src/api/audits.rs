@@ -1,0 +1,34 @@
+//! `GET /api/core/audits` (contract §10): the caller's tenant's audit
+//! events, newest first, on the shared list endpoint (`list.rs`): filter over
+//! `type`, `subject`, `actor.sub`, `time` and `traceid`, keyset pages,
+//! cursors bound to this list, `totalResults`. Scope `audits:read`.
+
+use super::list::{self, ListEndpoint};
+use crate::domain::audit_list::ListedEvent;
+use crate::http::{ApiError, Caller};
+use crate::state::AppState;
+use axum::extract::{RawQuery, State};
+use axum::response::Response;
+use serde_json::Value;
+
+/// The list's path.
+pub const PATH: &str = "/api/core/audits";
+
+impl ListEndpoint for ListedEvent {
+    const PATH: &'static str = PATH;
+    const CURSOR_LABEL: &'static str = "audits-v1";
+    /// The CloudEvent exactly as recorded.
+    type Wire<'a> = &'a Value;
+
+    fn wire(&self) -> &Value {
+        &self.event
+    }
+}
+
+pub async fn list_audits(
+    State(state): State<AppState>,
+    caller: axum::Extension<Caller>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    list::list::<ListedEvent>(&state, &caller, raw.as_deref()).await
+}

@@ -1,0 +1,146 @@
+//! The audit log's statements: recording an event inside a change's own
+//! transaction, reading events in time order for `audits export`, and
+//! deleting expired ones in small batches; and `impl_audit!`, which runs
+//! them on one backend (see `shared.rs`).
+//!
+//! A change records its event with one call, `record_event(&mut tx, &event)`,
+//! in the transaction that makes the change: both are committed together or
+//! neither is (on SQLite, the request's savepoint in a group-commit batch).
+//! A trigger (migration 0007) copies the events of tenants with a webhook
+//! into the outbox in the same statement.
+
+use crate::domain::audit::filter_key;
+use crate::domain::ids::TenantId;
+
+pub(super) const INSERT_EVENT: &str = "INSERT INTO audit_events (tenant_id, time, event_id, type, subject, actor_sub, traceid, event) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
+/// A tenant's events from the position `($2, $3)` on, exclusive, in time order.
+pub(super) const EVENTS_AFTER: &str = "SELECT time, event_id, event FROM audit_events \
+     WHERE tenant_id = $1 AND (time, event_id) > ($2, $3) ORDER BY time, event_id LIMIT $4";
+
+/// A page of tenant ids, for the tasks that visit every tenant.
+pub(super) const TENANTS_AFTER: &str =
+    "SELECT tenant_id FROM tenants WHERE tenant_id > $1 ORDER BY tenant_id LIMIT $2";
+
+/// Whether a tenant has an event older than `$2`: a read, so a sweep that
+/// finds nothing to delete never takes the writer.
+pub(super) const HAS_EXPIRED: &str =
+    "SELECT 1 FROM audit_events WHERE tenant_id = $1 AND time < $2 LIMIT 1";
+
+/// Up to `$3` of a tenant's events older than `$2`, oldest first: one range
+/// of the primary key.
+pub(super) const DELETE_EXPIRED: &str = "DELETE FROM audit_events WHERE tenant_id = $1 AND (time, event_id) IN \
+     (SELECT time, event_id FROM audit_events WHERE tenant_id = $1 AND time < $2 ORDER BY time, event_id LIMIT $3)";
+
+/// The `tenant_id` of server-wide events (signing keys), which no tenant lists.
+pub const SERVER_TENANT: &str = "";
+
+/// The stored `tenant_id` of an event's tenant.
+pub(super) fn tenant_column(tenant: Option<&TenantId>) -> &str {
+    tenant.map_or(SERVER_TENANT, TenantId::as_str)
+}
+
+/// The lowercased trace id, as the `traceid` column keeps it.
+pub(super) fn trace_column(trace: Option<&str>) -> Option<String> {
+    trace.map(filter_key)
+}
+
+/// The audit methods of `$Store`, and `record_event` for every write.
+macro_rules! impl_audit {
+    ($Store:ident) => {
+        mod audit {
+            use super::WriteTx;
+            use sqlx::Row as _;
+            use $crate::domain::audit::{AuditEvent, filter_key};
+            use $crate::domain::time::Timestamp;
+            use $crate::store::Result;
+            use $crate::store::audit::{
+                DELETE_EXPIRED, EVENTS_AFTER, HAS_EXPIRED, INSERT_EVENT, TENANTS_AFTER,
+                tenant_column, trace_column,
+            };
+
+            /// Records `ev` in the transaction of the change it describes.
+            pub(super) async fn record_event(tx: &mut WriteTx, ev: &AuditEvent) -> Result<()> {
+                sqlx::query(INSERT_EVENT)
+                    .bind(tenant_column(ev.tenant.as_ref()))
+                    .bind(ev.time.micros())
+                    .bind(&ev.id)
+                    .bind(ev.kind.as_str())
+                    .bind(filter_key(&ev.subject))
+                    .bind(filter_key(&ev.actor_sub))
+                    .bind(trace_column(ev.trace_id.as_deref()))
+                    .bind(&ev.json)
+                    .execute(&mut **tx)
+                    .await?;
+                Ok(())
+            }
+
+            impl super::$Store {
+                pub(crate) async fn events_after(
+                    &self,
+                    tenant: &str,
+                    after: (Timestamp, &str),
+                    limit: i64,
+                ) -> Result<Vec<(Timestamp, String, String)>> {
+                    let rows = sqlx::query(EVENTS_AFTER)
+                        .bind(tenant)
+                        .bind(after.0.micros())
+                        .bind(after.1)
+                        .bind(limit)
+                        .fetch_all(&self.read)
+                        .await?;
+                    rows.iter()
+                        .map(|r| {
+                            Ok((
+                                Timestamp::from_micros(r.try_get("time")?),
+                                r.try_get("event_id")?,
+                                r.try_get("event")?,
+                            ))
+                        })
+                        .collect()
+                }
+
+                pub(crate) async fn tenants_after(
+                    &self,
+                    after: &str,
+                    limit: i64,
+                ) -> Result<Vec<String>> {
+                    let rows = sqlx::query(TENANTS_AFTER)
+                        .bind(after)
+                        .bind(limit)
+                        .fetch_all(&self.read)
+                        .await?;
+                    rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+                }
+
+                pub(crate) async fn delete_expired_events(
+                    &self,
+                    tenant: &str,
+                    before: Timestamp,
+                    limit: i64,
+                ) -> Result<u64> {
+                    let any = sqlx::query(HAS_EXPIRED)
+                        .bind(tenant)
+                        .bind(before.micros())
+                        .fetch_optional(&self.read)
+                        .await?;
+                    if any.is_none() {
+                        return Ok(0);
+                    }
+                    let mut tx = self.begin_write().await?;
+                    let done = sqlx::query(DELETE_EXPIRED)
+                        .bind(tenant)
+                        .bind(before.micros())
+                        .bind(limit)
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    Ok(done.rows_affected())
+                }
+            }
+        }
+    };
+}
+
+pub(super) use impl_audit;

@@ -1,0 +1,68 @@
+//! Group commit and the audit log on SQLite: each request's transaction is
+//! a savepoint of a shared batch, so an event recorded by a request that
+//! then fails (or is dropped) must vanish with it while the other requests
+//! of the batch keep theirs.
+
+use super::SqliteStore;
+use super::audit::record_event;
+use crate::domain::audit::{EventType, Origin};
+use crate::domain::ids::TenantId;
+use crate::domain::time::Timestamp;
+use crate::store::PoolSettings;
+use serde_json::json;
+use sqlx::Row as _;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_request_of_a_batch_leaves_no_event_and_the_others_keep_theirs() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("a.db").display());
+    let store = SqliteStore::connect(&url, &PoolSettings::default())
+        .await
+        .unwrap();
+    let tenant = TenantId::from_trusted("t1");
+    let mut tasks = Vec::new();
+    for i in 0..90i64 {
+        let (store, tenant) = (store.clone(), tenant.clone());
+        tasks.push(tokio::spawn(async move {
+            let subject = format!("s{i:03}");
+            let event = Origin::command().event(
+                EventType::ClientUpdated,
+                Some(&tenant),
+                &subject,
+                Timestamp::from_micros(i),
+                json!({ "i": i }),
+            );
+            let mut tx = store.group().begin().await.unwrap();
+            record_event(&mut tx, &event).await.unwrap();
+            match i % 3 {
+                0 => {
+                    tx.commit().await.unwrap();
+                    Some(subject)
+                }
+                // Fails after its event was written (the same event again
+                // breaks the primary key), then is dropped.
+                1 => {
+                    assert!(record_event(&mut tx, &event).await.is_err());
+                    None
+                }
+                // Dropped without commit.
+                _ => None,
+            }
+        }));
+    }
+    let mut expected = Vec::new();
+    for t in tasks {
+        expected.extend(t.await.unwrap());
+    }
+    expected.sort();
+    let kept: Vec<String> =
+        sqlx::query("SELECT subject FROM audit_events WHERE tenant_id = 't1' ORDER BY subject")
+            .fetch_all(store.read_pool())
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+    assert_eq!(expected.len(), 30);
+    assert_eq!(kept, expected);
+}
