@@ -55,18 +55,6 @@ fn init_logging(format: LogFormat) {
     };
 }
 
-/// `audits export` reads the database, like `tenant create`, though its
-/// options sit under the client's `audits` command.
-fn split_export(command: Command) -> Result<ExportArgs, Command> {
-    match command {
-        Command::Remote(RemoteCommand::Audits(AuditsArgs {
-            command: AuditsCommand::Export(args),
-            ..
-        })) => Ok(args),
-        other => Err(other),
-    }
-}
-
 /// A command that runs in this process on the database (not a client of
 /// a server).
 enum Local {
@@ -75,10 +63,15 @@ enum Local {
 }
 
 pub fn run(cli: Cli) -> ExitCode {
-    let local = match split_export(cli.command) {
-        Ok(args) => Local::AuditExport(args),
-        Err(Command::Remote(remote)) => return remote::run(remote),
-        Err(other) => Local::Command(other),
+    let local = match cli.command {
+        // `audits export` reads the database, like `tenant create`, though
+        // its options sit under the client's `audits` command.
+        Command::Remote(RemoteCommand::Audits(AuditsArgs {
+            command: AuditsCommand::Export(args),
+            ..
+        })) => Local::AuditExport(args),
+        Command::Remote(remote) => return remote::run(remote),
+        other => Local::Command(other),
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -273,7 +273,7 @@ async fn a_patch_that_draws_or_drops_secrets_records_their_events() {
         dropped
             .iter()
             .any(|e| e["type"] == "com.registrar.oauth-client.secret.deleted"
-                && e["data"]["hint"] == &secret[secret.len() - 5..])
+                && e["data"]["hint"] == secret[secret.len() - 5..])
     );
     for e in &events {
         assert!(!e.to_string().contains(secret), "secret in {e}");
