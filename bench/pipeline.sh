@@ -21,16 +21,25 @@ BEFORE_REV=${1:-1258cd6}
 BEFORE_TARGET=${PIPELINE_BEFORE_TARGET:-$BENCH_TARGET/bench-before}
 RESULTS="$BENCH_ROOT/bench/RESULTS.md"
 : >"$BENCH_TMP/results"
-BEFORE_TREE="$BENCH_TMP/before"
+# PIPELINE_BEFORE_TREE: an existing checkout of BEFORE_REV to build in (kept,
+# so its target directory stays fresh between runs); else a temporary worktree.
+BEFORE_TREE=${PIPELINE_BEFORE_TREE:-$BENCH_TMP/before}
 cleanup() {
   for p in ${REG_PID:-} ${HELLO_PID:-}; do stop_pid "$p"; done
-  git -C "$BENCH_ROOT" worktree remove --force "$BEFORE_TREE" >/dev/null 2>&1 || true
+  if [ -z "${PIPELINE_BEFORE_TREE:-}" ]; then
+    git -C "$BENCH_ROOT" worktree remove --force "$BEFORE_TREE" >/dev/null 2>&1 || true
+  fi
 }
 trap cleanup EXIT
 
 echo "bench: building release binaries (working tree, and $BEFORE_REV)" >&2
 build_release
-git -C "$BENCH_ROOT" worktree add --detach "$BEFORE_TREE" "$BEFORE_REV" >/dev/null
+if [ -z "${PIPELINE_BEFORE_TREE:-}" ]; then
+  git -C "$BENCH_ROOT" worktree add --detach "$BEFORE_TREE" "$BEFORE_REV" >/dev/null
+elif [ "$(git -C "$BEFORE_TREE" rev-parse HEAD)" != "$(git -C "$BENCH_ROOT" rev-parse "$BEFORE_REV^{commit}")" ]; then
+  echo "bench: $BEFORE_TREE is not at $BEFORE_REV" >&2
+  exit 1
+fi
 (cd "$BEFORE_TREE" && CARGO_TARGET_DIR="$BEFORE_TARGET" cargo build --release --bin registrar)
 BEFORE_BIN="$BEFORE_TARGET/release/registrar"
 AFTER_BIN="$REGISTRAR_BIN"

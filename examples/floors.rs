@@ -73,7 +73,9 @@ async fn store(url: &str, tenant: &str, client: &str, seconds: u64) -> anyhow::R
         let start = Instant::now();
         let mut n = 0u64;
         while start.elapsed() < Duration::from_secs(2) {
-            let live = store.token_facts(&tenant, &client, "jti", None).await?;
+            let live = store
+                .token_facts(&tenant, &client, "jti", None, None)
+                .await?;
             let found = store.find_client(&tenant, &client).await?;
             anyhow::ensure!(
                 live.client.is_some() && found.is_some(),

@@ -8,6 +8,7 @@ use crate::oauth;
 use crate::ops::pipeline::{Pipeline, PipelineLayer, RecordRouteLayer};
 use crate::ops::server::Listener;
 use crate::ops::{self, pruning, rate_limit};
+use crate::pages;
 use crate::state::AppState;
 use axum::Router;
 use axum::http::StatusCode;
@@ -35,12 +36,18 @@ pub fn router_with(state: AppState, with_metrics: bool) -> Router {
     Router::new()
         .merge(api::router())
         .merge(oauth::router())
+        .merge(pages::router())
         .merge(ops::public_router(with_metrics))
         .fallback(not_found)
         .route_layer(RecordRouteLayer)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             api::auth::require_token,
+        ))
+        // Outside the management API's authentication: preflights carry no token.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            oauth::cors::cors,
         ))
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .with_state(state)

@@ -11,6 +11,7 @@ pub mod filter;
 pub mod http;
 pub mod oauth;
 pub mod ops;
+pub mod pages;
 pub mod signing;
 pub mod state;
 pub mod store;

@@ -7,6 +7,7 @@
 
 use crate::audit::AuditSettings;
 use crate::domain::key_wrap::{self, Kek, server_secret_aad};
+use crate::domain::session::SessionLifetimes;
 use crate::domain::time::Timestamp;
 use crate::ops::{Ops, OpsConfig, OpsState};
 use crate::signing::{KeyRing, at_rest};
@@ -28,6 +29,8 @@ pub struct Settings {
     pub key_encryption_key: Option<Arc<Kek>>,
     /// Retention and webhook delivery of the audit log.
     pub audit: AuditSettings,
+    /// Idle and absolute lifetimes of sign-in sessions.
+    pub sessions: SessionLifetimes,
 }
 
 impl Default for Settings {
@@ -39,6 +42,7 @@ impl Default for Settings {
             max_clients_per_tenant: DEFAULT_MAX_CLIENTS_PER_TENANT,
             key_encryption_key: None,
             audit: AuditSettings::default(),
+            sessions: SessionLifetimes::default(),
         }
     }
 }

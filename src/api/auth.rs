@@ -9,7 +9,7 @@
 
 use crate::domain::scopes::missing_scope;
 use crate::http::paths::is_management;
-use crate::http::{ApiError, Caller, Remote, RequestId};
+use crate::http::{ApiError, Caller, CorsClient, Remote, RequestId};
 use crate::oauth::access_token::{self, Refused};
 use crate::state::AppState;
 use axum::extract::{Request, State};
@@ -88,11 +88,7 @@ fn refuse(refusal: Refusal, req: &Request) -> Response {
 
 /// Middleware: authenticates requests under `/api/core`, checks their scope and counts
 /// them against the caller's rate limit.
-pub async fn require_token(
-    State(state): State<AppState>,
-    mut req: Request,
-    next: Next,
-) -> Response {
+pub async fn require_token(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if !is_management(req.uri().path()) {
         return next.run(req).await;
     }
@@ -117,6 +113,16 @@ pub async fn require_token(
             return refuse(refusal, &req);
         }
     };
+    // The answer is about the token's client: its allowed origins decide
+    // the CORS headers (oauth::cors), error answers included.
+    let cors = CorsClient(caller.client.clone());
+    let mut res = authorized(&state, req, next, caller).await;
+    res.extensions_mut().insert(cors);
+    res
+}
+
+/// Checks the scope and rate limit of an authenticated request and runs it.
+async fn authorized(state: &AppState, mut req: Request, next: Next, caller: Caller) -> Response {
     let reading = matches!(*req.method(), Method::GET | Method::HEAD);
     if let Some(scope) = missing_scope(req.uri().path(), reading, &caller.scopes) {
         return ApiError::Forbidden(scope).into_response();

@@ -1,12 +1,13 @@
 //! The management API: the reference's `/api/core/oauth-clients…`, the
-//! users API `/api/core/users…` (contract §7) and the audit log
-//! `/api/core/audits` (contract §10): routes, handlers, wire types and
-//! authentication.
+//! users API `/api/core/users…` (contract §7) with a user's consents
+//! (contract §8), and the audit log `/api/core/audits` (contract §10):
+//! routes, handlers, wire types and authentication.
 
 pub mod actions;
 pub mod audits;
 pub mod auth;
 pub mod clients;
+pub mod consents;
 pub mod cursor;
 pub mod list;
 pub mod origin;
@@ -49,5 +50,13 @@ pub fn router() -> Router<AppState> {
             get(users::get_user)
                 .patch(users::patch_user)
                 .delete(users::delete_user),
+        )
+        .route(
+            "/api/core/users/{id}/consents",
+            get(consents::list_consents),
+        )
+        .route(
+            "/api/core/users/{id}/consents/{clientId}",
+            delete(consents::revoke_consent),
         )
 }

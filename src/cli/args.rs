@@ -307,6 +307,12 @@ pub struct ServeArgs {
     /// main listener: block it at the reverse proxy.
     #[arg(long, env = "REGISTRAR_OPS_LISTEN")]
     pub ops_listen: Option<String>,
+    /// Seconds without use after which a sign-in session ends.
+    #[arg(long, env = "REGISTRAR_SESSION_IDLE", default_value_t = 3600, value_parser = clap::value_parser!(i64).range(1..=31_536_000))]
+    pub session_idle: i64,
+    /// Seconds after sign-in after which a session ends, used or not.
+    #[arg(long, env = "REGISTRAR_SESSION_MAX", default_value_t = 28_800, value_parser = clap::value_parser!(i64).range(1..=31_536_000))]
+    pub session_max: i64,
     /// Days audit events are kept (fractions allowed); 0 keeps them forever.
     #[arg(long, env = "REGISTRAR_AUDIT_RETENTION_DAYS", default_value_t = crate::audit::DEFAULT_RETENTION_DAYS, value_parser = parse_retention_days)]
     pub audit_retention_days: f64,
@@ -331,6 +337,14 @@ impl ServeArgs {
             retention: crate::audit::retention_from_days(self.audit_retention_days),
             allow_internal_webhooks: self.allow_loopback_webhooks,
             ..Default::default()
+        }
+    }
+
+    /// The lifetimes of sign-in sessions.
+    pub fn sessions(&self) -> crate::domain::session::SessionLifetimes {
+        crate::domain::session::SessionLifetimes {
+            idle_secs: self.session_idle,
+            max_secs: self.session_max,
         }
     }
 

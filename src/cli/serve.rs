@@ -68,6 +68,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         audit: args.audit(),
         max_clients_per_tenant: args.max_clients_per_tenant,
         key_encryption_key: kek,
+        sessions: args.sessions(),
     };
     let state = AppState::new(store.clone(), settings)
         .await?

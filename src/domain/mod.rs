@@ -6,12 +6,14 @@
 
 pub mod audit;
 pub mod audit_list;
+pub mod authorize;
 pub mod client;
 pub mod client_list;
 pub mod client_record;
 pub mod client_view;
 #[cfg(test)]
 mod fuzz;
+pub mod handles;
 pub mod ids;
 pub mod key_wrap;
 pub mod list_query;
@@ -19,9 +21,13 @@ pub mod outbox;
 pub mod password;
 pub mod patch;
 pub mod patch_plan;
+pub mod pkce;
 pub mod public_keys;
+pub mod redirect;
 pub mod scopes;
 pub mod secret;
+pub mod session;
+pub mod signin_records;
 pub mod signing_keys;
 pub mod time;
 pub mod token_liveness;

@@ -14,22 +14,49 @@
 //!
 //! A user's token (contract §7) is also refused once its user is disabled or
 //! deleted: the user's status is one more fact, read by the same statement.
+//! A token of a sign-in (contract §8: the code and refresh grants, `gid`)
+//! is also refused once its grant was revoked (a reused code or refresh
+//! token, a revoked consent), once its client no longer signs people in,
+//! and once it carries a management scope its user may no longer have (no
+//! longer a `TenantAdmin`). Its credential is the one that authenticated
+//! at the token endpoint, or [`Credential::Public`] for a `spa` or
+//! `native` client, which has none. The refresh grant asks the same
+//! question of a refresh token before it rotates it, so refresh tokens die
+//! with the same things as access tokens.
 //!
 //! Adding a condition is one more field in the facts and one more check in
 //! [`check`].
 
+use super::authorize::{OIDC_SCOPES, is_public, signs_people_in};
 use super::client::{AppType, AuthMethod, ClientConfig, GrantType};
 use super::public_keys::thumbprint;
+use super::scopes::is_management_scope;
+
+/// The grant types of people signing in (contract §8). They are not in
+/// `allowedGrantTypes` (the reference's enum): they follow from `appType`
+/// and `redirectUris` ([`signs_people_in`]).
+pub const AUTHORIZATION_CODE: &str = "authorization_code";
+pub const REFRESH_TOKEN: &str = "refresh_token";
+
+/// Whether `grant` (a `gty`) is one of a sign-in.
+pub fn is_sign_in_grant(grant: &str) -> bool {
+    grant == AUTHORIZATION_CODE || grant == REFRESH_TOKEN
+}
 
 /// Which credential obtained a token, as its `cred` claim carries it: a
 /// secret by its id (`s.<id>`, never its hint or hash), a key by its
 /// RFC 7638 thumbprint (`k.<thumbprint>`, so a key replaced under the same
-/// `kid` is a different credential).
+/// `kid` is a different credential); a public client's token, obtained with
+/// no credential, says `none` (RFC 8414's name of that method).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Credential {
     Secret(String),
     Key(String),
+    Public,
 }
+
+/// The `cred` claim of a token obtained without a credential.
+const PUBLIC_CLAIM: &str = "none";
 
 impl Credential {
     /// The `cred` claim.
@@ -37,10 +64,14 @@ impl Credential {
         match self {
             Credential::Secret(id) => format!("s.{id}"),
             Credential::Key(thumb) => format!("k.{thumb}"),
+            Credential::Public => PUBLIC_CLAIM.to_owned(),
         }
     }
 
     pub fn parse(claim: &str) -> Option<Credential> {
+        if claim == PUBLIC_CLAIM {
+            return Some(Credential::Public);
+        }
         match claim.split_once('.')? {
             ("s", id) if !id.is_empty() => Some(Credential::Secret(id.to_owned())),
             ("k", thumb) if !thumb.is_empty() => Some(Credential::Key(thumb.to_owned())),
@@ -48,11 +79,13 @@ impl Credential {
         }
     }
 
-    /// The authentication method the credential belongs to.
-    pub fn method(&self) -> AuthMethod {
+    /// The authentication method the credential belongs to (none for
+    /// [`Credential::Public`]).
+    pub fn method(&self) -> Option<AuthMethod> {
         match self {
-            Credential::Secret(_) => AuthMethod::ClientSecret,
-            Credential::Key(_) => AuthMethod::PrivateKeyJwt,
+            Credential::Secret(_) => Some(AuthMethod::ClientSecret),
+            Credential::Key(_) => Some(AuthMethod::PrivateKeyJwt),
+            Credential::Public => None,
         }
     }
 }
@@ -70,6 +103,8 @@ pub struct TokenFacts<'a> {
     pub generation: Option<i64>,
     /// Whether the token is a user's (its `sub` is a user, not its client).
     pub for_user: bool,
+    /// The sign-in grant it was issued under (`gid`), if any.
+    pub sign_in_grant: Option<&'a str>,
 }
 
 /// What the store says of a client now, as far as its tokens are concerned.
@@ -92,6 +127,11 @@ pub struct LiveFacts {
     /// Whether the token's user exists in its tenant and is active (false
     /// for a client's own token, which has no user).
     pub user_active: bool,
+    /// Whether that user is also a `TenantAdmin`.
+    pub user_admin: bool,
+    /// Whether the token's sign-in grant exists in its tenant and was not
+    /// revoked (false for a token of no sign-in).
+    pub grant_live: bool,
 }
 
 /// Why a verified token is no longer live: for the log, never for the
@@ -104,6 +144,8 @@ pub enum Refusal {
     ClientGone,
     #[error("the token's user is disabled or no longer exists")]
     UserGone,
+    #[error("the sign-in grant of the token was revoked")]
+    GrantRevoked,
     #[error("the client's tokens were revoked after this one was issued")]
     TokensRevoked,
     #[error("the token does not say how it was obtained (issued before credential binding)")]
@@ -132,32 +174,67 @@ pub fn check(token: &TokenFacts<'_>, now: &LiveFacts) -> Result<(), Refusal> {
     else {
         return Err(Refusal::Unbound);
     };
+    let sign_in = is_sign_in_grant(grant);
+    if sign_in != token.sign_in_grant.is_some() || (sign_in && !token.for_user) {
+        return Err(Refusal::Unbound);
+    }
+    if sign_in && !now.grant_live {
+        return Err(Refusal::GrantRevoked);
+    }
     if generation < client.token_generation {
         return Err(Refusal::TokensRevoked);
     }
     check_credential(credential, client)?;
     let config = &client.config;
-    let grant_allowed = GrantType::parse(grant).is_some_and(|g| config.allows_grant(g));
+    let grant_allowed = if sign_in {
+        signs_people_in(config)
+    } else {
+        GrantType::parse(grant).is_some_and(|g| config.allows_grant(g))
+    };
     if !grant_allowed {
         return Err(Refusal::GrantNotAllowed);
     }
-    let allowed = config.scopes();
-    if let Some(lost) = token
-        .scopes
-        .split(' ')
-        .filter(|s| !s.is_empty())
-        .find(|s| !allowed.iter().any(|a| a == s))
-    {
-        return Err(Refusal::ScopeNotAllowed(lost.to_owned()));
-    }
-    Ok(())
+    check_scopes(token.scopes, config, sign_in, now.user_admin)
 }
 
-/// The credential still exists and its method is still allowed.
+/// Each scope is still allowed to the client; a sign-in's OpenID Connect
+/// scopes need no listing, and its management scopes need a `TenantAdmin`.
+fn check_scopes(
+    scopes: &str,
+    config: &ClientConfig,
+    sign_in: bool,
+    user_admin: bool,
+) -> Result<(), Refusal> {
+    let allowed = config.scopes();
+    let still = |s: &str| {
+        if sign_in && OIDC_SCOPES.contains(&s) {
+            return true;
+        }
+        allowed.iter().any(|a| a == s) && !(sign_in && is_management_scope(s) && !user_admin)
+    };
+    match scopes
+        .split(' ')
+        .filter(|s| !s.is_empty())
+        .find(|s| !still(s))
+    {
+        Some(lost) => Err(Refusal::ScopeNotAllowed(lost.to_owned())),
+        None => Ok(()),
+    }
+}
+
+/// The credential still exists and its method is still allowed; a public
+/// client's token needs its client to be public still.
 fn check_credential(claim: &str, client: &ClientFacts) -> Result<(), Refusal> {
     let credential = Credential::parse(claim).ok_or(Refusal::Unbound)?;
     let config = &client.config;
-    if config.app_type != AppType::Web || !config.allows_auth_method(credential.method()) {
+    let Some(method) = credential.method() else {
+        return if is_public(config.app_type) {
+            Ok(())
+        } else {
+            Err(Refusal::AuthMethodNotAllowed)
+        };
+    };
+    if config.app_type != AppType::Web || !config.allows_auth_method(method) {
         return Err(Refusal::AuthMethodNotAllowed);
     }
     let present = match &credential {
@@ -167,6 +244,7 @@ fn check_credential(claim: &str, client: &ClientFacts) -> Result<(), Refusal> {
             .iter()
             .flatten()
             .any(|k| thumbprint(k) == *thumb),
+        Credential::Public => false,
     };
     if present {
         Ok(())
@@ -176,197 +254,4 @@ fn check_credential(claim: &str, client: &ClientFacts) -> Result<(), Refusal> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::public_keys::generated_p384_jwk;
-    use crate::domain::validate::{Mode, parse_config};
-    use serde_json::json;
-
-    fn config(extra: serde_json::Value) -> ClientConfig {
-        let mut body = json!({
-            "appType": "web",
-            "clientName": "c",
-            "allowedGrantTypes": ["client_credentials"],
-            "allowedScopes": ["a", "b"],
-            "allowedAuthMethods": ["client_secret", "private_key_jwt"],
-            "publicKeys": [generated_p384_jwk("k1")],
-        });
-        for (k, v) in extra.as_object().unwrap() {
-            if v.is_null() {
-                body.as_object_mut().unwrap().remove(k);
-            } else {
-                body[k] = v.clone();
-            }
-        }
-        parse_config(&body, Mode::Create).unwrap()
-    }
-
-    fn live(config: ClientConfig) -> LiveFacts {
-        LiveFacts {
-            client: Some(ClientFacts {
-                config,
-                secret_ids: vec!["s1".into(), "s2".into()],
-                token_generation: 3,
-            }),
-            revoked: false,
-            user_active: false,
-        }
-    }
-
-    fn token(credential: &str) -> TokenFacts<'_> {
-        TokenFacts {
-            scopes: "a b",
-            grant: Some("client_credentials"),
-            credential: Some(credential),
-            generation: Some(3),
-            for_user: false,
-        }
-    }
-
-    #[test]
-    fn a_token_lives_while_everything_it_was_issued_on_stands() {
-        let now = live(config(json!({})));
-        assert_eq!(check(&token("s.s1"), &now), Ok(()));
-        assert_eq!(check(&token("s.s2"), &now), Ok(()), "another secret");
-        let key = &now
-            .client
-            .as_ref()
-            .unwrap()
-            .config
-            .public_keys
-            .as_ref()
-            .unwrap()[0];
-        let by_key = format!("k.{}", thumbprint(key));
-        assert_eq!(check(&token(&by_key), &now), Ok(()));
-        let newer = TokenFacts {
-            generation: Some(4),
-            ..token("s.s1")
-        };
-        assert_eq!(check(&newer, &now), Ok(()), "issued after a revocation");
-    }
-
-    #[test]
-    fn a_users_token_lives_only_while_its_user_is_active() {
-        let user_token = TokenFacts {
-            for_user: true,
-            ..token("s.s1")
-        };
-        let active = LiveFacts {
-            user_active: true,
-            ..live(config(json!({})))
-        };
-        assert_eq!(check(&user_token, &active), Ok(()));
-        let gone = live(config(json!({})));
-        assert_eq!(check(&user_token, &gone), Err(Refusal::UserGone));
-        assert_eq!(
-            check(&token("s.s1"), &gone),
-            Ok(()),
-            "a client's token has no user"
-        );
-    }
-
-    #[test]
-    fn each_change_it_was_issued_on_refuses_it() {
-        let base = config(json!({}));
-        let key = base.public_keys.as_ref().unwrap()[0].clone();
-        let by_key = format!("k.{}", thumbprint(&key));
-        let cases: Vec<(&str, LiveFacts, TokenFacts<'_>, Refusal)> = vec![
-            (
-                "revoked",
-                LiveFacts {
-                    revoked: true,
-                    ..live(base.clone())
-                },
-                token("s.s1"),
-                Refusal::Revoked,
-            ),
-            (
-                "client deleted",
-                LiveFacts {
-                    client: None,
-                    revoked: false,
-                    user_active: false,
-                },
-                token("s.s1"),
-                Refusal::ClientGone,
-            ),
-            (
-                "tokens revoked",
-                live(base.clone()),
-                TokenFacts {
-                    generation: Some(2),
-                    ..token("s.s1")
-                },
-                Refusal::TokensRevoked,
-            ),
-            (
-                "secret deleted",
-                live(base.clone()),
-                token("s.gone"),
-                Refusal::CredentialGone,
-            ),
-            (
-                "key removed",
-                live(config(json!({"publicKeys": [generated_p384_jwk("k2")]}))),
-                token(&by_key),
-                Refusal::CredentialGone,
-            ),
-            (
-                "client_secret no longer allowed",
-                live(config(json!({"allowedAuthMethods": ["private_key_jwt"]}))),
-                token("s.s1"),
-                Refusal::AuthMethodNotAllowed,
-            ),
-            (
-                "private_key_jwt no longer allowed",
-                live(config(
-                    json!({"allowedAuthMethods": ["client_secret"], "publicKeys": null}),
-                )),
-                token(&by_key),
-                Refusal::AuthMethodNotAllowed,
-            ),
-            (
-                "grant no longer allowed",
-                live(config(json!({"allowedGrantTypes": []}))),
-                token("s.s1"),
-                Refusal::GrantNotAllowed,
-            ),
-            (
-                "a scope no longer allowed",
-                live(config(json!({"allowedScopes": ["a"]}))),
-                token("s.s1"),
-                Refusal::ScopeNotAllowed("b".into()),
-            ),
-            (
-                "no credential claim",
-                live(base.clone()),
-                TokenFacts {
-                    credential: None,
-                    ..token("s.s1")
-                },
-                Refusal::Unbound,
-            ),
-            (
-                "a credential claim of no known kind",
-                live(base),
-                token("x.s1"),
-                Refusal::Unbound,
-            ),
-        ];
-        for (name, now, token, expected) in cases {
-            assert_eq!(check(&token, &now), Err(expected), "{name}");
-        }
-    }
-
-    #[test]
-    fn credential_claims_round_trip() {
-        for c in [
-            Credential::Secret("abc".into()),
-            Credential::Key("t-_x".into()),
-        ] {
-            assert_eq!(Credential::parse(&c.claim()), Some(c));
-        }
-        assert_eq!(Credential::parse("s."), None);
-        assert_eq!(Credential::parse("nodot"), None);
-    }
-}
+mod tests;

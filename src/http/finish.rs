@@ -38,6 +38,7 @@ pub fn finish_response(mut res: Response, id: RequestId, method: &Method, path: 
     let status = res.status();
     if !(status.is_client_error() || status.is_server_error())
         || res.extensions().get::<OAuthBody>().is_some()
+        || res.extensions().get::<super::HtmlBody>().is_some()
     {
         return res;
     }

@@ -19,6 +19,7 @@ pub use oauth_error::OAuthError;
 pub use remote::Remote;
 pub use request_id::RequestId;
 
+use crate::domain::ids::ClientId;
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
 
@@ -30,3 +31,14 @@ pub fn no_store(res: &mut Response) {
     res.headers_mut()
         .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
 }
+
+/// Response extension naming the client an answer is about, whose
+/// `allowedOrigins` decide its CORS headers (`oauth::cors`).
+#[derive(Debug, Clone)]
+pub struct CorsClient(pub ClientId);
+
+/// Response extension marking an HTML page (the sign-in pages and the
+/// authorization endpoint's error page): the finishing step leaves its body
+/// as it is, whatever its status.
+#[derive(Debug, Clone, Copy)]
+pub struct HtmlBody;

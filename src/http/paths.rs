@@ -7,6 +7,16 @@ pub const JWKS_PATH: &str = "/oauth/jwks";
 pub const INTROSPECTION_PATH: &str = "/oauth/introspect";
 pub const REVOCATION_PATH: &str = "/oauth/revoke";
 pub const METADATA_PATH: &str = "/.well-known/oauth-authorization-server";
+pub const OPENID_CONFIGURATION_PATH: &str = "/.well-known/openid-configuration";
+pub const AUTHORIZE_PATH: &str = "/oauth/authorize";
+pub const USERINFO_PATH: &str = "/oauth/userinfo";
+pub const LOGOUT_PATH: &str = "/oauth/logout";
+/// The sign-in and consent pages of one paused request: `{this}/{id}`.
+pub const INTERACTION_PATH: &str = "/oauth/interaction";
+/// A signed-in person's own consents (list; `{this}/revoke` revokes one).
+pub const MY_CONSENTS_PATH: &str = "/oauth/consents";
+/// The pages' stylesheet, served by the binary.
+pub const STYLESHEET_PATH: &str = "/oauth/assets/registrar.css";
 
 /// Where the bearer-authenticated management API lives. Requests under it
 /// are authenticated before routing (contract §3); other paths under `/api`

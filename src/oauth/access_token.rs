@@ -4,14 +4,18 @@
 //! what the token was issued on, decided by `domain::token_liveness` (its
 //! client exists in its tenant, it was not revoked, nor were all the
 //! client's tokens, and its credential, scopes and grant are still allowed;
-//! for a user's token, its user exists and is active: contract §7).
+//! for a user's token, its user exists and is active: contract §7; for a
+//! token of a sign-in, its grant was not revoked: contract §8).
 //! Never cached: a change takes effect at once, on every instance.
 //!
-//! The management API (`api::auth`), introspection and revocation all call
-//! [`check`]; they differ only in how they answer a refusal.
+//! The management API (`api::auth`), introspection, revocation and userinfo
+//! all call [`check`]; they differ only in how they answer a refusal. The
+//! code and refresh grants ask the same statement and decision about what
+//! they are about to issue ([`check_issuing`]), so a refresh token dies with
+//! the same things as its grant's access tokens.
 
 use crate::domain::ids::{ClientId, TenantId, UserId};
-use crate::domain::token_liveness::{self, TokenFacts};
+use crate::domain::token_liveness::{self, Credential, TokenFacts};
 use crate::signing::{AccessClaims, VerifyError};
 use crate::state::AppState;
 use crate::store::StoreError;
@@ -72,7 +76,13 @@ pub async fn check(state: &AppState, token: &str) -> Result<LiveToken, Refused> 
         .then(|| UserId::parse(&claims.sub).unwrap_or_else(|| UserId::from_trusted("")));
     let now = state
         .store
-        .token_facts(&tenant, &client, &claims.jti, user.as_ref())
+        .token_facts(
+            &tenant,
+            &client,
+            &claims.jti,
+            user.as_ref(),
+            claims.gid.as_deref(),
+        )
         .await
         .map_err(Refused::Store)?;
     let facts = TokenFacts {
@@ -81,6 +91,7 @@ pub async fn check(state: &AppState, token: &str) -> Result<LiveToken, Refused> 
         credential: claims.cred.as_deref(),
         generation: claims.r#gen,
         for_user: user.is_some(),
+        sign_in_grant: claims.gid.as_deref(),
     };
     token_liveness::check(&facts, &now)?;
     Ok(LiveToken {
@@ -88,4 +99,49 @@ pub async fn check(state: &AppState, token: &str) -> Result<LiveToken, Refused> 
         client,
         claims,
     })
+}
+
+/// What a code or refresh grant is about to issue for a user.
+#[derive(Debug)]
+pub struct Issuing<'a> {
+    pub tenant: &'a TenantId,
+    pub client: &'a ClientId,
+    pub user: &'a UserId,
+    /// The sign-in grant (`gid`).
+    pub grant_id: &'a str,
+    /// `authorization_code` or `refresh_token` (`gty`).
+    pub grant_type: &'a str,
+    /// The scopes to issue, space-separated.
+    pub scopes: &'a str,
+    /// What authenticated the request (`Credential::Public` for a public client).
+    pub credential: &'a Credential,
+    /// The grant's token generation (`gen`).
+    pub generation: i64,
+}
+
+/// Whether tokens issued as `issuing` says would be live now: the same
+/// statement and decision as [`check`], for a token not yet signed.
+pub async fn check_issuing(state: &AppState, issuing: &Issuing<'_>) -> Result<(), Refused> {
+    let now = state
+        .store
+        .token_facts(
+            issuing.tenant,
+            issuing.client,
+            "",
+            Some(issuing.user),
+            Some(issuing.grant_id),
+        )
+        .await
+        .map_err(Refused::Store)?;
+    let credential = issuing.credential.claim();
+    let facts = TokenFacts {
+        scopes: issuing.scopes,
+        grant: Some(issuing.grant_type),
+        credential: Some(&credential),
+        generation: Some(issuing.generation),
+        for_user: true,
+        sign_in_grant: Some(issuing.grant_id),
+    };
+    token_liveness::check(&facts, &now)?;
+    Ok(())
 }

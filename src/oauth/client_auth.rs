@@ -5,6 +5,7 @@
 
 use super::params::Params;
 use super::private_key_jwt::{self, ASSERTION_TYPE};
+use crate::domain::authorize::is_public;
 use crate::domain::client::{AppType, AuthMethod};
 use crate::domain::client_record::AuthClient;
 use crate::domain::ids::ClientId;
@@ -79,6 +80,16 @@ fn basic(headers: &HeaderMap) -> Result<Option<(String, String)>, OAuthError> {
     let text = String::from_utf8(raw).map_err(|_| bad())?;
     let (id, secret) = text.split_once(':').ok_or_else(bad)?;
     Ok(Some((form_decode(id), form_decode(secret))))
+}
+
+/// The client a request names, whether or not it proves it (the answer's
+/// CORS client): the HTTP Basic user, else `client_id`.
+pub fn named_client(headers: &HeaderMap, p: &Params) -> Option<ClientId> {
+    let basic_user = basic(headers).ok().flatten().map(|(id, _)| id);
+    basic_user
+        .as_deref()
+        .or_else(|| p.get("client_id"))
+        .and_then(ClientId::parse)
 }
 
 /// Finds the credentials; more than one method at once is an error (RFC 6749 §2.3).
@@ -215,6 +226,63 @@ pub async fn authenticate_request(
         limits.record_failure(ip);
     }
     result
+}
+
+/// The client of a code or refresh request: authenticated as for the other
+/// grants when it presents credentials; a public client (`spa`, `native`),
+/// which has none, names itself with `client_id` alone (RFC 6749 §4.1.3)
+/// and its credential is [`Credential::Public`]. A `web` client must
+/// authenticate. Failures count against the address as in
+/// [`authenticate_request`].
+pub async fn identify_client(
+    state: &AppState,
+    headers: &HeaderMap,
+    p: &Params,
+    path: &str,
+    remote: Option<IpAddr>,
+) -> Result<Authenticated, OAuthError> {
+    let presents = headers.contains_key(header::AUTHORIZATION)
+        || ["client_secret", "client_assertion", "client_assertion_type"]
+            .iter()
+            .any(|k| p.get(k).is_some());
+    if presents {
+        return authenticate_request(state, headers, p, path, remote).await;
+    }
+    let limits = &state.ops.rate_limits;
+    if let Some(ip) = remote {
+        limits
+            .check_address(ip)
+            .map_err(|l| OAuthError::too_many_failures(l.retry_after_secs(), l.per_minute))?;
+    }
+    let result = public_client(state, p, path).await;
+    if let (Err(e), Some(ip)) = (&result, remote)
+        && e.code == "invalid_client"
+    {
+        limits.record_failure(ip);
+    }
+    result
+}
+
+/// The public client named by `client_id`, counted against its rate limit.
+async fn public_client(
+    state: &AppState,
+    p: &Params,
+    path: &str,
+) -> Result<Authenticated, OAuthError> {
+    let fail = || OAuthError::invalid_client(false);
+    let id = p
+        .get("client_id")
+        .and_then(ClientId::parse)
+        .ok_or_else(fail)?;
+    let client = state.store.find_auth_client(&id).await?.ok_or_else(fail)?;
+    if !is_public(client.config.app_type) {
+        return Err(fail());
+    }
+    check_client_rate(state, path, &client)?;
+    Ok(Authenticated {
+        client,
+        credential: Credential::Public,
+    })
 }
 
 #[cfg(test)]

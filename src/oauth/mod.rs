@@ -4,17 +4,29 @@
 //! management API's.
 
 pub mod access_token;
+pub mod authorize;
 pub mod client_auth;
+pub mod code_grant;
+pub mod cookies;
+pub mod cors;
 pub mod impersonation;
+pub mod interaction;
 pub mod introspection;
+pub mod logout;
 pub mod metadata;
+pub mod my_consents;
 pub mod params;
 pub mod private_key_jwt;
+pub mod refresh_grant;
 pub mod revocation;
+pub mod session;
 pub mod token;
+pub mod user_tokens;
+pub mod userinfo;
 
 use crate::http::paths::{
-    INTROSPECTION_PATH, JWKS_PATH, METADATA_PATH, REVOCATION_PATH, TOKEN_PATH,
+    INTROSPECTION_PATH, JWKS_PATH, METADATA_PATH, OPENID_CONFIGURATION_PATH, REVOCATION_PATH,
+    TOKEN_PATH, USERINFO_PATH,
 };
 use crate::state::AppState;
 use axum::Router;
@@ -24,6 +36,11 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route(TOKEN_PATH, post(token::token))
         .route(METADATA_PATH, get(metadata::metadata))
+        .route(OPENID_CONFIGURATION_PATH, get(metadata::metadata))
+        .route(
+            USERINFO_PATH,
+            get(userinfo::userinfo).post(userinfo::userinfo),
+        )
         .route(JWKS_PATH, get(metadata::jwks))
         .route(INTROSPECTION_PATH, post(introspection::introspect))
         .route(REVOCATION_PATH, post(revocation::revoke))

@@ -2,18 +2,25 @@
 //! its own access tokens; from then on the management API refuses it and
 //! introspection reports it inactive, on every instance.
 //!
+//! A refresh token (opaque, not a JWT) is revoked with its whole grant: its
+//! other refresh tokens and the access tokens issued under it. Public clients
+//! (`spa`, `native`) revoke with their `client_id` alone (RFC 7009 §2.1).
+//!
 //! The answer is 200 whether or not anything was revoked (RFC 7009 §2.2):
 //! unknown, expired or forged tokens, and tokens issued to another client,
 //! are left alone without saying so, so a caller learns nothing about tokens
 //! that are not its own (notably nothing across tenants).
 
-use super::client_auth::authenticate_request;
+use super::client_auth::{identify_client, named_client};
 use super::introspection::active_claims;
 use super::params::Params;
 use crate::domain::audit::Origin;
+use crate::domain::client_record::AuthClient;
+use crate::domain::handles::Handle;
+use crate::domain::ids::ClientId;
 use crate::domain::time::Timestamp;
 use crate::http::paths::REVOCATION_PATH;
-use crate::http::{OAuthError, Remote, RequestId, no_store};
+use crate::http::{CorsClient, OAuthError, Remote, RequestId, no_store};
 use crate::state::AppState;
 use axum::Extension;
 use axum::body::Body;
@@ -33,33 +40,79 @@ pub async fn revoke(
     body: Body,
 ) -> Response {
     let trace = request.map_or_else(String::new, |Extension(id)| id.as_str().to_owned());
-    match run(&state, remote, &trace, &headers, body).await {
+    let (result, client) = run(&state, remote, &trace, &headers, body).await;
+    let mut res = match result {
         Ok(()) => {
             let mut res = StatusCode::OK.into_response();
             no_store(&mut res);
             res
         }
         Err(e) => e.into_response(),
+    };
+    if let Some(c) = client {
+        res.extensions_mut().insert(CorsClient(c));
     }
+    res
 }
 
+/// Revokes, and names the client the answer is about (for CORS).
 async fn run(
     state: &AppState,
     remote: Remote,
     trace: &str,
     headers: &HeaderMap,
     body: Body,
+) -> (Result<(), OAuthError>, Option<ClientId>) {
+    let p = match Params::read(headers, body).await {
+        Ok(p) => p,
+        Err(e) => return (Err(e), None),
+    };
+    let named = named_client(headers, &p);
+    match identify_client(state, headers, &p, REVOCATION_PATH, remote.0).await {
+        Ok(caller) => {
+            let id = caller.client.client_id.clone();
+            (revoke_for(state, &caller.client, &p, trace).await, Some(id))
+        }
+        Err(e) => (Err(e), named),
+    }
+}
+
+/// Revokes a refresh token's grant, if it is the caller's.
+async fn revoke_refresh(
+    state: &AppState,
+    caller: &AuthClient,
+    token: &str,
 ) -> Result<(), OAuthError> {
-    let p = Params::read(headers, body).await?;
-    let caller = authenticate_request(state, headers, &p, REVOCATION_PATH, remote.0)
+    let Some(handle) = Handle::parse(token).filter(|h| h.tenant == caller.tenant_id) else {
+        return Ok(());
+    };
+    if let Some(r) = state
+        .store
+        .find_refresh_token(&handle.tenant, &handle.hash)
         .await?
-        .client;
+        && r.grant.client_id == caller.client_id
+    {
+        state
+            .store
+            .revoke_grant(&handle.tenant, &r.grant.grant_id, Timestamp::now())
+            .await?;
+    }
+    Ok(())
+}
+
+async fn revoke_for(
+    state: &AppState,
+    caller: &AuthClient,
+    p: &Params,
+    trace: &str,
+) -> Result<(), OAuthError> {
     let token = p
         .get("token")
         .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
-    // `token_type_hint` is ignored: access tokens are the only kind issued.
+    // `token_type_hint` is only a hint (RFC 7009 §2.1): the shape tells
+    // access tokens (JWTs) from refresh tokens.
     if token.split('.').count() != 3 {
-        return Ok(());
+        return revoke_refresh(state, caller, token).await;
     }
     let Some(c) = active_claims(state, token).await? else {
         return Ok(());

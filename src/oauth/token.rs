@@ -1,19 +1,20 @@
 //! `POST /oauth/token`: client authentication, then the grant: the
 //! `client_credentials` grant here, user impersonation in
-//! `impersonation.rs`; both issue RFC 9068 JWT access tokens through
-//! [`issue_access_token`].
+//! `impersonation.rs` (both issue RFC 9068 JWT access tokens through
+//! [`issue_access_token`]), the code and refresh grants of people signing
+//! in in `code_grant.rs` and `refresh_grant.rs`.
 
-use super::client_auth::authenticate_request;
+use super::client_auth::{authenticate_request, identify_client, named_client};
 use super::params::Params;
 use crate::domain::client::GrantType;
 use crate::domain::client_record::AuthClient;
 use crate::domain::ids::random_alnum;
 use crate::domain::secret::REDACTED;
 use crate::domain::time::Timestamp;
-use crate::domain::token_liveness::Credential;
+use crate::domain::token_liveness::{AUTHORIZATION_CODE, Credential, REFRESH_TOKEN};
 use crate::domain::validate::MAX_SCOPES;
 use crate::http::paths::TOKEN_PATH;
-use crate::http::{OAuthError, Remote, no_store};
+use crate::http::{CorsClient, OAuthError, Remote, no_store};
 use crate::signing::{ACCESS_TOKEN_TYPE, AccessClaims, Actor};
 use crate::state::AppState;
 use axum::Json;
@@ -44,6 +45,19 @@ impl std::fmt::Debug for TokenResponse {
             .field("expires_at", &self.expires_at)
             .field("scope", &self.scope)
             .finish()
+    }
+}
+
+impl TokenResponse {
+    /// A bearer token answer; `exp` in Unix seconds.
+    pub fn new(access_token: String, expires_in: i64, exp: i64, scope: String) -> TokenResponse {
+        TokenResponse {
+            access_token,
+            token_type: "bearer".into(),
+            expires_in,
+            expires_at: Timestamp::from_unix_seconds(exp).to_rfc3339(),
+            scope,
+        }
     }
 }
 
@@ -87,39 +101,52 @@ pub async fn token(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    match issue(&state, remote, &headers, body).await {
+    let p = match Params::read(&headers, body).await {
+        Ok(p) => p,
+        Err(e) => return e.into_response(),
+    };
+    let mut res = match issue(&state, remote, &headers, &p).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
+    };
+    // CORS: the answer is about the client named (or, below, authenticated).
+    if res.extensions().get::<CorsClient>().is_none()
+        && let Some(id) = named_client(&headers, &p)
+    {
+        res.extensions_mut().insert(CorsClient(id));
     }
+    res
 }
 
 async fn issue(
     state: &AppState,
     remote: Remote,
     headers: &HeaderMap,
-    body: Body,
+    p: &Params,
 ) -> Result<Response, OAuthError> {
-    let p = Params::read(headers, body).await?;
     let grant = p
         .get("grant_type")
         .ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;
+    if grant == AUTHORIZATION_CODE || grant == REFRESH_TOKEN {
+        return sign_in_grant(state, remote, headers, p, grant).await;
+    }
     // Also counts the request against the client's own rate limit, so
     // nobody else can spend its allowance.
-    let authenticated = match authenticate_request(state, headers, &p, TOKEN_PATH, remote.0).await {
+    let authenticated = match authenticate_request(state, headers, p, TOKEN_PATH, remote.0).await {
         Ok(a) => a,
         Err(e) if grant == GrantType::UserImpersonation.as_str() => {
-            return Err(super::impersonation::public_client_refusal(state, &p)
+            return Err(super::impersonation::public_client_refusal(state, p)
                 .await
                 .unwrap_or(e));
         }
         Err(e) => return Err(e),
     };
     if grant == GrantType::UserImpersonation.as_str() {
-        return super::impersonation::grant(state, &authenticated, &p).await;
+        return super::impersonation::grant(state, &authenticated, p).await;
     }
     if grant != GrantType::ClientCredentials.as_str() {
         return Err(OAuthError::unsupported_grant_type(format!(
-            "supported grant types: {}, {}",
+            "supported grant types: {AUTHORIZATION_CODE}, {REFRESH_TOKEN}, {}, {}",
             GrantType::ClientCredentials.as_str(),
             GrantType::UserImpersonation.as_str()
         )));
@@ -141,6 +168,27 @@ async fn issue(
         credential: &authenticated.credential,
     };
     issue_access_token(state, &issued_on, subject, &scopes)
+}
+
+/// The code and refresh grants: the client authenticates, or a public
+/// client names itself; every answer, refusals included, is about it (CORS).
+async fn sign_in_grant(
+    state: &AppState,
+    remote: Remote,
+    headers: &HeaderMap,
+    p: &Params,
+    grant: &str,
+) -> Result<Response, OAuthError> {
+    let client = identify_client(state, headers, p, TOKEN_PATH, remote.0).await?;
+    let answer = if grant == AUTHORIZATION_CODE {
+        super::code_grant::exchange(state, &client, p).await
+    } else {
+        super::refresh_grant::refresh(state, &client, p).await
+    };
+    let mut res = answer.unwrap_or_else(IntoResponse::into_response);
+    res.extensions_mut()
+        .insert(CorsClient(client.client.client_id.clone()));
+    Ok(res)
 }
 
 /// Whom a token is for: the client itself, or a user (with the client as
@@ -183,20 +231,17 @@ pub(super) fn issue_access_token(
         r#gen: Some(on.client.token_generation),
         auth_time: None,
         act: subject.act,
+        gid: None,
     };
     let access_token = state
         .keys
         .sign(ACCESS_TOKEN_TYPE, &claims)
         .map_err(|e| OAuthError::server_error(&e))?;
-    let body = TokenResponse {
-        access_token,
-        token_type: "bearer".into(),
-        expires_in: ttl,
-        expires_at: Timestamp::from_unix_seconds(claims.exp).to_rfc3339(),
-        scope: claims.scope,
-    };
+    let body = TokenResponse::new(access_token, ttl, claims.exp, claims.scope);
     let mut res = Json(body).into_response();
     no_store(&mut res);
+    res.extensions_mut()
+        .insert(CorsClient(on.client.client_id.clone()));
     Ok(res)
 }
 

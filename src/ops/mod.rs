@@ -9,6 +9,7 @@
 //! imports it.
 
 pub mod access_line;
+pub mod address_failures;
 pub mod connection;
 pub mod health;
 pub mod limits;
@@ -67,6 +68,8 @@ pub struct Ops {
     pub metrics: Metrics,
     pub limits: ServerLimits,
     pub prune_expired_every: std::time::Duration,
+    /// Failed sign-ins per remote address (the sign-in pages).
+    pub signin_failures: address_failures::AddressFailures,
 }
 
 impl Ops {
@@ -80,6 +83,7 @@ impl Ops {
             metrics: Metrics::default(),
             limits: config.limits.clone(),
             prune_expired_every: config.prune_expired_every,
+            signin_failures: address_failures::AddressFailures::default(),
         }
     }
 }

@@ -77,16 +77,19 @@ impl Store {
 
     /// What the store says now of an access token (already verified): its
     /// client, if it still exists in its tenant, with what its tokens depend
-    /// on, whether the token was revoked, and for a user's token whether its
-    /// user exists and is active. One query; `domain::token_liveness` decides.
+    /// on, whether the token was revoked, for a user's token whether its
+    /// user exists and is active (and a `TenantAdmin`), and for a token of a
+    /// sign-in whether its grant stands. One query; `domain::token_liveness`
+    /// decides.
     pub async fn token_facts(
         &self,
         tenant: &TenantId,
         client: &ClientId,
         jti: &str,
         user: Option<&UserId>,
+        grant: Option<&str>,
     ) -> Result<LiveFacts> {
-        dispatch!(self.token_facts(tenant, client, jti, user) or in_thread token_facts_in_thread)
+        dispatch!(self.token_facts(tenant, client, jti, user, grant) or in_thread token_facts_in_thread)
     }
 
     /// Refuses every token issued to the client so far (`NotFound` when it

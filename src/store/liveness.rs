@@ -9,13 +9,20 @@ use sqlx::{ColumnIndex, Decode, Row, Type};
 
 /// The token's client (its configuration and token generation, one row per
 /// secret with the secret's id, or one row with a NULL id), whether the
-/// token (`$3`) was revoked, and whether its user (`$4`; empty for a
-/// client's own token) exists and is active; no row when the client is gone.
+/// token (`$3`) was revoked, whether its user (`$4`; empty for a client's
+/// own token) exists and is active, and a `TenantAdmin`, and whether its
+/// sign-in grant (`$5`; empty for a token of no sign-in) exists and was not
+/// revoked; no row when the client is gone.
 pub(super) const TOKEN_FACTS: &str = "SELECT c.config, c.token_generation, s.secret_id, \
             EXISTS (SELECT 1 FROM revoked_tokens r \
                     WHERE r.tenant_id = $1 AND r.client_id = $2 AND r.jti = $3) AS revoked, \
             EXISTS (SELECT 1 FROM users u \
-                    WHERE u.tenant_id = $1 AND u.user_id = $4 AND u.status = 'active') AS user_active \
+                    WHERE u.tenant_id = $1 AND u.user_id = $4 AND u.status = 'active') AS user_active, \
+            EXISTS (SELECT 1 FROM users u \
+                    WHERE u.tenant_id = $1 AND u.user_id = $4 AND u.status = 'active' \
+                    AND u.roles LIKE '%\"TenantAdmin\"%') AS user_admin, \
+            EXISTS (SELECT 1 FROM signin_grants g \
+                    WHERE g.tenant_id = $1 AND g.grant_id = $5 AND g.revoked_at IS NULL) AS grant_live \
      FROM clients c LEFT JOIN client_secrets s ON s.tenant_id = c.tenant_id AND s.client_id = c.client_id \
      WHERE c.tenant_id = $1 AND c.client_id = $2";
 
@@ -39,6 +46,8 @@ where
             client: None,
             revoked: false,
             user_active: false,
+            user_admin: false,
+            grant_live: false,
         });
     };
     let mut secret_ids = Vec::with_capacity(rows.len());
@@ -53,6 +62,8 @@ where
         }),
         revoked: first.try_get("revoked")?,
         user_active: first.try_get("user_active")?,
+        user_admin: first.try_get("user_admin")?,
+        grant_live: first.try_get("grant_live")?,
     })
 }
 
@@ -75,12 +86,14 @@ macro_rules! impl_liveness {
                     client: &ClientId,
                     jti: &str,
                     user: Option<&UserId>,
+                    grant: Option<&str>,
                 ) -> Result<LiveFacts> {
                     let rows = sqlx::query(TOKEN_FACTS)
                         .bind(tenant.as_str())
                         .bind(client.as_str())
                         .bind(jti)
                         .bind(user.map_or("", UserId::as_str))
+                        .bind(grant.unwrap_or(""))
                         .fetch_all(&self.read)
                         .await?;
                     decode_token_facts(&rows)

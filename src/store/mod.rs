@@ -3,12 +3,12 @@
 //!
 //! Both backends run the same statements: each resource's file (`clients.rs`,
 //! `secrets.rs`, `listing.rs`, `tokens.rs`, `server_secrets.rs`, `users.rs`,
-//! `audit.rs`, `webhooks.rs`) holds its SQL as named constants and a small
+//! `signin.rs`, `signin_grants.rs`, `audit.rs`, `webhooks.rs`) holds its SQL as named constants and a small
 //! macro that runs them on one backend, instantiated for both by `shared.rs`.
 //! `sqlite.rs` and `postgres.rs` hold what differs: connecting, pragmas,
 //! migrations and how a write transaction begins. `Store`'s methods are in
-//! `api_clients.rs`, `api_lists.rs`, `api_tokens.rs`, `api_users.rs` and
-//! `api_audit.rs`.
+//! `api_clients.rs`, `api_lists.rs`, `api_tokens.rs`, `api_users.rs`,
+//! `api_signin.rs` and `api_audit.rs`.
 //!
 //! Lists are one engine for every resource: a resource describes its table
 //! in [`ListTable`] and the columns of its filter attributes in
@@ -17,6 +17,7 @@
 mod api_audit;
 mod api_clients;
 mod api_lists;
+mod api_signin;
 mod api_tokens;
 mod api_users;
 mod audit;
@@ -37,6 +38,8 @@ mod postgres;
 mod secrets;
 mod server_secrets;
 mod shared;
+mod signin;
+mod signin_grants;
 mod sqlite;
 mod sqlite_checkpoint;
 mod sqlite_file;

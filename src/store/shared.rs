@@ -122,6 +122,8 @@ macro_rules! impl_shared {
         $crate::store::maintenance::impl_maintenance!($Store);
         $crate::store::server_secrets::impl_server_secrets!($Store);
         $crate::store::users::impl_users!($Store);
+        $crate::store::signin::impl_signin!($Store);
+        $crate::store::signin_grants::impl_signin_grants!($Store);
 
         impl $Store {
             pub(crate) async fn ping(&self) -> $crate::store::Result<()> {

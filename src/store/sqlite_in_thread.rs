@@ -57,10 +57,11 @@ impl SqliteStore {
         client: &ClientId,
         jti: &str,
         user: Option<&UserId>,
+        grant: Option<&str>,
     ) -> Result<LiveFacts> {
         self.in_thread_or_pool(
-            |r| r.token_facts(tenant, client, jti, user),
-            || self.token_facts(tenant, client, jti, user),
+            |r| r.token_facts(tenant, client, jti, user, grant),
+            || self.token_facts(tenant, client, jti, user, grant),
         )
         .await
     }

@@ -47,8 +47,16 @@ pub(crate) struct InThreadReads {
 type ReadResult<T> = Result<Result<T, StoreError>, Busy>;
 
 /// A client's row of [`TOKEN_FACTS`]: its configuration, token generation,
-/// (revoked, user active), and the ids of its secrets.
-type FactsRow = (String, i64, (bool, bool), Vec<String>);
+/// what it says of the token itself, and the ids of its secrets.
+type FactsRow = (String, i64, TokenStanding, Vec<String>);
+
+/// The per-token booleans of a [`TOKEN_FACTS`] row.
+struct TokenStanding {
+    revoked: bool,
+    user_active: bool,
+    user_admin: bool,
+    grant_live: bool,
+}
 
 impl InThreadReads {
     /// Opens one connection now, so a bad path fails at start, not later.
@@ -100,7 +108,7 @@ impl InThreadReads {
     }
 
     pub(crate) fn ping(&self) -> ReadResult<()> {
-        self.read(|c| c.query_row(PING, [], |_| Ok(())))
+        self.read(|c| c.prepare_cached(PING)?.query_row([], |_| Ok(())))
     }
 
     pub(crate) fn find_client(
@@ -196,11 +204,14 @@ impl InThreadReads {
         client: &ClientId,
         jti: &str,
         user: Option<&UserId>,
+        grant: Option<&str>,
     ) -> ReadResult<LiveFacts> {
         let user = user.map_or("", UserId::as_str);
+        let grant = grant.unwrap_or("");
         let rows = self.read(|c| {
             let mut stmt = c.prepare_cached(TOKEN_FACTS)?;
-            let mut rows = stmt.query(params![tenant.as_str(), client.as_str(), jti, user])?;
+            let mut rows =
+                stmt.query(params![tenant.as_str(), client.as_str(), jti, user, grant])?;
             let mut found: Option<FactsRow> = None;
             while let Some(row) = rows.next()? {
                 let entry = match &mut found {
@@ -208,7 +219,12 @@ impl InThreadReads {
                     None => found.insert((
                         row.get("config")?,
                         row.get("token_generation")?,
-                        (row.get("revoked")?, row.get("user_active")?),
+                        TokenStanding {
+                            revoked: row.get("revoked")?,
+                            user_active: row.get("user_active")?,
+                            user_admin: row.get("user_admin")?,
+                            grant_live: row.get("grant_live")?,
+                        },
                         Vec::new(),
                     )),
                 };
@@ -219,11 +235,13 @@ impl InThreadReads {
             Ok(found)
         })?;
         Ok(rows.and_then(|found| {
-            let Some((config, token_generation, (revoked, user_active), secret_ids)) = found else {
+            let Some((config, token_generation, standing, secret_ids)) = found else {
                 return Ok(LiveFacts {
                     client: None,
                     revoked: false,
                     user_active: false,
+                    user_admin: false,
+                    grant_live: false,
                 });
             };
             Ok(LiveFacts {
@@ -232,8 +250,10 @@ impl InThreadReads {
                     secret_ids,
                     token_generation,
                 }),
-                revoked,
-                user_active,
+                revoked: standing.revoked,
+                user_active: standing.user_active,
+                user_admin: standing.user_admin,
+                grant_live: standing.grant_live,
             })
         }))
     }

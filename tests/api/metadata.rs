@@ -22,16 +22,34 @@ async fn metadata_lists_exactly_the_supported_grants_methods_algorithms_and_endp
         "client_secret_post",
         "private_key_jwt"
     ]);
+    // Public clients (spa, native) use the token and revocation endpoints
+    // with their client_id alone.
+    let with_none = json!([
+        "client_secret_basic",
+        "client_secret_post",
+        "private_key_jwt",
+        "none"
+    ]);
     let algs = json!(["RS256", "RS512", "ES384"]);
     assert_eq!(
         meta["grant_types_supported"],
-        json!(["client_credentials", "urn:qlik:oauth:user-impersonation"])
+        json!([
+            "authorization_code",
+            "refresh_token",
+            "client_credentials",
+            "urn:qlik:oauth:user-impersonation"
+        ])
     );
-    assert_eq!(meta["response_types_supported"], json!([]));
+    assert_eq!(meta["response_types_supported"], json!(["code"]));
     for endpoint in ["token", "introspection", "revocation"] {
+        let expected = if endpoint == "introspection" {
+            &methods
+        } else {
+            &with_none
+        };
         assert_eq!(
             meta[format!("{endpoint}_endpoint_auth_methods_supported")],
-            methods,
+            *expected,
             "{endpoint}"
         );
         assert_eq!(

@@ -321,7 +321,7 @@ async fn metadata_has_every_required_rfc8414_field() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(meta["issuer"], app.base);
     assert_eq!(meta["token_endpoint"], app.url("/oauth/token"));
-    assert_eq!(meta["response_types_supported"], json!([]));
+    assert_eq!(meta["response_types_supported"], json!(["code"]));
     assert!(
         meta["grant_types_supported"]
             .as_array()

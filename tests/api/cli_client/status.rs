@@ -80,8 +80,9 @@ async fn exit_status_is_1_for_api_errors_with_title_detail_and_trace_id() {
         .unwrap();
     let (_, answer) = read(res).await;
     assert_eq!(answer["active"], false, "{answer}");
-    // Browser sign-in needs /oauth/authorize, which today's server lacks.
-    // FIXME: once it lands, drive the sign-in end to end (see the report).
+    // The server offers browser sign-in (discovery names its authorization
+    // endpoint): with nobody at the browser, login prints the authorize URL
+    // and gives up after its timeout with exit status 1.
     let browser = cli
         .run(&[
             "login",
@@ -97,7 +98,12 @@ async fn exit_status_is_1_for_api_errors_with_title_detail_and_trace_id() {
         .await
         .code(1);
     assert!(
-        browser.stderr.contains("offers no browser sign-in"),
+        browser
+            .stderr
+            .contains(&format!("{}/oauth/authorize?response_type=code", app.base))
+            && browser
+                .stderr
+                .contains("no sign-in answer within 5 seconds"),
         "{}",
         browser.stderr
     );

@@ -10,6 +10,7 @@
 //! - `audit`: a tenant's stored events, and a webhook receiver that checks
 //!   signatures.
 //! - `users`: requests to `/api/core/users`, impersonating clients, a JWT's claims.
+//! - `signin`: a cookie-keeping browser for the sign-in pages, PKCE, sign-in clients and users.
 //!
 //! The items almost every test needs are re-exported here, so a test module
 //! starts with `use crate::support::*;`.
@@ -25,6 +26,7 @@ pub mod keys;
 pub mod list;
 pub mod process;
 pub mod servers;
+pub mod signin;
 pub mod users;
 
 pub use app::{

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Sign-in benchmark (contract §8), one run: authorization-code exchange and
+# refresh-token rotation as ratios of client_credentials issuance, and
+# sign-in throughput (POSTs of the sign-in form, each an Argon2id
+# verification), beside a bare-axum hello-world POST.
+# Writes the `## Sign-in` section of bench/RESULTS.md.
+#
+#   bench/signin.sh        (BENCH_DURATION, BENCH_CONNECTIONS, BENCH_THREADS, BENCH_CODES, BENCH_SIGNINS)
+source "$(dirname "$0")/lib.sh"
+
+BENCH_CODES=${BENCH_CODES:-40000}
+BENCH_SIGNINS=${BENCH_SIGNINS:-3000}
+PREP="$BENCH_TARGET/release/examples/signin_bench"
+PASSWORD="bench password 0123456789"
+
+build_release
+(cd "$BENCH_ROOT" && cargo build --release --example signin_bench)
+
+DB="sqlite://$BENCH_TMP/signin.db"
+TENANT_JSON=$("$REGISTRAR_BIN" tenant create "bench-signin" --database-url "$DB" 2>/dev/null)
+ADMIN_ID=$(jq -r .clientId <<<"$TENANT_JSON"); ADMIN_SECRET=$(jq -r .clientSecret <<<"$TENANT_JSON")
+TENANT_ID=$(jq -r .tenantId <<<"$TENANT_JSON")
+EMAIL="bench@example.com"
+echo "$PASSWORD" | "$REGISTRAR_BIN" user create --tenant "$TENANT_ID" --email "$EMAIL" --name "Bench" --database-url "$DB" >/dev/null
+start_registrar "$DB"
+start_hello
+trap 'stop_pid "$REG_PID"; stop_pid "$HELLO_PID"' EXIT
+ADMIN_TOKEN=$(token "$REG_URL" "$ADMIN_ID" "$ADMIN_SECRET")
+
+# A web client for the baseline, and a trusted spa for the sign-in grants.
+SECRET_CLIENT=$(curl -sf -H "Authorization: Bearer $ADMIN_TOKEN" -H 'Content-Type: application/json' \
+  -d '{"appType":"web","clientName":"bench secret","allowedGrantTypes":["client_credentials"],"allowedScopes":["bench"]}' \
+  "$REG_URL/api/core/oauth-clients")
+SECRET_ID=$(jq -r .clientId <<<"$SECRET_CLIENT"); SECRET=$(jq -r .clientSecret <<<"$SECRET_CLIENT")
+SPA_ID=$(curl -sf -H "Authorization: Bearer $ADMIN_TOKEN" -H 'Content-Type: application/json' \
+  -d '{"appType":"spa","clientName":"bench spa","redirectUris":["http://127.0.0.1:9/cb"],"connectionConfig":{"consentMethod":"trusted"}}' \
+  "$REG_URL/api/core/oauth-clients" | jq -r .clientId)
+
+BODY="grant_type=client_credentials"
+BASIC="Authorization: Basic $(printf '%s:%s' "$SECRET_ID" "$SECRET" | base64 -w0)"
+curl -sf -H "$BASIC" -d "$BODY" "$REG_URL/oauth/token" >/dev/null
+
+BENCH_BODY="$BODY" run_wrk "hello-world POST" -s "$BENCH_ROOT/bench/post.lua" "$HELLO_URL/"
+BENCH_BODY="$BODY" run_wrk "client_credentials" -s "$BENCH_ROOT/bench/post.lua" -H "$BASIC" "$REG_URL/oauth/token"
+
+# Refresh rotation: one family per connection, each answer feeding the next request.
+"$PREP" "$REG_URL" "$SPA_ID" "$EMAIL" "$PASSWORD" "$BENCH_TMP" refresh "$BENCH_CONNECTIONS"
+run_wrk "refresh_token rotation" -s "$BENCH_ROOT/bench/refresh.lua" "$REG_URL/oauth/token" -- "$BENCH_TMP/refresh.txt" "$BENCH_THREADS" "$SPA_ID"
+
+# Code exchange: codes live 60 s, so they are minted right before the run.
+taskset -c "$LOAD_CPU" "$PREP" "$REG_URL" "$SPA_ID" "$EMAIL" "$PASSWORD" "$BENCH_TMP" codes "$BENCH_CODES"
+run_wrk "authorization_code exchange" -s "$BENCH_ROOT/bench/codes.lua" "$REG_URL/oauth/token" -- "$BENCH_TMP/codes.txt" "$BENCH_THREADS"
+
+# Sign-in form POSTs: each a pending sign-in of its own (an Argon2id verification each).
+taskset -c "$LOAD_CPU" "$PREP" "$REG_URL" "$SPA_ID" "$EMAIL" "$PASSWORD" "$BENCH_TMP" signins "$BENCH_SIGNINS"
+run_wrk "sign-in form POST" -s "$BENCH_ROOT/bench/signins.lua" "$REG_URL/" -- "$BENCH_TMP/signins.txt" "$BENCH_THREADS"
+
+SECTION="$BENCH_TMP/section.md"
+cc=$(result_field client_credentials 2)
+{
+  echo "## Sign-in"
+  echo
+  echo "Command: \`bench/signin.sh\` (BENCH_DURATION=$BENCH_DURATION BENCH_CONNECTIONS=$BENCH_CONNECTIONS BENCH_THREADS=$BENCH_THREADS BENCH_CODES=$BENCH_CODES BENCH_SIGNINS=$BENCH_SIGNINS)."
+  machine_note
+  echo "The baseline is \`client_credentials\` issuance with \`client_secret_basic\` (one ES256 signature per token)."
+  echo "A code exchange reads the code, marks it used and creates its grant in one SQLite write transaction (\`synchronous=FULL\`, group commit), then signs an access token and an ID token; a refresh rotates the token (one write transaction) and signs an access token and an ID token."
+  echo "Each sign-in POST verifies an Argon2id hash with OWASP's parameters (m = 19 MiB, t = 2, p = 1), writes the session and the code, and answers a 303; the server runs on one CPU."
+  echo "Codes are minted (one \`GET /oauth/authorize\` each, with a session) right before their run, since they live 60 s; a run that uses all of them wraps around and counts the reuses as non-2xx."
+  echo
+  results_table "hello-world POST"
+  echo
+  echo "Targets: authorization-code exchange at least 50% of client_credentials, measured $(ratio "$(result_field "authorization_code exchange" 2)" "$cc"); refresh-token rotation at least 50%, measured $(ratio "$(result_field "refresh_token rotation" 2)" "$cc")."
+  echo "Sign-in throughput: $(result_field "sign-in form POST" 2) sign-ins per second on one CPU (Argon2id m = 19 MiB, t = 2, p = 1)."
+  echo "The machine is shared with other builds and benchmarks, so absolute figures vary from run to run; the ratios are taken within one run."
+} >"$SECTION"
+
+RESULTS="$BENCH_ROOT/bench/RESULTS.md"
+[ -f "$RESULTS" ] || printf '# Benchmark results\n\nWritten by the scripts in bench/ (see bench/README.md); each section is replaced by the script that owns it.\n' >"$RESULTS"
+awk -v section="$SECTION" '
+  /^## / { if (skip) skip = 0; if ($0 == "## Sign-in") { skip = 1; while ((getline l < section) > 0) print l; print ""; done = 1; next } }
+  !skip { print }
+  END { if (!done) { print ""; while ((getline l < section) > 0) print l } }
+' "$RESULTS" >"$RESULTS.new" && mv "$RESULTS.new" "$RESULTS"
+cat "$SECTION"
