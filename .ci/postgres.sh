@@ -68,7 +68,9 @@ pg_start_throwaway() {
   PG_PORT=""
   local port launch=()
   if [ -n "${PG_PIN:-}" ]; then launch=(taskset -c "$PG_PIN"); fi
-  for port in $(seq 55432 55452); do
+  # PG_PORT_FIRST moves the 21 ports tried (e.g. off a shared dev server's).
+  local first=${PG_PORT_FIRST:-55432}
+  for port in $(seq "$first" $((first + 20))); do
     if pg_as_owner "${launch[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
         -o "-p $port -k $PG_DIR -c listen_addresses=127.0.0.1 $*" start >/dev/null; then
       PG_PORT=$port

@@ -117,3 +117,45 @@ results_table() {
 machine_note() {
   echo "Measured $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) CPUs ($(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | sed 's/^ *//')), wrk ${BENCH_THREADS} thread(s) x ${BENCH_CONNECTIONS} connections for ${BENCH_DURATION} per workload, server on CPU ${SERVER_CPU}, wrk on CPU ${LOAD_CPU}."
 }
+
+# bench/RESULTS.md is written only by the scripts: each owns one section,
+# between `<!-- bench/NAME.sh: begin -->` and `<!-- bench/NAME.sh: end -->`,
+# which it replaces in place (or appends, the first time). The hand-written
+# header above the first section is never touched.
+BENCH_RESULTS="$BENCH_ROOT/bench/RESULTS.md"
+need python3 python3
+
+# provenance SCRIPT COMMAND -> the line under every section's heading: the
+# script, the command, the UTC time and the commit the binaries were built from.
+provenance() {
+  local commit dirty=""
+  commit=$(git -C "$BENCH_ROOT" rev-parse --short=12 HEAD 2>/dev/null || echo "unknown (not a git checkout)")
+  if ! git -C "$BENCH_ROOT" diff --quiet HEAD -- src migrations examples Cargo.toml Cargo.lock 2>/dev/null; then
+    dirty=" plus uncommitted changes"
+  fi
+  echo "Written by \`$1\` at $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $commit$dirty; command: \`$2\`."
+}
+
+# write_section SCRIPT SECTION_FILE -> puts SECTION_FILE (a `## ` heading, the
+# provenance line, the figures) between SCRIPT's markers in bench/RESULTS.md.
+write_section() {
+  python3 - "$BENCH_RESULTS" "$1" "$2" <<'PY'
+import sys
+path, script, body_path = sys.argv[1:]
+begin, end = f"<!-- {script}: begin -->", f"<!-- {script}: end -->"
+body = open(body_path).read().strip("\n")
+try:
+    text = open(path).read()
+except FileNotFoundError:
+    text = "# Benchmark results\n\nEvery section below is written by the script its markers name (bench/README.md).\n"
+block = f"{begin}\n{body}\n{end}"
+if begin in text and end in text:
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    text = head + block + tail
+else:
+    text = text.rstrip("\n") + "\n\n" + block + "\n"
+open(path, "w").write(text)
+PY
+  echo "bench: wrote the $1 section of $BENCH_RESULTS" >&2
+}

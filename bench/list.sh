@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # List queries at scale: GET /api/core/oauth-clients (limit 20) on one tenant
 # of 1,000,000 clients beside 10 tenants of 100,000, in one run with the
-# bare-axum hello world. Writes the `## List queries at scale` section of
-# bench/RESULTS.md, with the query plan of every workload.
+# bare-axum hello world. Writes its marked section of bench/RESULTS.md
+# (`## List queries at scale`), with the query plan of every workload.
 #
 #   bench/list.sh                  seed (once) and measure
 #   LIST_BENCH_DB=path bench/list.sh   use or create the database at path
@@ -17,7 +17,6 @@ DB=${LIST_BENCH_DB:-$BENCH_ROOT/target/bench-data/list.db}
 TENANTS_JSON="${DB%.db}.tenants.json"
 SEED_BIN="$BENCH_TARGET/release/examples/seed"
 DEPTH=${LIST_BENCH_DEPTH:-500000}
-RESULTS="$BENCH_ROOT/bench/RESULTS.md"
 
 (cd "$BENCH_ROOT" && cargo build --release --bin registrar --example hello --example seed)
 
@@ -127,7 +126,8 @@ SECTION="$BENCH_TMP/section.md"
 {
   echo "## List queries at scale"
   echo
-  echo "\`bench/list.sh\`: GET \`/api/core/oauth-clients?limit=20\` as the admin of a tenant of $((BIG - 1)) clients (plus its admin), in a SQLite database that also holds 10 tenants of 100,000; deep pages start $DEPTH clients into their sort order (a cursor minted by \`examples/seed.rs cursor\`)."
+  provenance bench/list.sh "bash bench/list.sh"
+  echo "GET \`/api/core/oauth-clients?limit=20\` as the admin of a tenant of $((BIG - 1)) clients (plus its admin), in a SQLite database that also holds 10 tenants of 100,000; deep pages start $DEPTH clients into their sort order (a cursor minted by \`examples/seed.rs cursor\`)."
   machine_note
   echo "Load average when the run began: $LOAD_AT_START (the machine is shared; the hello world row is the yardstick)."
   echo "Target: p99 below 10 ms and at least 25% of the hello world's req/s for every query."
@@ -139,11 +139,10 @@ SECTION="$BENCH_TMP/section.md"
 
 The two reference rows are not list queries: `GET /health` runs one trivial statement without a token, and `GET one client` checks a token and reads one client by id.
 Where a list workload misses the targets and the references miss them too, the cost is per request rather than per row or per tenant size.
-Every authenticated request verifies an ES256 signature, checks in the store that the token's client still exists, and runs its statements through sqlx, whose SQLite driver executes each statement on a connection thread and hands each row back over a channel; on one pinned CPU these handoffs, the token check and the JSON of 20 clients are most of a page's cost.
-With 32 connections on one CPU a request queues behind the others, so p50 is about 32 / (req/s): a p99 under 10 ms needs over 3,200 req/s, the same barrier as the throughput target.
-What the million rows cost shows in the table of the store alone, and in the spread between workloads: a page half a million clients deep costs what the first page costs, in every sort order; `totalResults` reads a counter; the substring filter reads the few candidates of the trigram index.
+Every authenticated request checks its bearer token (an ES256 verification the first time this process sees the token, a memo lookup afterwards) and reads from the store what the token depends on; a page's statements then run through sqlx, whose SQLite driver executes each statement on a connection thread and hands each row back over a channel, and the JSON of 20 clients is written.
+With 32 connections on one CPU a request queues behind the others, so p50 is about 32 / (req/s): a p99 under 10 ms needs well over 3,200 req/s.
+What the million rows cost shows in the table of the store alone, and in the spread between workloads: a page half a million clients deep costs about what the first page costs, in every sort order; `totalResults` reads a counter; the substring filter reads the few candidates of the trigram index.
 `clientName sw "x"` matches 3% of names, so its page walks some 700 rows of the sort index, each looked up in the table, after counting index entries up to the budget to choose that road (its plan is below).
-The targets are for whole requests; what would meet them lies outside the list query (caching verified tokens, folding a page's secrets into its statement, a SQLite driver without a thread handoff per statement), so it is left to the work that owns the request pipeline.
 TEXT
   echo
   echo "### The store alone"
@@ -157,12 +156,4 @@ TEXT
   cat "$PLANS"
 } >"$SECTION"
 
-# Replace this script's section of RESULTS.md, keeping every other section.
-touch "$RESULTS"
-awk -v section="$SECTION" '
-  /^## / { skipping = ($0 == "## List queries at scale") ; if (skipping && !done) { while ((getline line < section) > 0) print line; done = 1 } }
-  !skipping { print }
-  END { if (!done) { print ""; while ((getline line < section) > 0) print line } }
-' "$RESULTS" >"$RESULTS.tmp"
-mv "$RESULTS.tmp" "$RESULTS"
-echo "bench: wrote $RESULTS" >&2
+write_section bench/list.sh "$SECTION"

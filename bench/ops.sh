@@ -2,7 +2,7 @@
 # Operations benchmark: the release binary against the bare-axum hello world,
 # in one run, over a database holding 1,000,000 clients.
 #
-#   bash bench/ops.sh            # writes the "## Operations" section of bench/RESULTS.md
+#   bash bench/ops.sh            # writes its marked section of bench/RESULTS.md ("## Operations")
 #
 # Measures req/s, p50 and p99 (wrk) for: hello world, GET /health, a request
 # refused with 401, GET client, list page, create client, create secret,
@@ -20,7 +20,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need sqlite3 sqlite3
 need python3 python3
 BENCH_CLIENTS=${BENCH_CLIENTS:-1000000}
-RESULTS="$BENCH_ROOT/bench/RESULTS.md"
 : >"$BENCH_TMP/results"
 trap 'for p in ${REG_PID:-} ${HELLO_PID:-}; do stop_pid "$p"; done' EXIT
 
@@ -167,7 +166,7 @@ SECTION="$BENCH_TMP/section.md"
 {
   echo "## Operations"
   echo
-  echo "Command: \`bash bench/ops.sh\` (BENCH_CLIENTS=$BENCH_CLIENTS)."
+  provenance bench/ops.sh "BENCH_CLIENTS=$BENCH_CLIENTS bash bench/ops.sh"
   machine_note
   echo "The database holds $STORED clients in one tenant (${DB_MB} MiB, seeded by SQL in ${SEED_SECS} s); rate limits are off."
   echo
@@ -187,16 +186,5 @@ SECTION="$BENCH_TMP/section.md"
   echo
 } >"$SECTION"
 
-# Replace the "## Operations" section of RESULTS.md (or append it), keeping the others.
-touch "$RESULTS"
-python3 - "$RESULTS" "$SECTION" <<'PY'
-import re, sys
-path, section = sys.argv[1], open(sys.argv[2]).read()
-text = open(path).read()
-if not text.strip():
-    text = "# Benchmark results\n\nEach section is written by the script its heading names; see bench/README.md.\n\n"
-pattern = re.compile(r"^## Operations\n.*?(?=^## |\Z)", re.S | re.M)
-text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
-open(path, "w").write(text)
-PY
+write_section bench/ops.sh "$SECTION"
 cat "$SECTION"

@@ -2,7 +2,7 @@
 # Request-pipeline benchmark: the shared per-request cost, before and after a
 # change, in one run, each as a share of the bare-axum hello world.
 #
-#   bash bench/pipeline.sh [BEFORE_REV]   # writes the "## Request pipeline" section of bench/RESULTS.md
+#   bash bench/pipeline.sh [BEFORE_REV]   # writes its marked section of bench/RESULTS.md ("## Request pipeline")
 #
 # Builds the release binary of BEFORE_REV (default: 1258cd6, the last commit
 # before the single pipeline layer) in a detached worktree with its own target
@@ -19,7 +19,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need sqlite3 sqlite3
 BEFORE_REV=${1:-1258cd6}
 BEFORE_TARGET=${PIPELINE_BEFORE_TARGET:-$BENCH_TARGET/bench-before}
-RESULTS="$BENCH_ROOT/bench/RESULTS.md"
 : >"$BENCH_TMP/results"
 # PIPELINE_BEFORE_TREE: an existing checkout of BEFORE_REV to build in (kept,
 # so its target directory stays fresh between runs); else a temporary worktree.
@@ -118,7 +117,8 @@ SECTION="$BENCH_TMP/section.md"
 {
   echo "## Request pipeline"
   echo
-  echo "Command: \`bash bench/pipeline.sh $BEFORE_REV\`: before = $BEFORE_SHORT (three middleware layers), after = $AFTER_SHORT (one pipeline layer)."
+  provenance bench/pipeline.sh "bash bench/pipeline.sh $BEFORE_REV"
+  echo "Before = $BEFORE_SHORT (three middleware layers), after = $AFTER_SHORT (one pipeline layer)."
   machine_note
   echo "Each binary serves its own SQLite database of 1,000 clients; rate limits are off; the hello world ran before, between and after the two binaries, and the ratios use the mean of the three."
   echo
@@ -138,13 +138,5 @@ SECTION="$BENCH_TMP/section.md"
   echo
 } >"$SECTION"
 
-touch "$RESULTS"
-python3 - "$RESULTS" "$SECTION" <<'PY'
-import re, sys
-path, section = sys.argv[1], open(sys.argv[2]).read()
-text = open(path).read()
-pattern = re.compile(r"^## Request pipeline\n.*?(?=^## |\Z)", re.S | re.M)
-text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
-open(path, "w").write(text)
-PY
+write_section bench/pipeline.sh "$SECTION"
 cat "$SECTION"

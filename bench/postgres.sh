@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # PostgreSQL beside SQLite: the list, get, create and token workloads on each
 # backend, with the bare-axum hello world, in one run. Writes the
-# `## PostgreSQL` section of bench/RESULTS.md.
+# marked `## PostgreSQL` section of bench/RESULTS.md.
 #
 #   bench/postgres.sh                         starts a throwaway PostgreSQL cluster
 #   BENCH_POSTGRES_URL=postgres://… bench/postgres.sh   uses that server instead
@@ -14,7 +14,6 @@ source "$(dirname "$0")/lib.sh"
 source "$BENCH_ROOT/.ci/postgres.sh"
 
 SEED_CLIENTS=${BENCH_SEED_CLIENTS:-200}
-RESULTS="$BENCH_ROOT/bench/RESULTS.md"
 SECTION_TITLE="## PostgreSQL"
 
 build_release
@@ -112,7 +111,7 @@ SECTION="$BENCH_TMP/section.md"
 {
   echo "$SECTION_TITLE"
   echo
-  echo "Command: \`bench/postgres.sh\` (BENCH_DURATION=$BENCH_DURATION BENCH_CONNECTIONS=$BENCH_CONNECTIONS BENCH_THREADS=$BENCH_THREADS BENCH_SEED_CLIENTS=$SEED_CLIENTS)."
+  provenance bench/postgres.sh "BENCH_DURATION=$BENCH_DURATION BENCH_CONNECTIONS=$BENCH_CONNECTIONS BENCH_THREADS=$BENCH_THREADS BENCH_SEED_CLIENTS=$SEED_CLIENTS bash bench/postgres.sh"
   machine_note
   echo "PostgreSQL: $PG_WHERE; the server's pool holds up to 16 connections (the default)."
   echo "Each backend's tenant holds $SEED_CLIENTS clients before the run; \`list\` is \`GET /api/core/oauth-clients?limit=20\`, \`get\` one client, \`create\` a \`web\` client with its first secret (\`POST\`, a write transaction per request; on SQLite a savepoint in a group commit), \`token\` \`client_credentials\` with \`client_secret_basic\`."
@@ -132,11 +131,5 @@ SECTION="$BENCH_TMP/section.md"
   done
 } >"$SECTION"
 
-[ -f "$RESULTS" ] || printf '# Benchmark results\n\nWritten by the scripts in bench/ (see bench/README.md); each section is replaced by the script that owns it.\n' >"$RESULTS"
-# Replace this script's section (up to the next `## ` heading), keep the others.
-awk -v section="$SECTION" -v title="$SECTION_TITLE" '
-  /^## / { if (skip) skip = 0; if ($0 == title) { skip = 1; while ((getline l < section) > 0) print l; print ""; done = 1; next } }
-  !skip { print }
-  END { if (!done) { print ""; while ((getline l < section) > 0) print l } }
-' "$RESULTS" >"$RESULTS.new" && mv "$RESULTS.new" "$RESULTS"
+write_section bench/postgres.sh "$SECTION"
 cat "$SECTION"

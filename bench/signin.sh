@@ -3,7 +3,7 @@
 # refresh-token rotation as ratios of client_credentials issuance, and
 # sign-in throughput (POSTs of the sign-in form, each an Argon2id
 # verification), beside a bare-axum hello-world POST.
-# Writes the `## Sign-in` section of bench/RESULTS.md.
+# Writes its marked section of bench/RESULTS.md (`## Sign-in`).
 #
 #   bench/signin.sh        (BENCH_DURATION, BENCH_CONNECTIONS, BENCH_THREADS, BENCH_CODES, BENCH_SIGNINS)
 source "$(dirname "$0")/lib.sh"
@@ -60,7 +60,7 @@ cc=$(result_field client_credentials 2)
 {
   echo "## Sign-in"
   echo
-  echo "Command: \`bench/signin.sh\` (BENCH_DURATION=$BENCH_DURATION BENCH_CONNECTIONS=$BENCH_CONNECTIONS BENCH_THREADS=$BENCH_THREADS BENCH_CODES=$BENCH_CODES BENCH_SIGNINS=$BENCH_SIGNINS)."
+  provenance bench/signin.sh "BENCH_DURATION=$BENCH_DURATION BENCH_CONNECTIONS=$BENCH_CONNECTIONS BENCH_THREADS=$BENCH_THREADS BENCH_CODES=$BENCH_CODES BENCH_SIGNINS=$BENCH_SIGNINS bash bench/signin.sh"
   machine_note
   echo "The baseline is \`client_credentials\` issuance with \`client_secret_basic\` (one ES256 signature per token)."
   echo "A code exchange reads the code, marks it used and creates its grant in one SQLite write transaction (\`synchronous=FULL\`, group commit), then signs an access token and an ID token; a refresh rotates the token (one write transaction) and signs an access token and an ID token."
@@ -74,11 +74,5 @@ cc=$(result_field client_credentials 2)
   echo "The machine is shared with other builds and benchmarks, so absolute figures vary from run to run; the ratios are taken within one run."
 } >"$SECTION"
 
-RESULTS="$BENCH_ROOT/bench/RESULTS.md"
-[ -f "$RESULTS" ] || printf '# Benchmark results\n\nWritten by the scripts in bench/ (see bench/README.md); each section is replaced by the script that owns it.\n' >"$RESULTS"
-awk -v section="$SECTION" '
-  /^## / { if (skip) skip = 0; if ($0 == "## Sign-in") { skip = 1; while ((getline l < section) > 0) print l; print ""; done = 1; next } }
-  !skip { print }
-  END { if (!done) { print ""; while ((getline l < section) > 0) print l } }
-' "$RESULTS" >"$RESULTS.new" && mv "$RESULTS.new" "$RESULTS"
+write_section bench/signin.sh "$SECTION"
 cat "$SECTION"

@@ -2,7 +2,7 @@
 # Token service benchmark: client_credentials issuance with client_secret_basic
 # and with private_key_jwt (RS256, a fresh pre-signed assertion per request),
 # beside a bare-axum hello-world POST of the same body, in one run.
-# Writes the `## Token service` section of bench/RESULTS.md.
+# Writes its marked section of bench/RESULTS.md (`## Token service`).
 #
 #   bench/tokens.sh            (BENCH_DURATION, BENCH_CONNECTIONS, BENCH_THREADS, BENCH_ASSERTIONS)
 source "$(dirname "$0")/lib.sh"
@@ -51,7 +51,7 @@ SECTION="$BENCH_TMP/section.md"
 {
   echo "## Token service"
   echo
-  echo "Command: \`bench/tokens.sh\` (BENCH_DURATION=$BENCH_DURATION BENCH_CONNECTIONS=$BENCH_CONNECTIONS BENCH_THREADS=$BENCH_THREADS BENCH_ASSERTIONS=$BENCH_ASSERTIONS)."
+  provenance bench/tokens.sh "BENCH_DURATION=$BENCH_DURATION BENCH_CONNECTIONS=$BENCH_CONNECTIONS BENCH_THREADS=$BENCH_THREADS BENCH_ASSERTIONS=$BENCH_ASSERTIONS bash bench/tokens.sh"
   machine_note
   echo "Each workload POSTs \`grant_type=client_credentials\` as a form; the hello world answers the same POST with no work (examples/hello.rs)."
   echo "\`private_key_jwt\` sends a different pre-signed RS256 assertion per request (its \`jti\` is recorded once, in a SQLite write transaction with \`synchronous=FULL\`)."
@@ -68,12 +68,5 @@ SECTION="$BENCH_TMP/section.md"
   echo "\`private_key_jwt\` is bounded by its replay check, not by signature verification: each request commits its \`jti\` durably before the token is issued, through SQLite's one writer connection (concurrent requests share a group commit, but their statements run one after another)."
 } >"$SECTION"
 
-RESULTS="$BENCH_ROOT/bench/RESULTS.md"
-[ -f "$RESULTS" ] || printf '# Benchmark results\n\nWritten by the scripts in bench/ (see bench/README.md); each section is replaced by the script that owns it.\n' >"$RESULTS"
-# Replace this script's section (up to the next `## ` heading), keep the others.
-awk -v section="$SECTION" '
-  /^## / { if (skip) skip = 0; if ($0 == "## Token service") { skip = 1; while ((getline l < section) > 0) print l; print ""; done = 1; next } }
-  !skip { print }
-  END { if (!done) { print ""; while ((getline l < section) > 0) print l } }
-' "$RESULTS" >"$RESULTS.new" && mv "$RESULTS.new" "$RESULTS"
+write_section bench/tokens.sh "$SECTION"
 cat "$SECTION"

@@ -3,8 +3,10 @@
 //! Every `src/` file starts with a `//!` header; no production file is over
 //! 400 lines; `domain/` and `filter/` never mention the web or database crates;
 //! only `store/` holds SQL; every `crate::` path in `src/` follows the Layers
-//! table of ARCHITECTURE.md; and the test modules of `tests/api` share code
-//! only through `tests/api/support/`.
+//! table of ARCHITECTURE.md; the test modules of `tests/api` share code
+//! only through `tests/api/support/`; and every test of `tests/api` runs on
+//! the backend its target names (no `sqlite:` URL of its own, no early
+//! return on the backend, no `SKIPPED` but through `support::require_tool`).
 //!
 //! The scanner lives in `tidy/`: `lex.rs` sets comments and literals apart
 //! from code, `refs.rs` reads paths and literals, `layers.rs` reads the table
@@ -145,6 +147,212 @@ fn test_modules_share_code_only_through_support() {
         }
     }
     report("test modules", &failures);
+}
+
+/// The modules that exist in one target only, as `only_api.rs` and
+/// `only_postgres.rs` (included by `tests/api/main.rs`) declare them.
+fn single_backend_modules(target: &str) -> BTreeSet<String> {
+    let path = root().join(format!("tests/api/only_{target}.rs"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    lex(&text)
+        .code
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("mod ")?.strip_suffix(';'))
+        .map(|m| format!("tests/api/{m}.rs"))
+        .collect()
+}
+
+/// The calls that tell a test which backend it runs on.
+const BACKEND_PROBES: [&str; 4] = ["is_postgres()", "sqlite_path()", "backend()", ".dir()"];
+
+/// Problems of one test module of `tests/api` with the backend rule.
+fn backend_rule_problems(f: &SourceFile, sqlite_only: &BTreeSet<String>) -> Vec<String> {
+    let lexed = lex(&f.text);
+    let mut out = Vec::new();
+    for (line, text) in &lexed.strings {
+        let sqlite_url = text.starts_with("sqlite:/") || text.starts_with("sqlite::");
+        if sqlite_url && !sqlite_only.contains(&f.path) {
+            out.push(format!(
+                "{}:{line}: a `sqlite:` URL of its own; get the database from `TestDb::fresh()` so the test runs on its target's backend, or move it to a module of `only_api.rs`",
+                f.path
+            ));
+        }
+        if text.contains("SKIPPED") {
+            out.push(format!(
+                "{}:{line}: prints SKIPPED; a missing tool goes through `support::require_tool`, which fails under CI=true",
+                f.path
+            ));
+        }
+    }
+    let code = &lexed.code;
+    for probe in BACKEND_PROBES {
+        for (at, _) in code.match_indices(probe) {
+            // The block that follows the probe, up to its first `}`.
+            let rest = &code[at..];
+            let block = &rest[..rest.find('}').unwrap_or(rest.len())];
+            if block.contains("return") {
+                let line = code[..at].lines().count().max(1);
+                out.push(format!(
+                    "{}:{line}: returns early on the backend (`{probe}`); run the test on both, or move it to a module of `only_api.rs` / `only_postgres.rs`",
+                    f.path
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_api_test_runs_on_the_backend_of_its_target() {
+    let sqlite_only = single_backend_modules("api");
+    let postgres_only = single_backend_modules("postgres");
+    let mut failures = Vec::new();
+    for module in sqlite_only.iter().chain(&postgres_only) {
+        if !root().join(module).is_file() {
+            failures.push(format!(
+                "{module}: declared in an only_*.rs list but missing"
+            ));
+        }
+    }
+    // rustfmt finds them through `#[cfg(any())] mod x;` in main.rs.
+    let main = std::fs::read_to_string(root().join("tests/api/main.rs")).expect("main.rs");
+    let main = lex(&main).code;
+    let shown: BTreeSet<String> = main
+        .split("#[cfg(any())]")
+        .skip(1)
+        .filter_map(|rest| {
+            let name = rest.trim_start().strip_prefix("mod ")?.split(';').next()?;
+            Some(format!("tests/api/{}.rs", name.trim()))
+        })
+        .collect();
+    let listed: BTreeSet<String> = sqlite_only.union(&postgres_only).cloned().collect();
+    if shown != listed {
+        failures.push(format!(
+            "tests/api/main.rs: the `#[cfg(any())] mod` declarations ({shown:?}) must name exactly the modules of only_api.rs and only_postgres.rs ({listed:?}), so rustfmt formats them"
+        ));
+    }
+    for f in rust_files("tests/api") {
+        if f.path.starts_with("tests/api/support/") {
+            continue;
+        }
+        failures.extend(backend_rule_problems(&f, &sqlite_only));
+    }
+    report("tests on the backend of their target", &failures);
+}
+
+/// Problems of one marked section of `bench/RESULTS.md`: the script its
+/// markers name must exist and write it, and its first line must name the
+/// script, a UTC time, a commit and the command.
+fn bench_section_problems(script: &str, section: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let source = std::fs::read_to_string(root().join(script)).unwrap_or_default();
+    if !source.contains(&format!("write_section {script} ")) {
+        out.push(format!(
+            "bench/RESULTS.md: the section marked {script} is not written by `write_section {script}` in that script"
+        ));
+    }
+    let mut lines = section.lines().filter(|l| !l.trim().is_empty());
+    let heading = lines.next().unwrap_or_default();
+    let first = lines.next().unwrap_or_default();
+    if !heading.starts_with("## ") {
+        out.push(format!(
+            "bench/RESULTS.md: the section of {script} does not start with a `## ` heading"
+        ));
+    }
+    let named = first.starts_with(&format!("Written by `{script}` at 20"));
+    let dated = first.contains('T') && first.contains("Z, commit ");
+    if !(named && dated && first.contains("; command: `")) {
+        out.push(format!(
+            "bench/RESULTS.md: the section of {script} does not begin with `Written by `{script}` at TIME, commit HASH; command: `…``: {first}"
+        ));
+    }
+    out
+}
+
+#[test]
+fn bench_results_are_written_only_by_the_scripts() {
+    let text = std::fs::read_to_string(root().join("bench/RESULTS.md")).expect("bench/RESULTS.md");
+    let mut failures = Vec::new();
+    let Some((_header, mut rest)) = text.split_once("<!-- bench/") else {
+        panic!("bench/RESULTS.md has no marked section");
+    };
+    let mut sections = 0;
+    loop {
+        let Some((script, after)) = rest.split_once(": begin -->") else {
+            failures.push("bench/RESULTS.md: a marker without `: begin -->`".to_owned());
+            break;
+        };
+        let script = format!("bench/{script}");
+        let end = format!("<!-- {script}: end -->");
+        let Some((section, after_end)) = after.split_once(end.as_str()) else {
+            failures.push(format!("bench/RESULTS.md: {script} has no `{end}`"));
+            break;
+        };
+        sections += 1;
+        failures.extend(bench_section_problems(&script, section));
+        match after_end.split_once("<!-- bench/") {
+            Some((between, next)) => {
+                if !between.trim().is_empty() {
+                    failures.push(format!(
+                        "bench/RESULTS.md: hand-written text after the section of {script}: {}",
+                        between.trim()
+                    ));
+                }
+                rest = next;
+            }
+            None => {
+                if !after_end.trim().is_empty() {
+                    failures.push(format!(
+                        "bench/RESULTS.md: hand-written text after the last section: {}",
+                        after_end.trim()
+                    ));
+                }
+                break;
+            }
+        }
+    }
+    assert!(sections >= 4, "the marked sections were read");
+    report("bench/RESULTS.md", &failures);
+}
+
+#[test]
+fn ci_fails_loudly_and_builds_the_fuzz_targets() {
+    let mut failures = Vec::new();
+    for file in [".ci/run", ".ci/postgres.sh", "fuzz-filter/run.sh"] {
+        let text = std::fs::read_to_string(root().join(file)).expect(file);
+        if file != ".ci/postgres.sh" && !text.contains("set -euo pipefail") {
+            failures.push(format!("{file}: no `set -euo pipefail`"));
+        }
+        let mut previous = "";
+        for (i, line) in text.lines().enumerate() {
+            let code = line.split('#').next().unwrap_or_default();
+            if code.trim_start().starts_with("export ") && code.contains("=$(") {
+                failures.push(format!(
+                    "{file}:{}: `export X=$(…)` hides the command's failure; assign first, then export",
+                    i + 1
+                ));
+            }
+            let updated = code.contains("apt-get update") || previous.contains("apt-get update");
+            if !code.trim().is_empty() {
+                previous = code;
+            }
+            if code.contains("apt-get install") && !updated {
+                failures.push(format!(
+                    "{file}:{}: `apt-get install` without an `apt-get update` before it",
+                    i + 1
+                ));
+            }
+        }
+    }
+    let ci = std::fs::read_to_string(root().join(".ci/run")).expect(".ci/run");
+    for dir in ["fuzz", "fuzz-filter"] {
+        if !ci.contains(&format!("--manifest-path {dir}/Cargo.toml"))
+            && !ci.contains(&format!("{dir}/run.sh"))
+        {
+            failures.push(format!(".ci/run: the fuzz targets of {dir}/ are not built"));
+        }
+    }
+    report("CI", &failures);
 }
 
 /// Fails with every problem of one check, one per line.

@@ -45,6 +45,7 @@ mod sqlite_checkpoint;
 mod sqlite_file;
 mod sqlite_in_thread;
 mod sqlite_list;
+mod sqlite_pragmas;
 mod sqlite_reads;
 mod stored_keys;
 mod tokens;
@@ -54,6 +55,7 @@ mod webhooks;
 pub use audit::SERVER_TENANT;
 pub use error::{DbError, StoreError};
 pub use list_table::{AttrColumn, Column, DbRow, ListTable, SqlitePlanning, Trigrams};
+pub use sqlite_pragmas::ConnectionPragmas;
 
 use crate::domain::client::ClientConfig;
 use std::time::Duration;
@@ -169,6 +171,17 @@ impl Store {
         match self {
             Store::Sqlite(s) => s.pool_stats(),
             Store::Postgres(s) => s.pool_stats(),
+        }
+    }
+
+    /// The durability settings of every connection this store holds or would
+    /// open (SQLite: its read pool filled to its maximum, the writer, the
+    /// checkpoint connection, the in-thread readers and a new one). Empty on
+    /// PostgreSQL, where a commit's durability is the server's.
+    pub async fn connection_pragmas(&self) -> Result<Vec<ConnectionPragmas>> {
+        match self {
+            Store::Sqlite(s) => s.connection_pragmas().await,
+            Store::Postgres(_) => Ok(Vec::new()),
         }
     }
 

@@ -17,6 +17,7 @@ use super::error::is_transient;
 use super::group_commit::{self, GroupCommit};
 use super::sqlite_checkpoint::checkpoints;
 use super::sqlite_file;
+use super::sqlite_pragmas::{self, ConnectionPragmas};
 use super::sqlite_reads::InThreadReads;
 use anyhow::Context as _;
 use sqlx::sqlite::{
@@ -36,6 +37,9 @@ pub struct SqliteStore {
     group: GroupCommit,
     /// The hot reads, on the calling thread (absent for in-memory databases).
     pub(super) reads: Option<Arc<InThreadReads>>,
+    /// The checkpoint connection's durability settings, read when it opened
+    /// (the connection itself belongs to the checkpoint task).
+    checkpoint_pragmas: Option<ConnectionPragmas>,
     /// Held by every clone; the checkpoint task ends when the last is dropped.
     _alive: Arc<()>,
 }
@@ -103,10 +107,11 @@ impl SqliteStore {
                 })?))
             }
         };
-        let read = if in_memory {
-            write.clone()
+        let (read, checkpoint_pragmas) = if in_memory {
+            (write.clone(), None)
         } else {
-            open_readers(url, &opts, pool, &alive).await?
+            let (read, pragmas) = open_readers(url, &opts, pool, &alive).await?;
+            (read, Some(pragmas))
         };
         let group = GroupCommit::start(write.clone());
         Ok(Self {
@@ -114,8 +119,36 @@ impl SqliteStore {
             write,
             group,
             reads,
+            checkpoint_pragmas,
             _alive: alive,
         })
+    }
+
+    /// See `Store::connection_pragmas`: every read-pool connection (all held
+    /// at once, so the pool opens as many as it ever may), the writer (inside
+    /// a savepoint of the group commit, rolled back), the checkpoint
+    /// connection, and the in-thread readers.
+    pub(super) async fn connection_pragmas(&self) -> super::Result<Vec<ConnectionPragmas>> {
+        let mut out = Vec::new();
+        let mut held = Vec::new();
+        for i in 0..self.read.options().get_max_connections() {
+            let mut conn = self.read.acquire().await?;
+            out.push(sqlite_pragmas::of_sqlx(&mut conn, format!("read pool {i}")).await?);
+            held.push(conn);
+        }
+        drop(held);
+        let mut tx = self.group.begin().await?;
+        out.push(sqlite_pragmas::of_sqlx(&mut tx, "writer".into()).await?);
+        drop(tx);
+        out.extend(self.checkpoint_pragmas.clone());
+        if let Some(reads) = &self.reads {
+            out.extend(
+                reads
+                    .pragmas()
+                    .map_err(|e| super::StoreError::Corrupt(e.to_string()))?,
+            );
+        }
+        Ok(out)
     }
 
     #[cfg(test)]
@@ -227,18 +260,23 @@ async fn migrate(url: &str, write: &SqlitePool) -> anyhow::Result<()> {
 }
 
 /// The read pool of a database file, and the checkpoint task's own
-/// connection, which lives as long as `alive` has a strong count.
+/// connection, which lives as long as `alive` has a strong count (its
+/// durability settings are returned, read before the task takes it).
 async fn open_readers(
     url: &str,
     opts: &SqliteConnectOptions,
     pool: &PoolSettings,
     alive: &Arc<()>,
-) -> anyhow::Result<SqlitePool> {
-    let conn = retry_while_busy(|| SqliteConnection::connect_with(opts))
+) -> anyhow::Result<(SqlitePool, ConnectionPragmas)> {
+    let cannot_open = || format!("cannot open SQLite database `{url}`");
+    let mut conn = retry_while_busy(|| SqliteConnection::connect_with(opts))
         .await
-        .with_context(|| format!("cannot open SQLite database `{url}`"))?;
+        .with_context(cannot_open)?;
+    let pragmas = sqlite_pragmas::of_sqlx(&mut conn, "checkpoint".into())
+        .await
+        .with_context(cannot_open)?;
     tokio::spawn(checkpoints(conn, Arc::downgrade(alive)));
-    retry_while_busy(|| {
+    let read = retry_while_busy(|| {
         SqlitePoolOptions::new()
             .max_connections(pool.max_connections.max(1))
             .test_before_acquire(false)
@@ -246,7 +284,8 @@ async fn open_readers(
             .connect_with(opts.clone())
     })
     .await
-    .with_context(|| format!("cannot open SQLite database `{url}`"))
+    .with_context(cannot_open)?;
+    Ok((read, pragmas))
 }
 
 super::shared::impl_shared!(SqliteStore);

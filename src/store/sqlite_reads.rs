@@ -21,6 +21,7 @@
 use super::clients::{FIND_AUTH_CLIENT, FIND_CLIENT};
 use super::liveness::TOKEN_FACTS;
 use super::shared::PING;
+use super::sqlite_pragmas::ConnectionPragmas;
 use super::{StoreError, decode_config};
 use crate::domain::client_record::{AuthClient, AuthSecret, ClientRecord, SecretInfo};
 use crate::domain::ids::{ClientId, TenantId, UserId};
@@ -78,8 +79,28 @@ impl InThreadReads {
         // A reader that must wait would hold its thread: answer busy at
         // once instead, and let the caller go through the pool.
         conn.busy_timeout(std::time::Duration::ZERO)?;
+        // `synchronous` is left at the bundled SQLite's default, FULL: these
+        // connections never write, and setting it here would touch the file
+        // before the first read. `Store::connection_pragmas` reads it back
+        // and the durability test checks it.
         conn.pragma_update(None, "query_only", true)?;
         Ok(conn)
+    }
+
+    /// The durability settings of every idle connection and of a new one,
+    /// opened as `read` opens them (`sqlite_pragmas.rs`).
+    pub(crate) fn pragmas(&self) -> rusqlite::Result<Vec<ConnectionPragmas>> {
+        let mut conns = std::mem::take(&mut *self.idle.lock().unwrap_or_else(|p| p.into_inner()));
+        conns.push(self.connect()?);
+        let out = conns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| super::sqlite_pragmas::of_rusqlite(c, format!("in-thread {i}")))
+            .collect();
+        for conn in conns {
+            self.put_back(conn);
+        }
+        out
     }
 
     fn put_back(&self, conn: Connection) {

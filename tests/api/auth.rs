@@ -58,7 +58,9 @@ async fn missing_malformed_and_forged_tokens_are_401() {
     other_aud.aud = "https://elsewhere.example".into();
     let other_aud = ring.sign("at+jwt", &other_aud).unwrap();
     // Same claims, signed by a key this server never had.
-    let foreign_store = registrar::store::Store::connect("sqlite::memory:", &Default::default())
+    // Another server's database, on this target's backend.
+    let foreign_db = TestDb::fresh().await;
+    let foreign_store = registrar::store::Store::connect(&foreign_db.url, &Default::default())
         .await
         .unwrap();
     let foreign = KeyRing::load_or_create(foreign_store, 21600)

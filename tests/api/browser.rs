@@ -7,7 +7,8 @@
 //! `/usr/bin/chromium` and `/usr/bin/chromedriver` (`.ci/run` installs
 //! them), or `REGISTRAR_CHROMIUM` / `REGISTRAR_CHROMEDRIVER`. Without them
 //! (or without Selenium in that interpreter) the test says SKIPPED on the
-//! terminal, except under `CI=true`, where a missing tool fails it.
+//! terminal, except under `CI=true`, where a missing tool fails it
+//! (`support::missing_tool`).
 
 use crate::support::signin::{PASSWORD, create_user};
 use crate::support::*;
@@ -57,14 +58,7 @@ async fn browser_and_authlib_sign_in_for_spa_native_and_web_clients() {
     let (python, chromium, driver) = match tools() {
         Ok(t) => t,
         Err(why) => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "CI=true: the browser test cannot run: {why}"
-            );
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED browser::browser_and_authlib_sign_in_for_spa_native_and_web_clients: {why}"
-            );
+            missing_tool(&why);
             return;
         }
     };

@@ -79,13 +79,51 @@ fn help_lists_every_serve_option() {
     assert!(help.contains("serve") && help.contains("tenant"));
 }
 
-#[test]
-fn json_log_format_writes_one_json_object_per_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("r.db").display());
-    let mut server = Server::start(&db, &["--log-format", "json"]);
-    assert!(server.base.starts_with("http://127.0.0.1:"));
-    terminate(&mut server.child);
+#[tokio::test]
+async fn json_log_format_writes_one_json_object_per_line() {
+    let db = TestDb::fresh().await;
+    let mut server = Server::start(&db.url, &["--log-format", "json"]);
+    let res = reqwest::get(format!("{}/health", server.base))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let request_id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+    server.wait_for_log_lines(&request_id, 1);
+    assert!(server.terminate(), "exit 0 after SIGTERM");
+    let lines = server.logs.lock().unwrap().clone();
+    assert!(
+        lines.len() >= 2,
+        "the ready line and an access line: {lines:?}"
+    );
+    let mut events = Vec::new();
+    for line in &lines {
+        let v: serde_json::Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("a stderr line is not one JSON object ({e}): {line}"));
+        assert!(v.is_object(), "{line}");
+        for field in ["timestamp", "level", "target"] {
+            assert!(v[field].is_string(), "{field} missing in {line}");
+        }
+        events.push(v);
+    }
+    assert!(
+        events
+            .iter()
+            .any(|v| v.to_string().contains("listening on http://127.0.0.1:")),
+        "the ready line is a JSON object too: {lines:?}"
+    );
+    let access = events
+        .iter()
+        .find(|v| v["request_id"] == request_id.as_str())
+        .unwrap_or_else(|| panic!("no access line for {request_id}: {lines:?}"));
+    assert_eq!(access["target"], "registrar::access", "{access}");
+    assert_eq!(access["method"], "GET", "{access}");
+    assert_eq!(access["route"], "/health", "{access}");
+    assert_eq!(access["status"], 200, "{access}");
+    let latency: f64 = access["latency_ms"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("latency_ms is a decimal: {access}"));
+    assert!(latency >= 0.0, "{access}");
 }
 
 #[test]
@@ -104,11 +142,10 @@ fn bad_database_url_fails_with_a_message() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("unsupported database URL"));
 }
 
-#[test]
-fn the_ready_line_survives_a_quiet_log_filter() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("q.db").display());
-    let mut child = serve_command(&db)
+#[tokio::test]
+async fn the_ready_line_survives_a_quiet_log_filter() {
+    let db = TestDb::fresh().await;
+    let mut child = serve_command(&db.url)
         .env("RUST_LOG", "error")
         .spawn()
         .expect("spawn registrar serve");

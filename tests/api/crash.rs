@@ -1,13 +1,18 @@
-//! Crash safety (contract §6): the real binary on SQLite, several workers
-//! creating clients, patching them and adding secrets, `kill -9` at a random
-//! moment, restart. Every acknowledged write must be there, every secret
-//! acknowledged must work, and every client must be whole. Several rounds on
-//! the same database; bounded by request counts and deadlines.
+//! Crash safety (contract §6): the real binary on this target's backend,
+//! several workers creating, patching and deleting clients and adding and
+//! deleting secrets, `kill -9` at a random moment (in some rounds while a
+//! delete is in flight), restart. Every acknowledged write must be there,
+//! every acknowledged delete gone (the client 404, the deleted secret refused
+//! at the token endpoint), every secret acknowledged must work, and every
+//! client must be whole, with nothing half-made or half-deleted left in the
+//! tables. Several rounds on the same database; bounded by request counts and
+//! deadlines.
 
+use crate::support::db::{RawDb, on_raw_db};
 use crate::support::process::{Server, tenant_create, token};
+use crate::support::{Backend, TestDb, backend};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use sqlx::Connection as _;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -23,6 +28,8 @@ const OWN_CLIENTS: usize = 3;
 enum Pending {
     Patch { name: String, description: String },
     AddSecret,
+    DeleteSecret { hint: String },
+    DeleteClient,
 }
 
 /// What the workers were told, per client.
@@ -32,8 +39,12 @@ struct Expected {
     description: Option<String>,
     /// Acknowledged secrets: (hint, secret).
     secrets: Vec<(String, String)>,
+    /// Secrets whose deletion was acknowledged: (hint, secret).
+    deleted_secrets: Vec<(String, String)>,
     /// Hints seen after a restart (acknowledged, or committed in flight).
     known_hints: usize,
+    /// The client's deletion was acknowledged (or found done after a crash).
+    deleted: bool,
     pending: Option<Pending>,
 }
 
@@ -67,6 +78,8 @@ struct Worker {
     token: String,
     model: Model,
     acks: Arc<AtomicUsize>,
+    /// Deletes sent and not yet answered, so a round can kill during one.
+    deleting: Arc<AtomicUsize>,
     rng: Rng,
     own: Vec<String>,
     n: usize,
@@ -79,12 +92,17 @@ impl Worker {
             let ok = if self.own.len() < OWN_CLIENTS || self.rng.below(10) == 0 {
                 self.create().await
             } else {
-                let id = self.own[self.rng.below(self.own.len() as u64) as usize].clone();
-                let secrets = self.model.lock().unwrap()[&id].known_hints;
-                if secrets < 5 && self.rng.below(2) == 0 {
-                    self.add_secret(&id).await
-                } else {
-                    self.patch(&id).await
+                let at = self.rng.below(self.own.len() as u64) as usize;
+                let id = self.own[at].clone();
+                let (known, deletable) = {
+                    let m = self.model.lock().unwrap();
+                    (m[&id].known_hints, m[&id].secrets.first().cloned())
+                };
+                match (self.rng.below(10), deletable) {
+                    (0, _) => self.delete_client(&id, at).await,
+                    (1 | 2, Some((hint, _))) => self.delete_secret(&id, &hint).await,
+                    (3..=5, _) if known < 5 => self.add_secret(&id).await,
+                    _ => self.patch(&id).await,
                 }
             };
             if !ok {
@@ -92,6 +110,59 @@ impl Worker {
             }
             self.acks.fetch_add(1, Ordering::SeqCst);
         }
+    }
+
+    fn set_pending(&self, id: &str, pending: Pending) {
+        self.model.lock().unwrap().get_mut(id).unwrap().pending = Some(pending);
+    }
+
+    /// Sends a delete, counted in `deleting` while it is unanswered.
+    async fn send_delete(&self, req: reqwest::RequestBuilder) -> Option<StatusCode> {
+        self.deleting.fetch_add(1, Ordering::SeqCst);
+        let res = req.bearer_auth(&self.token).send().await;
+        self.deleting.fetch_sub(1, Ordering::SeqCst);
+        res.ok().map(|r| r.status())
+    }
+
+    async fn delete_client(&mut self, id: &str, at: usize) -> bool {
+        self.set_pending(id, Pending::DeleteClient);
+        let req = self
+            .http
+            .delete(self.url(&format!("/{id}")))
+            .header("qlik-confirm-delete", id);
+        let Some(status) = self.send_delete(req).await else {
+            return false;
+        };
+        assert_eq!(status, StatusCode::NO_CONTENT, "delete {id}");
+        let mut m = self.model.lock().unwrap();
+        let e = m.get_mut(id).unwrap();
+        e.deleted = true;
+        e.pending = None;
+        self.own.swap_remove(at);
+        true
+    }
+
+    async fn delete_secret(&mut self, id: &str, hint: &str) -> bool {
+        self.set_pending(id, Pending::DeleteSecret { hint: hint.into() });
+        let req = self
+            .http
+            .delete(self.url(&format!("/{id}/client-secrets/{hint}")));
+        let Some(status) = self.send_delete(req).await else {
+            return false;
+        };
+        assert_eq!(
+            status,
+            StatusCode::NO_CONTENT,
+            "delete secret {hint} of {id}"
+        );
+        let mut m = self.model.lock().unwrap();
+        let e = m.get_mut(id).unwrap();
+        let i = e.secrets.iter().position(|(h, _)| h == hint).unwrap();
+        let gone = e.secrets.remove(i);
+        e.deleted_secrets.push(gone);
+        e.known_hints -= 1;
+        e.pending = None;
+        true
     }
 
     fn url(&self, path: &str) -> String {
@@ -126,7 +197,7 @@ impl Worker {
                 description: None,
                 secrets: vec![(hint, secret)],
                 known_hints: 1,
-                pending: None,
+                ..Expected::default()
             },
         );
         self.own.push(id);
@@ -182,105 +253,201 @@ impl Worker {
     }
 }
 
-/// After a restart: every acknowledged write is there, and resolves what the
-/// in-flight operations did.
+/// The token endpoint's answer to a client and one of its secrets.
+async fn token_status(http: &reqwest::Client, base: &str, id: &str, secret: &str) -> StatusCode {
+    http.post(format!("{base}/oauth/token"))
+        .basic_auth(id, Some(secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+/// A client whose deletion was acknowledged (or found done): 404, and none of
+/// its secrets gets a token.
+async fn verify_deleted(http: &reqwest::Client, base: &str, token: &str, id: &str, e: &Expected) {
+    let res = http
+        .get(format!("{base}/api/core/oauth-clients/{id}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::NOT_FOUND,
+        "deleted client {id} is back"
+    );
+    for (hint, secret) in e.secrets.iter().chain(&e.deleted_secrets) {
+        let status = token_status(http, base, id, secret).await;
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "{id}: secret {hint} of a deleted client works"
+        );
+    }
+}
+
+/// After a restart: every acknowledged write is there, every acknowledged
+/// delete is gone, and what the in-flight operations did is resolved.
 async fn verify_api(base: &str, token: &str, model: &Model) {
     let http = reqwest::Client::new();
     let snapshot = model.lock().unwrap().clone();
     for (id, e) in snapshot {
+        if e.deleted {
+            verify_deleted(&http, base, token, &id, &e).await;
+            continue;
+        }
         let res = http
             .get(format!("{base}/api/core/oauth-clients/{id}"))
             .bearer_auth(token)
             .send()
             .await
             .unwrap();
+        if res.status() == StatusCode::NOT_FOUND && matches!(e.pending, Some(Pending::DeleteClient))
+        {
+            // The unanswered delete was committed.
+            let resolved = Expected {
+                deleted: true,
+                pending: None,
+                ..e
+            };
+            verify_deleted(&http, base, token, &id, &resolved).await;
+            model.lock().unwrap().insert(id, resolved);
+            continue;
+        }
         assert_eq!(
             res.status(),
             StatusCode::OK,
             "acknowledged client {id} is missing"
         );
         let got: Value = res.json().await.unwrap();
-        let name = got["clientName"].as_str().unwrap().to_owned();
-        let description = got["description"].as_str().map(str::to_owned);
-        let hints: Vec<String> = got["clientSecrets"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|h| h["hint"].as_str().unwrap().to_owned())
-            .collect();
-        let mut resolved = e.clone();
-        match &e.pending {
-            Some(Pending::Patch {
-                name: n,
-                description: d,
-            }) if name == *n && description.as_deref() == Some(d.as_str()) => {
-                resolved.name = n.clone();
-                resolved.description = Some(d.clone());
-            }
-            _ => {
-                assert_eq!(name, e.name, "{id}: acknowledged name lost");
-                assert_eq!(
-                    description, e.description,
-                    "{id}: acknowledged description lost"
-                );
-            }
-        }
-        let in_flight_secret = matches!(e.pending, Some(Pending::AddSecret));
-        let extra = hints.len() - e.known_hints.min(hints.len());
-        assert!(
-            hints.len() == e.known_hints || (in_flight_secret && hints.len() == e.known_hints + 1),
-            "{id}: {} hints listed, {} known (in flight: {in_flight_secret})",
-            hints.len(),
-            e.known_hints
-        );
-        resolved.known_hints = e.known_hints + extra;
-        resolved.pending = None;
-        for (hint, secret) in &e.secrets {
-            assert!(
-                hints.contains(hint),
-                "{id}: acknowledged secret {hint} is not listed"
-            );
-            let res = http
-                .post(format!("{base}/oauth/token"))
-                .basic_auth(&id, Some(secret))
-                .form(&[("grant_type", "client_credentials")])
-                .send()
-                .await
-                .unwrap();
+        let resolved = resolve(&id, &e, &got);
+        for (hint, secret) in &resolved.secrets {
+            let status = token_status(&http, base, &id, secret).await;
             assert_eq!(
-                res.status(),
+                status,
                 StatusCode::OK,
                 "{id}: acknowledged secret {hint} does not work"
+            );
+        }
+        for (hint, secret) in &resolved.deleted_secrets {
+            let status = token_status(&http, base, &id, secret).await;
+            assert_eq!(
+                status,
+                StatusCode::UNAUTHORIZED,
+                "{id}: deleted secret {hint} still works"
             );
         }
         model.lock().unwrap().insert(id, resolved);
     }
 }
 
+/// The model of a live client after a restart, from what the API shows
+/// (`got`): acknowledged changes must be there; an in-flight one may be.
+fn resolve(id: &str, e: &Expected, got: &Value) -> Expected {
+    let name = got["clientName"].as_str().unwrap().to_owned();
+    let description = got["description"].as_str().map(str::to_owned);
+    let hints: Vec<String> = got["clientSecrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["hint"].as_str().unwrap().to_owned())
+        .collect();
+    let mut resolved = Expected {
+        pending: None,
+        ..e.clone()
+    };
+    match &e.pending {
+        Some(Pending::Patch {
+            name: n,
+            description: d,
+        }) if name == *n && description.as_deref() == Some(d.as_str()) => {
+            resolved.name = n.clone();
+            resolved.description = Some(d.clone());
+        }
+        _ => {
+            assert_eq!(name, e.name, "{id}: acknowledged name lost");
+            assert_eq!(
+                description, e.description,
+                "{id}: acknowledged description lost"
+            );
+        }
+    }
+    match &e.pending {
+        Some(Pending::DeleteSecret { hint }) if !hints.contains(hint) => {
+            let i = resolved
+                .secrets
+                .iter()
+                .position(|(h, _)| h == hint)
+                .unwrap();
+            let gone = resolved.secrets.remove(i);
+            resolved.deleted_secrets.push(gone);
+            resolved.known_hints -= 1;
+        }
+        Some(Pending::AddSecret) if hints.len() == e.known_hints + 1 => resolved.known_hints += 1,
+        _ => {}
+    }
+    assert_eq!(
+        hints.len(),
+        resolved.known_hints,
+        "{id}: {hints:?} listed, {} known (in flight: {:?})",
+        e.known_hints,
+        e.pending
+    );
+    for (hint, _) in &resolved.secrets {
+        assert!(
+            hints.contains(hint),
+            "{id}: acknowledged secret {hint} is not listed"
+        );
+    }
+    for (hint, _) in &resolved.deleted_secrets {
+        assert!(
+            !hints.contains(hint),
+            "{id}: deleted secret {hint} is listed"
+        );
+    }
+    resolved
+}
+
 /// id, secret_count, config, client_name, secret rows, rows with a bad hash,
 /// live directory rows.
 type ClientRow = (String, i64, String, String, i64, i64, Option<i64>);
 
+const CLIENT_ROWS: &str = "SELECT c.client_id, c.secret_count, c.config, c.client_name, \
+        (SELECT COUNT(*) FROM client_secrets s WHERE s.tenant_id = c.tenant_id AND s.client_id = c.client_id), \
+        (SELECT COUNT(*) FROM client_secrets s WHERE s.tenant_id = c.tenant_id AND s.client_id = c.client_id AND length(s.secret_hash) <> 32), \
+        (SELECT COUNT(*) FROM client_directory d WHERE d.client_id = c.client_id AND d.tenant_id = c.tenant_id AND d.deleted_at IS NULL) \
+     FROM clients c";
+
+/// Rows left behind by a half-made or half-deleted client: secrets without
+/// their client, live directory entries without their client, tenants whose
+/// client counter disagrees with their clients.
+const LEFTOVERS: [&str; 3] = [
+    "SELECT COUNT(*) FROM client_secrets s WHERE NOT EXISTS \
+     (SELECT 1 FROM clients c WHERE c.tenant_id = s.tenant_id AND c.client_id = s.client_id)",
+    "SELECT COUNT(*) FROM client_directory d WHERE d.deleted_at IS NULL AND NOT EXISTS \
+     (SELECT 1 FROM clients c WHERE c.tenant_id = d.tenant_id AND c.client_id = d.client_id)",
+    "SELECT COUNT(*) FROM tenants t WHERE t.client_count <> \
+     (SELECT COUNT(*) FROM clients c WHERE c.tenant_id = t.tenant_id)",
+];
+
 /// Every client in the database is whole: its secret counter matches its
 /// secret rows, every hint has a SHA-256 hash, its stored configuration
-/// parses and agrees with the indexed columns, and the file is intact.
-async fn verify_db(url: &str) {
-    let mut db = sqlx::SqliteConnection::connect(url).await.unwrap();
-    let check: String = sqlx::query_scalar("PRAGMA integrity_check")
-        .fetch_one(&mut db)
-        .await
-        .unwrap();
-    assert_eq!(check, "ok");
-    let rows: Vec<ClientRow> = sqlx::query_as(
-        "SELECT c.client_id, c.secret_count, c.config, c.client_name, \
-                (SELECT COUNT(*) FROM client_secrets s WHERE s.tenant_id = c.tenant_id AND s.client_id = c.client_id), \
-                (SELECT COUNT(*) FROM client_secrets s WHERE s.tenant_id = c.tenant_id AND s.client_id = c.client_id AND length(s.secret_hash) <> 32), \
-                (SELECT COUNT(*) FROM client_directory d WHERE d.client_id = c.client_id AND d.tenant_id = c.tenant_id AND d.deleted_at IS NULL) \
-         FROM clients c",
-    )
-    .fetch_all(&mut db)
-    .await
-    .unwrap();
+/// parses and agrees with the indexed columns; no row of a deleted client is
+/// left, acknowledged deletions are in the directory, and (SQLite) the file
+/// is intact.
+async fn verify_db(url: &str, model: &Model) {
+    let mut db = RawDb::connect(url).await;
+    if let RawDb::Sqlite(c) = &mut db {
+        let check: String = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(c)
+            .await
+            .unwrap();
+        assert_eq!(check, "ok");
+    }
+    let rows: Vec<ClientRow> =
+        on_raw_db!(&mut db, c => sqlx::query_as(CLIENT_ROWS).fetch_all(c).await.unwrap());
     assert!(!rows.is_empty());
     for (id, count, config, name, secrets, bad_hashes, directory) in rows {
         assert_eq!(
@@ -298,62 +465,111 @@ async fn verify_db(url: &str) {
             "{id}: name column disagrees with config"
         );
     }
-    db.close().await.unwrap();
+    for sql in LEFTOVERS {
+        assert_eq!(
+            db.scalar(sql, &[]).await,
+            0,
+            "half-made or half-deleted rows: {sql}"
+        );
+    }
+    let deleted: Vec<String> = model
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(_, e)| e.deleted)
+        .map(|(id, _)| id.clone())
+        .collect();
+    for id in &deleted {
+        let rows = db
+            .scalar("SELECT COUNT(*) FROM clients WHERE client_id = $1", &[id])
+            .await;
+        assert_eq!(rows, 0, "{id}: deleted, but its row is there");
+        let tombstones = db
+            .scalar(
+                "SELECT COUNT(*) FROM client_directory WHERE client_id = $1 AND deleted_at IS NOT NULL",
+                &[id],
+            )
+            .await;
+        assert_eq!(
+            tombstones, 1,
+            "{id}: deleted, but not marked in the directory"
+        );
+    }
+    db.close().await;
+}
+
+/// Live clients of the model, `OWN_CLIENTS` per worker.
+fn own_clients(model: &Model, worker: usize) -> Vec<String> {
+    let m = model.lock().unwrap();
+    let mut live: Vec<&String> = m
+        .iter()
+        .filter(|(_, e)| !e.deleted)
+        .map(|(id, _)| id)
+        .collect();
+    live.sort();
+    live.into_iter()
+        .skip(worker * OWN_CLIENTS)
+        .take(OWN_CLIENTS)
+        .cloned()
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn acknowledged_writes_survive_kill_9_in_every_round() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("crash.db").display());
-    let admin = tenant_create(&db, "crash");
+async fn acknowledged_writes_and_deletes_survive_kill_9_in_every_round() {
+    let db = TestDb::fresh().await;
+    let admin = tenant_create(&db.url, "crash");
     let (admin_id, admin_secret) = (
         admin["clientId"].as_str().unwrap().to_owned(),
         admin["clientSecret"].as_str().unwrap().to_owned(),
     );
     let model: Model = Arc::default();
     let seed = seed();
-    eprintln!("crash test seed {seed}");
+    eprintln!("crash test seed {seed} ({:?})", backend());
     let mut rng = Rng(seed);
     let no_limits = ["--rate-limit-tier1", "0", "--rate-limit-tier2", "0"];
+    let mut killed_during_delete = 0;
     for round in 0..=ROUNDS {
-        let mut server = Server::start(&db, &no_limits);
+        let mut server = Server::start(&db.url, &no_limits);
         let http = reqwest::Client::new();
         let token = token(&http, &server.base, &admin_id, &admin_secret).await;
         verify_api(&server.base, &token, &model).await;
-        verify_db(&db).await;
+        verify_db(&db.url, &model).await;
         if round == ROUNDS {
             assert!(server.terminate());
             break;
         }
         let acks = Arc::new(AtomicUsize::new(0));
+        let deleting = Arc::new(AtomicUsize::new(0));
         let deadline = Instant::now() + Duration::from_secs(60);
         let mut tasks = Vec::new();
         for w in 0..WORKERS {
-            let own: Vec<String> = model
-                .lock()
-                .unwrap()
-                .keys()
-                .skip(w * OWN_CLIENTS)
-                .take(OWN_CLIENTS)
-                .cloned()
-                .collect();
             let worker = Worker {
                 http: http.clone(),
                 base: server.base.clone(),
                 token: token.clone(),
                 model: model.clone(),
                 acks: acks.clone(),
+                deleting: deleting.clone(),
                 rng: Rng(rng.next() | 1),
-                own,
+                own: own_clients(&model, w),
                 n: 0,
             };
             tasks.push(tokio::spawn(worker.run(deadline)));
         }
         // Kill at a random point of the load, counted in acknowledged writes
-        // so that the moment does not depend on the machine's speed.
+        // so that the moment does not depend on the machine's speed; after
+        // the first round, at the first moment after it that a delete is in
+        // flight.
         let kill_at = 15 + rng.below(60) as usize;
-        while acks.load(Ordering::SeqCst) < kill_at && Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(1 + rng.below(5))).await;
+        let during_delete = round > 0;
+        loop {
+            let ready = acks.load(Ordering::SeqCst) >= kill_at
+                && (!during_delete || deleting.load(Ordering::SeqCst) > 0);
+            if ready || Instant::now() >= deadline {
+                killed_during_delete += usize::from(ready && during_delete);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
         }
         server.kill9();
         for t in tasks {
@@ -364,5 +580,16 @@ async fn acknowledged_writes_survive_kill_9_in_every_round() {
             "round {round}: the load ran"
         );
     }
-    assert!(model.lock().unwrap().len() >= WORKERS * OWN_CLIENTS);
+    let m = model.lock().unwrap();
+    assert!(m.values().filter(|e| !e.deleted).count() >= WORKERS * OWN_CLIENTS);
+    assert!(m.values().any(|e| e.deleted), "clients were deleted");
+    assert!(
+        m.values().any(|e| !e.deleted_secrets.is_empty()),
+        "secrets were deleted"
+    );
+    assert!(killed_during_delete >= 1, "a kill hit a delete in flight");
+    assert_ne!(
+        backend() == Backend::Postgres,
+        db.url.starts_with("sqlite:")
+    );
 }

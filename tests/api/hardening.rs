@@ -179,6 +179,7 @@ async fn a_failed_basic_authentication_challenge_names_invalid_client() {
 async fn expires_at_is_an_rfc3339_utc_timestamp_equal_to_exp() {
     let app = spawn_app().await;
     let c = app.web_client(&app.admin.token, "svc").await;
+    let sent = time::OffsetDateTime::now_utc().unix_timestamp();
     let (status, body) = app
         .token_request(
             c["clientId"].as_str().unwrap(),
@@ -187,6 +188,7 @@ async fn expires_at_is_an_rfc3339_utc_timestamp_equal_to_exp() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    assert_expires_at(&body, sent);
     let at = body["expires_at"].as_str().expect("a string");
     let parsed = time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
         .unwrap_or_else(|e| panic!("{at} is not RFC 3339: {e}"));

@@ -4,7 +4,8 @@
 //! The Python interpreter is named by `REGISTRAR_TEST_PYTHON` (`.ci/run` makes
 //! a virtualenv with the pinned `tests/python/requirements.txt` and sets it).
 //! Without it the test says SKIPPED on the terminal, past the output capture,
-//! so a skip is never silent; under `CI=true` a missing interpreter fails it.
+//! so a skip is never silent; under `CI=true` it fails instead
+//! (`support::require_tool`).
 
 use crate::support::*;
 use std::io::Write as _;
@@ -14,17 +15,10 @@ pub const PYTHON_ENV: &str = "REGISTRAR_TEST_PYTHON";
 
 #[tokio::test]
 async fn authlib_client_credentials_private_key_jwt_and_refusals() {
-    let Some(python) = std::env::var_os(PYTHON_ENV).filter(|p| !p.is_empty()) else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true: the Authlib test cannot run: {PYTHON_ENV} is not set"
-        );
-        // Written to the real stderr: libtest captures only print!/eprint!.
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED interop::authlib_client_credentials_private_key_jwt_and_refusals: \
-             {PYTHON_ENV} is not set (see .ci/run: a virtualenv with tests/python/requirements.txt)"
-        );
+    let Some(python) = require_tool(
+        PYTHON_ENV,
+        "a Python with tests/python/requirements.txt; .ci/run makes a virtualenv",
+    ) else {
         return;
     };
     let app = spawn_app().await;

@@ -127,7 +127,9 @@ async fn introspection_answers_inactive_for_expired_revoked_unknown_forged_delet
     let (deleted_id, _, deleted) = reader(&app, &admin).await;
     let (status, _) = app.delete_client(&admin.token, &deleted_id).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let foreign_store = registrar::store::Store::connect("sqlite::memory:", &Default::default())
+    // Another server's database, on this target's backend.
+    let foreign_db = TestDb::fresh().await;
+    let foreign_store = registrar::store::Store::connect(&foreign_db.url, &Default::default())
         .await
         .unwrap();
     let (_, _, live) = reader(&app, &admin).await;

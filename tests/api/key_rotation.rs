@@ -181,9 +181,8 @@ fn claims(now: i64) -> AccessClaims {
 
 #[tokio::test]
 async fn a_retired_key_is_published_and_trusted_only_while_its_tokens_can_live() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("keys.db").display());
-    let store = Store::connect(&url, &PoolSettings::default())
+    let db = TestDb::fresh().await;
+    let store = Store::connect(&db.url, &PoolSettings::default())
         .await
         .unwrap();
     let now = Timestamp::now();
@@ -273,9 +272,8 @@ async fn a_retired_key_is_published_and_trusted_only_while_its_tokens_can_live()
 /// before.
 #[tokio::test]
 async fn a_memoised_token_is_refused_once_its_key_is_no_longer_trusted() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("memo.db").display());
-    let store = Store::connect(&url, &PoolSettings::default())
+    let db = TestDb::fresh().await;
+    let store = Store::connect(&db.url, &PoolSettings::default())
         .await
         .unwrap();
     let ring = KeyRing::load_or_create(store.clone(), 3600).await.unwrap();
@@ -297,12 +295,11 @@ async fn a_memoised_token_is_refused_once_its_key_is_no_longer_trusted() {
     // Replace the key: a new one in, the old one deleted from the store.
     let fresh = generate_key(Timestamp::now(), Timestamp::now()).unwrap();
     store.insert_signing_key(&fresh).await.unwrap();
-    let db = sqlx::SqlitePool::connect(&url).await.unwrap();
-    sqlx::query("DELETE FROM signing_keys WHERE kid = $1")
-        .bind(&old_kid)
-        .execute(&db)
+    let deleted = RawDb::connect(&db.url)
         .await
-        .unwrap();
+        .execute("DELETE FROM signing_keys WHERE kid = $1", &[&old_kid])
+        .await;
+    assert_eq!(deleted, 1);
     ring.reload().await.unwrap();
 
     let refused = ring.verify_access_token(&token, issuer, issuer).await;

@@ -1,19 +1,19 @@
-//! Keys at rest (contract §6): the SQLite files are private (mode 0600, a
-//! shared one refused unless allowed); with a key-encryption key (KEK) the
+//! Keys at rest (contract §6): the SQLite files are private (mode 0600; a
+//! shared one is refused unless allowed, in `sqlite_files.rs`); with a
+//! key-encryption key (KEK) the
 //! private signing keys and the cursor key are found nowhere in the stored
 //! bytes; a wrong KEK, or none for encrypted keys, refuses the start;
 //! `keys rewrap` moves the keys to a new KEK and tokens issued before still
 //! verify. Run against the real binary.
 
-use crate::support::process::{BIN, Server, serve_command, tenant_create, token};
+use crate::support::process::{BIN, Server, refused_start, tenant_create, token};
 use crate::support::*;
 use registrar::domain::key_wrap::{Kek, server_secret_aad, signing_key_aad, unwrap};
 use registrar::domain::time::Timestamp;
 use registrar::store::{PoolSettings, Store};
 use reqwest::StatusCode;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 /// A KEK in a file of `dir`, and the key itself.
 fn kek_file(dir: &Path, name: &str) -> (PathBuf, Kek) {
@@ -33,25 +33,6 @@ fn kek_args(path: &Path) -> Vec<String> {
 fn start(db: &str, args: &[String]) -> Server {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     Server::start(db, &args)
-}
-
-/// `serve` that is expected to stop by itself (a refused start): its exit
-/// status and stderr, or a panic if it is still running after a minute.
-fn refused_start(db: &str, args: &[String]) -> Output {
-    let mut child = serve_command(db)
-        .args(args)
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("the server started although it should have refused to");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child.wait_with_output().unwrap()
 }
 
 /// The stored private keys opened with `kek`: every signing key's PKCS#8
@@ -160,36 +141,6 @@ async fn the_keys_are_found_nowhere_at_rest_with_a_kek_and_the_files_are_private
             assert_eq!(mode(&file), 0o600, "{file}");
         }
     }
-    server.terminate();
-}
-
-#[tokio::test]
-async fn a_shared_database_file_is_refused_unless_allowed() {
-    let db = TestDb::fresh().await;
-    let Some(path) = db.sqlite_path() else {
-        // PostgreSQL has no database file: the option changes nothing.
-        let mut server = start(&db.url, &["--allow-shared-db-file".into()]);
-        server.terminate();
-        return;
-    };
-    drop(start(&db.url, &[]));
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-    }
-    let out = refused_start(&db.url, &[]);
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains(&path.display().to_string()), "{stderr}");
-    assert!(stderr.contains("chmod 600"), "{stderr}");
-    // So is every command that opens the store.
-    let out = Command::new(BIN)
-        .args(["tenant", "create", "t", "--database-url", &db.url])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1), "tenant create");
-    let mut server = start(&db.url, &["--allow-shared-db-file".into()]);
     server.terminate();
 }
 

@@ -101,8 +101,7 @@ async fn a_request_over_the_time_limit_gets_503_with_the_error_body() {
             json!({"appType":"spa","clientName":"slow"}),
         )
         .await;
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
-    assert_error(&body, status);
+    assert_error_code(status, &body, "HTTP-503");
     assert!(
         body["errors"][0]["detail"]
             .as_str()
@@ -256,10 +255,9 @@ async fn serve_options_set_the_server_limits_and_are_documented_in_help() {
     ] {
         assert!(help.contains(opt), "serve --help lacks {opt}");
     }
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("r.db").display());
+    let db = TestDb::fresh().await;
     let server = crate::support::process::Server::start(
-        &db,
+        &db.url,
         &["--max-connections", "7", "--request-timeout", "5"],
     );
     let text = reqwest::get(format!("{}/metrics", server.base))

@@ -2,6 +2,7 @@
 //! `--log-format json`; every stderr line is one JSON object, every request
 //! is logged with its id, and no secret, token or Authorization value leaks.
 
+use crate::support::TestDb;
 use crate::support::process::{Server, tenant_create, token};
 use base64::Engine;
 use reqwest::StatusCode;
@@ -115,11 +116,10 @@ async fn walkthrough(base: &str, admin: &Value, seen: &mut Seen) {
 
 #[tokio::test]
 async fn readme_walkthrough_logs_json_lines_with_request_ids_and_no_credentials() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("r.db").display());
+    let db = TestDb::fresh().await;
     // 1. Create a tenant.
-    let admin = tenant_create(&db, "Acme");
-    let mut server = Server::start(&db, &["--log-format", "json"]);
+    let admin = tenant_create(&db.url, "Acme");
+    let mut server = Server::start(&db.url, &["--log-format", "json"]);
     let mut seen = Seen::default();
     walkthrough(&server.base, &admin, &mut seen).await;
     let expected = seen.request_ids.len();

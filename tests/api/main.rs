@@ -3,6 +3,15 @@
 //! Cargo builds this suite twice: as the test target `api` (SQLite) and as
 //! `postgres` (`tests/postgres` is a symbolic link to this directory), so a
 //! module listed here runs on both backends; see `support::db::backend()`.
+//!
+//! The rule: every test runs on the backend its target names. It gets its
+//! database from `support::TestDb::fresh()` (also for the `registrar`
+//! processes it starts), never from a `sqlite:` URL of its own, and never
+//! returns early because of the backend. A test that is about one backend
+//! only (SQLite's files and pragmas, a PostgreSQL server that goes away) lives
+//! in a module listed in `only_api.rs` or `only_postgres.rs` instead of here:
+//! each target includes the list named after it, so such a test exists in
+//! one target and runs there unconditionally. `tests/tidy.rs` checks this.
 
 // Table-driven tests list their cases inline and are long by design.
 #![allow(clippy::too_many_lines)]
@@ -23,7 +32,7 @@ mod cli;
 mod cli_client;
 mod clients;
 mod crash;
-mod database;
+mod error_codes;
 mod errors;
 mod expiry_pruning;
 mod filter_oracle;
@@ -66,3 +75,13 @@ mod user_cli;
 mod users;
 mod validation;
 mod webhooks;
+
+// The modules of this target's backend only (see above).
+include!(concat!("only_", env!("CARGO_CRATE_NAME"), ".rs"));
+
+// rustfmt does not look into `include!`: these declarations, never compiled,
+// show it the modules of both lists (`tests/tidy.rs` checks they match).
+#[cfg(any())]
+mod database;
+#[cfg(any())]
+mod sqlite_files;

@@ -61,9 +61,7 @@ async fn gets_over_tier1_get_429_with_retry_after_and_the_error_body() {
     .await;
     assert_eq!(ok, 3, "the whole per-minute allowance is usable at once");
     assert!((1..=60).contains(&secs), "Retry-After {secs}");
-    assert_error(&body, StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(body["errors"][0]["code"], "HTTP-429");
-    assert_eq!(body["errors"][0]["title"], "API rate limit reached.");
+    assert_error_code(StatusCode::TOO_MANY_REQUESTS, &body, "HTTP-429");
     // Tier 2 has its own allowance, and so has every other caller.
     let c = app.web_client(&app.admin.token, "still allowed").await;
     assert!(c["clientId"].is_string());
@@ -153,10 +151,12 @@ async fn zero_disables_the_limits() {
 
 #[tokio::test]
 async fn serve_options_set_the_limits() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("r.db").display());
-    let admin = crate::support::process::tenant_create(&db, "acme");
-    let server = Server::start(&db, &["--rate-limit-tier1", "2", "--rate-limit-tier2", "0"]);
+    let db = TestDb::fresh().await;
+    let admin = crate::support::process::tenant_create(&db.url, "acme");
+    let server = Server::start(
+        &db.url,
+        &["--rate-limit-tier1", "2", "--rate-limit-tier2", "0"],
+    );
     let http = reqwest::Client::new();
     let token = crate::support::process::token(
         &http,

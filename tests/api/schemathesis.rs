@@ -6,32 +6,32 @@
 //! Schemathesis comes from PyPI; `.ci/run` installs a pinned version in a
 //! virtual environment and names the executable in `REGISTRAR_SCHEMATHESIS`.
 //! Without that variable the test says SKIPPED and passes, so a plain
-//! `cargo test` on a machine without Python still works.
+//! `cargo test` on a machine without Python still works; under `CI=true` it
+//! fails instead (`support::require_tool`). The server runs on this target's
+//! backend.
 //!
 //! `tests/schemathesis.toml` configures the checks: `positive_data_acceptance`
 //! is off (the schema cannot express every rule, so schema-valid clients may
 //! rightly get a 400), and size refusals (413, 414, 431) count as rejections.
 
 use crate::support::process::{Server, tenant_create, token};
+use crate::support::{TestDb, require_tool};
 use std::process::Command;
 
 pub const ENV: &str = "REGISTRAR_SCHEMATHESIS";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn schemathesis_finds_no_failures_against_the_description() {
-    let Some(exe) = std::env::var_os(ENV).filter(|v| !v.is_empty()) else {
-        eprintln!(
-            "SKIPPED: set {ENV} to a schemathesis executable to run this test (.ci/run does)"
-        );
+    let Some(exe) = require_tool(ENV, "a schemathesis executable; .ci/run installs one") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("st.db").display());
-    let admin = tenant_create(&db, "schemathesis");
+    let db = TestDb::fresh().await;
+    let admin = tenant_create(&db.url, "schemathesis");
     // No rate limits: schemathesis sends many requests, bad credentials
     // among them, from one address.
     let server = Server::start(
-        &db,
+        &db.url,
         &[
             "--rate-limit-tier1",
             "0",

@@ -1,8 +1,8 @@
 //! What the store holds, read back with SQL on either backend: no plain
 //! secret and no access token in any column of any table (contract §4:
-//! secrets are stored only as a hash). The SQLite file check in `secrets.rs`
-//! also covers the WAL; this one also covers PostgreSQL, whose files a test
-//! cannot read.
+//! secrets are stored only as a hash). The stored-bytes check in
+//! `secrets.rs` also covers SQLite's WAL and PostgreSQL's rows as text; this
+//! one reads every column of every table by name.
 
 use crate::support::*;
 use reqwest::StatusCode;

@@ -32,6 +32,7 @@ async fn basic_auth_issues_an_rfc9068_token_with_no_store() {
         c["clientId"].as_str().unwrap(),
         c["clientSecret"].as_str().unwrap(),
     );
+    let sent = time::OffsetDateTime::now_utc().unix_timestamp();
     let res = app
         .http
         .post(app.url("/oauth/token"))
@@ -45,6 +46,7 @@ async fn basic_auth_issues_an_rfc9068_token_with_no_store() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["token_type"], "bearer");
     assert_eq!(body["expires_in"], 21600);
+    assert_expires_at(&body, sent);
     assert_eq!(body["scope"], "read:x");
     let token = body["access_token"].as_str().unwrap();
     let header = jwt_part(token, 0);
@@ -377,8 +379,10 @@ async fn public_url_sets_issuer_and_links() {
         list["links"]["self"]["href"],
         "https://registrar.example.com/api/core/oauth-clients"
     );
+    let sent = time::OffsetDateTime::now_utc().unix_timestamp();
     let (_, tok) = app
         .token_request(&app.admin.client_id, &app.admin.client_secret, None)
         .await;
     assert_eq!(tok["expires_in"], 60);
+    assert_expires_at(&tok, sent);
 }

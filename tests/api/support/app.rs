@@ -349,6 +349,25 @@ pub fn assert_error(body: &Value, status: StatusCode) {
     );
 }
 
+/// Asserts a token response's `expires_at` (contract §5): an RFC 3339 UTC
+/// string (`Z`) that lies `expires_in` seconds after the moment of the
+/// request, which was sent at or after `sent` (a Unix time read before it).
+pub fn assert_expires_at(body: &Value, sent: i64) {
+    let at = body["expires_at"]
+        .as_str()
+        .unwrap_or_else(|| panic!("expires_at is not a string: {body}"));
+    assert!(at.ends_with('Z'), "expires_at is not in UTC: {at}");
+    let parsed = time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|e| panic!("expires_at {at} is not RFC 3339: {e}"));
+    let ttl = body["expires_in"].as_i64().expect("expires_in");
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let at = parsed.unix_timestamp();
+    assert!(
+        (sent + ttl..=now + ttl).contains(&at),
+        "expires_at {at} is not expires_in ({ttl} s) after the request ({sent}..={now})"
+    );
+}
+
 /// Asserts an error response whose `detail` mentions `needle`.
 pub fn assert_error_detail(status: StatusCode, body: &Value, expected: StatusCode, needle: &str) {
     assert_eq!(status, expected, "{body}");

@@ -1,7 +1,11 @@
 //! Support code of the black-box suite; test modules use it and nothing else
 //! of each other (`tests/tidy.rs` checks this).
 //!
-//! - `db`: which backend this build runs on, and a fresh database per test.
+//! - `db`: which backend this build runs on, a fresh database per test, and a
+//!   plain connection for the few tests that look at stored rows.
+//! - `env`: tools and servers named by environment variables; a missing one
+//!   skips a test on a laptop and fails it under `CI=true`.
+//! - `errors`: the documented error codes with their titles, `assert_error_code`.
 //! - `app`: the in-process server (`spawn_app()`) and one helper per endpoint.
 //! - `process`: the real `registrar` binary as a child process.
 //! - `servers`: several real `registrar serve` processes on one database.
@@ -22,6 +26,8 @@
 pub mod app;
 pub mod audit;
 pub mod db;
+pub mod env;
+pub mod errors;
 pub mod keys;
 pub mod list;
 pub mod process;
@@ -30,7 +36,11 @@ pub mod signin;
 pub mod users;
 
 pub use app::{
-    Tenant, TestApp, assert_error, assert_error_detail, read, second_instance, spawn_app,
-    test_settings,
+    Tenant, TestApp, assert_error, assert_error_detail, assert_expires_at, read, second_instance,
+    spawn_app, test_settings,
 };
-pub use db::{TestDb, is_postgres, postgres_admin_url};
+// Some are used by the modules of one target only (`only_*.rs`).
+#[allow(unused_imports)]
+pub use db::{Backend, RawDb, TestDb, backend, is_postgres, postgres_admin_url};
+pub use env::{missing_tool, require_tool};
+pub use errors::assert_error_code;

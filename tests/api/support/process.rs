@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, ExitStatus};
+use std::process::{Child, Command, ExitStatus, Output};
 use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -78,6 +78,25 @@ pub fn terminate(child: &mut Child) -> ExitStatus {
     let _ = child.kill();
     let _ = child.wait();
     panic!("server did not stop on SIGTERM");
+}
+
+/// `serve` that is expected to stop by itself (a refused start): its exit
+/// status and stderr, or a panic if it is still running after a minute.
+pub fn refused_start(db: &str, args: &[String]) -> Output {
+    let mut child = serve_command(db)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the server started although it should have refused to");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
 }
 
 /// A running `registrar serve` and everything it has written to stderr.
