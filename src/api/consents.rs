@@ -5,6 +5,8 @@
 //! the grants it led to, their access and refresh tokens (`users:write`).
 //! The next sign-in to that client asks for consent again.
 
+use super::origin::RequestOrigin;
+use crate::domain::audit::EventType;
 use crate::domain::ids::ClientId;
 use crate::domain::signin_records::Consent;
 use crate::domain::time::Timestamp;
@@ -71,13 +73,23 @@ pub async fn list_consents(
 pub async fn revoke_consent(
     State(state): State<AppState>,
     caller: axum::Extension<Caller>,
+    RequestOrigin(origin): RequestOrigin,
     Path((id, client)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let user = user_of(&state, &caller, &id).await?;
     if let Some(client) = ClientId::parse(&client) {
+        let now = Timestamp::now();
+        let data = serde_json::json!({"userId": user.as_str(), "clientId": client.as_str()});
+        let event = origin.event(
+            EventType::ConsentRevoked,
+            Some(&caller.tenant),
+            user.as_str(),
+            now,
+            data,
+        );
         state
             .store
-            .revoke_consent(&caller.tenant, user.as_str(), &client, Timestamp::now())
+            .revoke_consent(&caller.tenant, user.as_str(), &client, now, &event)
             .await?;
     }
     Ok(StatusCode::NO_CONTENT.into_response())

@@ -77,10 +77,15 @@ enum Local {
 }
 
 pub fn run(cli: Cli) -> ExitCode {
-    let local = match split_export(cli.command) {
-        Ok(args) => Local::AuditExport(args),
-        Err(Command::Remote(remote)) => return remote::run(remote),
-        Err(other) => Local::Command(other),
+    let local = match cli.command {
+        // `audits export` reads the database, like `tenant create`, though
+        // its options sit under the client's `audits` command.
+        Command::Remote(RemoteCommand::Audits(AuditsArgs {
+            command: AuditsCommand::Export(args),
+            ..
+        })) => Local::AuditExport(args),
+        Command::Remote(remote) => return remote::run(remote),
+        other => Local::Command(other),
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

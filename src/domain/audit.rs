@@ -129,6 +129,19 @@ impl Origin {
         }
     }
 
+    /// A change made in a browser by the person `sub` (signed in, or
+    /// trying to), through the pages of `client_id` when there is one.
+    pub fn person(sub: &str, client_id: Option<&str>, trace_id: &str, source: String) -> Origin {
+        Origin {
+            actor: Actor {
+                sub: sub.to_owned(),
+                client_id: client_id.map(str::to_owned),
+            },
+            trace_id: Some(trace_id.to_owned()),
+            source,
+        }
+    }
+
     /// The event of a change of this origin; `tenant` is `None` for a
     /// server-wide change. `data` is redacted.
     pub fn event(

@@ -9,6 +9,7 @@
 use super::authorize::{Redirected, Step, error_location};
 use super::cookies::{BROWSER, CookiePolicy, SESSION};
 use super::session::{consent_needed, current_session, find_user, issue_code, signed_in};
+use crate::domain::audit::{EventType, Origin};
 use crate::domain::authorize::{Prompt, granted_scopes};
 use crate::domain::client_record::AuthClient;
 use crate::domain::handles::{Handle, NewHandle};
@@ -265,6 +266,7 @@ pub async fn finish_sign_in(
     r: &Resumed,
     user: &User,
     at: Timestamp,
+    trace: &str,
 ) -> Result<Step, PageFault> {
     let tenant = &r.ix.tenant;
     let session = NewHandle::generate(tenant);
@@ -275,9 +277,18 @@ pub async fn finish_sign_in(
     };
     let lifetimes = state.settings.sessions;
     let stale_before = at.plus_seconds(-lifetimes.idle_secs.max(lifetimes.max_secs));
+    let client = r.client.client_id.as_str();
+    let data = serde_json::json!({"userId": who.user_id, "clientId": client, "authTime": at});
+    let event = r.origin(state, &who.user_id, trace).event(
+        EventType::UserSignedIn,
+        Some(tenant),
+        &who.user_id,
+        at,
+        data,
+    );
     state
         .store
-        .sign_in_interaction(tenant, &r.ix.ix_hash, &who, stale_before)
+        .sign_in_interaction(tenant, &r.ix.ix_hash, &who, stale_before, &event)
         .await?;
     let policy = CookiePolicy::for_public_url(&state.settings.public_url);
     let cookie = policy.set(SESSION, &session.plain, Some(lifetimes.max_secs));
@@ -304,7 +315,12 @@ pub async fn finish_sign_in(
 
 /// "User X allowed" (remembered for the client) or "denied"
 /// (`access_denied`); either ends the interaction.
-pub async fn finish_consent(state: &AppState, r: &Resumed, allow: bool) -> Result<Step, PageFault> {
+pub async fn finish_consent(
+    state: &AppState,
+    r: &Resumed,
+    allow: bool,
+    trace: &str,
+) -> Result<Step, PageFault> {
     let who = r.ix.signed_in.clone().ok_or(PageFault::Expired)?;
     let request = &r.ix.request;
     if !allow {
@@ -324,9 +340,19 @@ pub async fn finish_consent(state: &AppState, r: &Resumed, allow: bool) -> Resul
         return Err(PageFault::Forbidden);
     };
     let now = Timestamp::now();
+    let client = &r.client.client_id;
+    let data =
+        serde_json::json!({"userId": who.user_id, "clientId": client.as_str(), "scopes": scopes});
+    let event = r.origin(state, &who.user_id, trace).event(
+        EventType::ConsentGranted,
+        Some(&r.ix.tenant),
+        &who.user_id,
+        now,
+        data,
+    );
     state
         .store
-        .save_consent(&r.ix.tenant, &who.user_id, &r.client.client_id, scopes, now)
+        .save_consent(&r.ix.tenant, &who.user_id, client, scopes, now, &event)
         .await?;
     let location = issue_code(
         state,
@@ -341,6 +367,12 @@ pub async fn finish_consent(state: &AppState, r: &Resumed, allow: bool) -> Resul
 }
 
 impl Resumed {
+    /// The origin of what the person `sub` does on this interaction's
+    /// pages (request `trace`), for its audit event.
+    pub fn origin(&self, state: &AppState, sub: &str, trace: &str) -> Origin {
+        let source = format!("{}{INTERACTION_PATH}", state.settings.public_url);
+        Origin::person(sub, Some(self.client.client_id.as_str()), trace, source)
+    }
     /// Whether the interaction waits for a password (else for consent).
     pub fn wants_sign_in(&self) -> bool {
         matches!(self.view, View::SignIn { .. })

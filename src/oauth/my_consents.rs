@@ -10,11 +10,13 @@
 
 use super::interaction::Browser;
 use super::session::current_session;
+use crate::domain::audit::{EventType, Origin};
 use crate::domain::handles::Handle;
 use crate::domain::ids::{ClientId, TenantId};
 use crate::domain::signin_records::Consent;
 use crate::domain::time::Timestamp;
 use crate::domain::user::User;
+use crate::http::paths::MY_CONSENTS_PATH;
 use crate::state::AppState;
 use crate::store::StoreError;
 use aws_lc_rs::hmac;
@@ -125,6 +127,7 @@ pub async fn revoke(
     browser: &Browser,
     csrf: &str,
     client: &str,
+    trace: &str,
 ) -> Result<Revoked, StoreError> {
     let Some(me) = signed_in(state, browser).await? else {
         return Ok(Revoked::NotSignedIn);
@@ -133,9 +136,19 @@ pub async fn revoke(
         return Ok(Revoked::Forbidden);
     }
     if let Some(client) = ClientId::parse(client) {
+        let (user, now) = (me.user.id.as_str(), Timestamp::now());
+        let source = format!("{}{MY_CONSENTS_PATH}", state.settings.public_url);
+        let data = serde_json::json!({"userId": user, "clientId": client.as_str()});
+        let event = Origin::person(user, None, trace, source).event(
+            EventType::ConsentRevoked,
+            Some(&me.tenant),
+            user,
+            now,
+            data,
+        );
         state
             .store
-            .revoke_consent(&me.tenant, me.user.id.as_str(), &client, Timestamp::now())
+            .revoke_consent(&me.tenant, user, &client, now, &event)
             .await?;
     }
     Ok(Revoked::Done)

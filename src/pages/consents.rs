@@ -5,6 +5,7 @@
 use super::interaction::read_form;
 use super::render::{ScopeLine, message, page};
 use super::scope_words::describe;
+use crate::http::RequestId;
 use crate::http::paths::MY_CONSENTS_PATH;
 use crate::oauth::interaction::Browser;
 use crate::oauth::my_consents::{self, MyConsents, Revoked};
@@ -89,10 +90,14 @@ pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response
 }
 
 pub async fn revoke(State(state): State<AppState>, req: Request) -> Response {
+    let trace = req
+        .extensions()
+        .get::<RequestId>()
+        .map_or_else(String::new, |id| id.as_str().to_owned());
     let browser = Browser::from_headers(&state, req.headers());
     let form = read_form(req.into_body()).await.unwrap_or_default();
     let field = |k: &str| form.get(k).map_or("", String::as_str);
-    match my_consents::revoke(&state, &browser, field("csrf"), field("client_id")).await {
+    match my_consents::revoke(&state, &browser, field("csrf"), field("client_id"), &trace).await {
         Ok(Revoked::Done) => {
             let mut res = StatusCode::SEE_OTHER.into_response();
             res.headers_mut()

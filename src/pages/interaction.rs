@@ -4,9 +4,11 @@
 
 use super::render::{ConsentPage, ScopeLine, SignInPage, message, page, redirect};
 use super::scope_words::describe;
+use crate::http::RequestId;
 use crate::http::paths::INTERACTION_PATH;
 use crate::oauth::interaction::{self, Browser, PageFault, Resumed, View};
 use crate::state::AppState;
+use axum::Extension;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -97,6 +99,7 @@ pub async fn show(
 pub async fn consent(
     State(state): State<AppState>,
     Path(ix): Path<String>,
+    request: Option<Extension<RequestId>>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -121,7 +124,8 @@ pub async fn consent(
             );
         }
     };
-    match interaction::finish_consent(&state, &r, allow).await {
+    let trace = request.map_or_else(String::new, |Extension(id)| id.as_str().to_owned());
+    match interaction::finish_consent(&state, &r, allow, &trace).await {
         Ok(step) => redirect(step),
         Err(f) => fault_page(&f),
     }

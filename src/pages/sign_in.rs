@@ -9,12 +9,14 @@
 
 use super::interaction::{fault_page, read_form, sign_in_page};
 use super::render::message;
+use crate::domain::audit::{EventType, unknown_email_subject};
 use crate::domain::ids::TenantId;
 use crate::domain::session::{
     LOCK_AFTER_FAILURES, LOCK_SECS, address_failure_delay, failure_delay, is_locked,
 };
 use crate::domain::time::Timestamp;
 use crate::domain::user::{UserKey, email_key};
+use crate::http::RequestId;
 use crate::oauth::interaction::{self, Browser, PageFault, Resumed};
 use crate::ops::passwords;
 use crate::state::AppState;
@@ -39,20 +41,40 @@ fn refused(secs: u64) -> Response {
     res
 }
 
-/// Counts a failure for the account and the address, waits as the count
-/// says, and answers: the form again, or the `429` page once locked.
+/// Who failed to sign in: the user the email matched, if any; the request.
+struct Attempt<'a> {
+    user_id: Option<&'a str>,
+    trace: &'a str,
+}
+
+/// Counts a failure for the account and the address (recording its audit
+/// event: subject the user, or the typed email's hash when none matched),
+/// waits as the count says, and answers: the form again, or the `429` page
+/// once locked.
 async fn failed(
     state: &AppState,
     r: &Resumed,
     key: &str,
     addr: Option<SocketAddr>,
     email: &str,
+    who: &Attempt<'_>,
 ) -> Response {
     let now = Timestamp::now();
     let from_address = addr.map_or(0, |a| state.ops.signin_failures.record(a.ip()));
+    let subject = who
+        .user_id
+        .map_or_else(|| unknown_email_subject(email), str::to_owned);
+    let data = serde_json::json!({"userId": who.user_id, "clientId": r.client.client_id.as_str()});
+    let event = r.origin(state, &subject, who.trace).event(
+        EventType::UserSignInFailed,
+        Some(&r.ix.tenant),
+        &subject,
+        now,
+        data,
+    );
     let count = match state
         .store
-        .add_failure(&r.ix.tenant, key, now, now.plus_seconds(-LOCK_SECS))
+        .add_failure(&r.ix.tenant, key, now, now.plus_seconds(-LOCK_SECS), &event)
         .await
     {
         Ok(n) => n,
@@ -84,6 +106,10 @@ pub async fn sign_in(
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0);
+    let trace = req
+        .extensions()
+        .get::<RequestId>()
+        .map_or_else(String::new, |id| id.as_str().to_owned());
     let browser = Browser::from_headers(&state, req.headers());
     let form = read_form(req.into_body()).await.unwrap_or_default();
     let field = |k: &str| form.get(k).map_or("", String::as_str);
@@ -118,19 +144,23 @@ pub async fn sign_in(
     };
     let hash = found.as_ref().map(|u| u.password_hash.clone());
     let matches = passwords::verify(field("password").to_owned(), hash).await;
-    let user = match found {
+    let attempt = Attempt {
+        user_id: found.as_ref().map(|u| u.id.as_str()),
+        trace: &trace,
+    };
+    let user = match &found {
         Some(u) if matches && u.status == crate::domain::user::UserStatus::Active => u,
-        _ => return failed(&state, &r, &key, addr, &email).await,
+        _ => return failed(&state, &r, &key, addr, &email, &attempt).await,
     };
     let full = match state.store.find_user(&r.ix.tenant, &user.id).await {
         Ok(Some(u)) => u,
-        Ok(None) => return failed(&state, &r, &key, addr, &email).await,
+        Ok(None) => return failed(&state, &r, &key, addr, &email, &attempt).await,
         Err(e) => return fault_page(&PageFault::Store(e)),
     };
     if let Err(e) = state.store.clear_failures(&r.ix.tenant, &key).await {
         return fault_page(&PageFault::Store(e));
     }
-    match interaction::finish_sign_in(&state, &r, &full, Timestamp::now()).await {
+    match interaction::finish_sign_in(&state, &r, &full, Timestamp::now(), &trace).await {
         Ok(step) => super::render::redirect(step),
         Err(f) => fault_page(&f),
     }

@@ -3,6 +3,7 @@
 //! whichever backend the store is (the statements are in `signin.rs`).
 
 use super::{Result, Store, dispatch};
+use crate::domain::audit::AuditEvent;
 use crate::domain::ids::{ClientId, TenantId};
 use crate::domain::signin_records::{
     Code, Consent, Grant, Interaction, RefreshToken, Session, SignedIn,
@@ -23,16 +24,18 @@ impl Store {
         dispatch!(self.find_interaction(tenant, ix_hash))
     }
 
-    /// Records who signed in on the interaction and opens their session
-    /// (pruning sessions unused since `stale_before`), in one transaction.
+    /// Records who signed in on the interaction, opens their session
+    /// (pruning sessions unused since `stale_before`) and records the
+    /// `signed-in` event, in one transaction.
     pub async fn sign_in_interaction(
         &self,
         tenant: &TenantId,
         ix_hash: &[u8],
         who: &SignedIn,
         stale_before: Timestamp,
+        event: &AuditEvent,
     ) -> Result<()> {
-        dispatch!(self.sign_in_interaction(tenant, ix_hash, who, stale_before))
+        dispatch!(self.sign_in_interaction(tenant, ix_hash, who, stale_before, event))
     }
 
     pub async fn delete_interaction(&self, tenant: &TenantId, ix_hash: &[u8]) -> Result<()> {
@@ -124,7 +127,8 @@ impl Store {
         dispatch!(self.find_consent(tenant, user_id, client))
     }
 
-    /// Adds `scopes` to the user's consent for the client.
+    /// Adds `scopes` to the user's consent for the client, with the
+    /// `consent.granted` event.
     pub async fn save_consent(
         &self,
         tenant: &TenantId,
@@ -132,8 +136,9 @@ impl Store {
         client: &ClientId,
         scopes: &[String],
         now: Timestamp,
+        event: &AuditEvent,
     ) -> Result<()> {
-        dispatch!(self.save_consent(tenant, user_id, client, scopes, now))
+        dispatch!(self.save_consent(tenant, user_id, client, scopes, now, event))
     }
 
     /// What the user allowed each client, in client order.
@@ -142,15 +147,17 @@ impl Store {
     }
 
     /// Forgets the user's consent for the client and revokes the grants it
-    /// led to; `false` when there was none.
+    /// led to, recording `event` (`consent.revoked`); `false` (and no
+    /// event) when there was none.
     pub async fn revoke_consent(
         &self,
         tenant: &TenantId,
         user_id: &str,
         client: &ClientId,
         now: Timestamp,
+        event: &AuditEvent,
     ) -> Result<bool> {
-        dispatch!(self.revoke_consent(tenant, user_id, client, now))
+        dispatch!(self.revoke_consent(tenant, user_id, client, now, event))
     }
 
     /// Consecutive failed sign-ins of an account and the time of the last.
@@ -163,15 +170,17 @@ impl Store {
     }
 
     /// Counts a failed sign-in (starting again from one when the last was
-    /// before `reset_before`) and returns the count.
+    /// before `reset_before`) and returns the count; records `event`
+    /// (`sign-in-failed`) with it.
     pub async fn add_failure(
         &self,
         tenant: &TenantId,
         key: &str,
         now: Timestamp,
         reset_before: Timestamp,
+        event: &AuditEvent,
     ) -> Result<i64> {
-        dispatch!(self.add_failure(tenant, key, now, reset_before))
+        dispatch!(self.add_failure(tenant, key, now, reset_before, event))
     }
 
     pub async fn clear_failures(&self, tenant: &TenantId, key: &str) -> Result<()> {

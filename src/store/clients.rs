@@ -1,11 +1,13 @@
 //! The client statements (create a tenant with its admin client; insert,
 //! find, update and delete a client; the lookups of client authentication),
-//! and `impl_client_reads!` and `impl_client_writes!`, which run them on one
-//! backend (see `shared.rs`).
+//! and `impl_client_reads!`, which runs the reads on one backend (see
+//! `shared.rs`); the writes run in `client_writes.rs`.
 
-pub(super) use super::client_rows::{
-    FIND_AUTH_CLIENT, FIND_CLIENT, decode_auth_client, decode_found_client,
-};
+use super::shared::{decode_client, decode_joined_secret};
+use super::{Result, decode_config};
+use crate::domain::client_record::{AuthClient, AuthSecret, ClientRecord};
+use crate::domain::ids::{ClientId, TenantId};
+use sqlx::{ColumnIndex, Decode, Row, Type};
 
 pub(super) const INSERT_TENANT: &str =
     "INSERT INTO tenants (tenant_id, name, created_at) VALUES ($1, $2, $3)";
@@ -23,6 +25,21 @@ pub(super) const INSERT_DIRECTORY_ENTRY: &str =
 
 pub(super) const INSERT_CLIENT: &str = "INSERT INTO clients (tenant_id, client_id, app_type, client_name, name_key, created_at, updated_at, secret_count, config) \
      VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8)";
+
+/// A client and its secrets' metadata: one row per secret, or one row with
+/// NULL secret columns when it has none.
+pub(super) const FIND_CLIENT: &str = "SELECT c.client_id, c.created_at, c.updated_at, c.secret_count, c.config, \
+            s.hint AS secret_hint, s.created_at AS secret_created_at, s.created_by AS secret_created_by \
+     FROM clients c LEFT JOIN client_secrets s ON s.tenant_id = c.tenant_id AND s.client_id = c.client_id \
+     WHERE c.tenant_id = $1 AND c.client_id = $2 \
+     ORDER BY s.created_at, s.hint";
+
+/// A client found by id alone (token endpoint) with its secrets' hashes and
+/// ids: a row per secret, or one row with a NULL hash.
+pub(super) const FIND_AUTH_CLIENT: &str = "SELECT c.tenant_id, c.config, c.token_generation, s.secret_hash, s.secret_id FROM client_directory d \
+     JOIN clients c ON c.tenant_id = d.tenant_id AND c.client_id = d.client_id \
+     LEFT JOIN client_secrets s ON s.tenant_id = c.tenant_id AND s.client_id = c.client_id \
+     WHERE d.client_id = $1";
 
 pub(super) const CLIENT_EXISTS: &str =
     "SELECT 1 FROM clients WHERE tenant_id = $1 AND client_id = $2";
@@ -61,6 +78,58 @@ pub(super) const DELETE_CLIENT: &str =
 /// A deleted client's id stays in the directory, so it is never reused.
 pub(super) const MARK_DIRECTORY_ENTRY_DELETED: &str =
     "UPDATE client_directory SET deleted_at = $3 WHERE client_id = $1 AND tenant_id = $2";
+
+/// The rows of [`FIND_CLIENT`] as one client with its secrets; `None`
+/// when there are none.
+pub(super) fn decode_found_client<R>(rows: &[R]) -> Result<Option<ClientRecord>>
+where
+    R: Row,
+    for<'c> &'c str: ColumnIndex<R>,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> Option<String>: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> Option<i64>: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let (mut record, _) = decode_client(first)?;
+    for row in rows {
+        record.secrets.extend(decode_joined_secret(row)?);
+    }
+    Ok(Some(record))
+}
+
+/// The rows of [`FIND_AUTH_CLIENT`] for client `id` as one client with its
+/// secrets; `None` when there are none.
+pub(super) fn decode_auth_client<R>(id: &ClientId, rows: &[R]) -> Result<Option<AuthClient>>
+where
+    R: Row,
+    for<'c> &'c str: ColumnIndex<R>,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> Option<String>: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> Option<Vec<u8>>: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let mut secrets = Vec::with_capacity(rows.len());
+    for r in rows {
+        let hash = r.try_get::<Option<Vec<u8>>, _>("secret_hash")?;
+        let secret_id = r.try_get::<Option<String>, _>("secret_id")?;
+        if let (Some(hash), Some(id)) = (hash, secret_id) {
+            secrets.push(AuthSecret { id, hash });
+        }
+    }
+    Ok(Some(AuthClient {
+        tenant_id: TenantId::from_trusted(first.try_get::<String, _>("tenant_id")?),
+        client_id: id.clone(),
+        config: decode_config(&first.try_get::<String, _>("config")?)?,
+        secrets,
+        token_generation: first.try_get("token_generation")?,
+    }))
+}
 
 /// The client reads of `$Store`.
 macro_rules! impl_client_reads {
@@ -122,262 +191,6 @@ macro_rules! impl_client_reads {
 }
 
 pub(super) use impl_client_reads;
-
-/// The client writes of `$Store`, and `lock_client` for the secret
-/// statements.
-macro_rules! impl_client_writes {
-    ($Store:ident) => {
-        mod client_writes {
-            use super::audit::record_event;
-            use super::secrets::{insert_secret, secrets_of};
-            use super::{Db, LOCK_CLIENT, WriteTx};
-            use $crate::domain::ValidationError;
-            use $crate::domain::audit::{EventType, Origin};
-            use $crate::domain::client_record::{ClientRecord, NewClient, SecretInfo};
-            use $crate::domain::client_view::{client_json, secret_json};
-            use $crate::domain::ids::{ClientId, TenantId};
-            use $crate::domain::patch_plan::PatchPlan;
-            use $crate::domain::time::Timestamp;
-            use $crate::store::clients::{
-                DELETE_CLIENT, DELETE_CLIENT_SECRETS, INSERT_CLIENT, INSERT_DIRECTORY_ENTRY,
-                INSERT_TENANT, MARK_DIRECTORY_ENTRY_DELETED, TAKE_CLIENT_SLOT, UPDATE_CLIENT,
-            };
-            use $crate::store::shared::{decode_client, encode_config};
-            use $crate::store::{Result, StoreError};
-
-            type Row = <Db as sqlx::Database>::Row;
-
-            /// Inserts a client (and its first secret) and records one
-            /// `created` event for both.
-            async fn insert_client_tx(
-                tx: &mut WriteTx,
-                tenant: &TenantId,
-                c: &NewClient<'_>,
-                origin: &Origin,
-            ) -> Result<()> {
-                let config = encode_config(c.config)?;
-                sqlx::query(INSERT_DIRECTORY_ENTRY)
-                    .bind(c.client_id.as_str())
-                    .bind(tenant.as_str())
-                    .execute(&mut **tx)
-                    .await?;
-                sqlx::query(INSERT_CLIENT)
-                    .bind(tenant.as_str())
-                    .bind(c.client_id.as_str())
-                    .bind(c.config.app_type.as_str())
-                    .bind(&c.config.client_name)
-                    .bind(c.config.name_key())
-                    .bind(c.now.micros())
-                    .bind(i64::from(c.first_secret.is_some()))
-                    .bind(config)
-                    .execute(&mut **tx)
-                    .await?;
-                if let Some((secret, by)) = c.first_secret {
-                    insert_secret(tx, tenant, c.client_id, secret, by, c.now).await?;
-                }
-                let record = ClientRecord::created(
-                    c.client_id.clone(),
-                    c.config.clone(),
-                    c.now,
-                    c.first_secret,
-                );
-                let event = origin.event(
-                    EventType::ClientCreated,
-                    Some(tenant),
-                    c.client_id.as_str(),
-                    c.now,
-                    client_json(&record),
-                );
-                record_event(tx, &event).await
-            }
-
-            /// Reads a client inside a write transaction, locking its row.
-            pub(super) async fn lock_client(
-                tx: &mut WriteTx,
-                tenant: &TenantId,
-                id: &ClientId,
-            ) -> Result<(ClientRecord, i64)> {
-                let row: Row = sqlx::query(LOCK_CLIENT)
-                    .bind(tenant.as_str())
-                    .bind(id.as_str())
-                    .fetch_optional(&mut **tx)
-                    .await?
-                    .ok_or(StoreError::NotFound)?;
-                decode_client(&row)
-            }
-
-            impl super::$Store {
-                pub(crate) async fn create_tenant(
-                    &self,
-                    tenant: &TenantId,
-                    name: &str,
-                    now: Timestamp,
-                    clients: &[NewClient<'_>],
-                    origin: &Origin,
-                ) -> Result<()> {
-                    let mut tx = self.begin_write().await?;
-                    sqlx::query(INSERT_TENANT)
-                        .bind(tenant.as_str())
-                        .bind(name)
-                        .bind(now.micros())
-                        .execute(&mut *tx)
-                        .await?;
-                    for client in clients {
-                        insert_client_tx(&mut tx, tenant, client, origin).await?;
-                    }
-                    tx.commit().await?;
-                    Ok(())
-                }
-
-                pub(crate) async fn insert_client(
-                    &self,
-                    tenant: &TenantId,
-                    client: NewClient<'_>,
-                    max_clients: u64,
-                    origin: &Origin,
-                ) -> Result<()> {
-                    let mut tx = self.begin_write().await?;
-                    let slot = sqlx::query(TAKE_CLIENT_SLOT)
-                        .bind(tenant.as_str())
-                        .bind(i64::try_from(max_clients).unwrap_or(i64::MAX))
-                        .execute(&mut *tx)
-                        .await?;
-                    if slot.rows_affected() == 0 {
-                        return Err(StoreError::ClientQuota(max_clients));
-                    }
-                    insert_client_tx(&mut tx, tenant, &client, origin).await?;
-                    tx.commit().await?;
-                    Ok(())
-                }
-
-                pub(crate) async fn update_client<F>(
-                    &self,
-                    tenant: &TenantId,
-                    id: &ClientId,
-                    now: Timestamp,
-                    origin: &Origin,
-                    operations: serde_json::Value,
-                    plan: F,
-                ) -> Result<PatchPlan>
-                where
-                    F: FnOnce(&ClientRecord) -> Result<PatchPlan, ValidationError> + Send,
-                {
-                    let by = origin.actor.sub.as_str();
-                    let mut tx = self.begin_write().await?;
-                    let (mut current, mut count) = lock_client(&mut tx, tenant, id).await?;
-                    if count > 0 {
-                        current.secrets = secrets_of(&mut *tx, tenant, id).await?;
-                    }
-                    let plan = plan(&current)?;
-                    let at = now.after(current.updated_at);
-                    let mut events = vec![origin.event(
-                        EventType::ClientUpdated,
-                        Some(tenant),
-                        id.as_str(),
-                        at,
-                        operations,
-                    )];
-                    if plan.drop_secrets {
-                        sqlx::query(DELETE_CLIENT_SECRETS)
-                            .bind(tenant.as_str())
-                            .bind(id.as_str())
-                            .execute(&mut *tx)
-                            .await?;
-                        count = 0;
-                        events.extend(current.secrets.iter().map(|s| {
-                            let data = secret_json(id, s);
-                            origin.event(
-                                EventType::SecretDeleted,
-                                Some(tenant),
-                                id.as_str(),
-                                at,
-                                data,
-                            )
-                        }));
-                    }
-                    if let Some(secret) = &plan.new_secret {
-                        insert_secret(&mut tx, tenant, id, secret, by, now).await?;
-                        count += 1;
-                        let info = SecretInfo {
-                            hint: secret.hint.clone(),
-                            created_at: now,
-                            created_by: by.to_owned(),
-                        };
-                        let data = secret_json(id, &info);
-                        events.push(origin.event(
-                            EventType::SecretCreated,
-                            Some(tenant),
-                            id.as_str(),
-                            at,
-                            data,
-                        ));
-                    }
-                    let config = encode_config(&plan.config)?;
-                    sqlx::query(UPDATE_CLIENT)
-                        .bind(tenant.as_str())
-                        .bind(id.as_str())
-                        .bind(&plan.config.client_name)
-                        .bind(plan.config.name_key())
-                        .bind(at.micros())
-                        .bind(count)
-                        .bind(config)
-                        .execute(&mut *tx)
-                        .await?;
-                    for event in &events {
-                        record_event(&mut tx, event).await?;
-                    }
-                    tx.commit().await?;
-                    Ok(plan)
-                }
-
-                pub(crate) async fn delete_client(
-                    &self,
-                    tenant: &TenantId,
-                    id: &ClientId,
-                    now: Timestamp,
-                    origin: &Origin,
-                ) -> Result<()> {
-                    let mut tx = self.begin_write().await?;
-                    let (mut current, count) = lock_client(&mut tx, tenant, id).await?;
-                    if count > 0 {
-                        current.secrets = secrets_of(&mut *tx, tenant, id).await?;
-                    }
-                    sqlx::query(DELETE_CLIENT_SECRETS)
-                        .bind(tenant.as_str())
-                        .bind(id.as_str())
-                        .execute(&mut *tx)
-                        .await?;
-                    let done = sqlx::query(DELETE_CLIENT)
-                        .bind(tenant.as_str())
-                        .bind(id.as_str())
-                        .execute(&mut *tx)
-                        .await?;
-                    if done.rows_affected() == 0 {
-                        return Err(StoreError::NotFound);
-                    }
-                    sqlx::query(MARK_DIRECTORY_ENTRY_DELETED)
-                        .bind(id.as_str())
-                        .bind(tenant.as_str())
-                        .bind(now.micros())
-                        .execute(&mut *tx)
-                        .await?;
-                    let event = origin.event(
-                        EventType::ClientDeleted,
-                        Some(tenant),
-                        id.as_str(),
-                        now,
-                        client_json(&current),
-                    );
-                    record_event(&mut tx, &event).await?;
-                    tx.commit().await?;
-                    Ok(())
-                }
-            }
-        }
-    };
-}
-
-pub(super) use impl_client_writes;
 
 #[cfg(test)]
 mod tests {

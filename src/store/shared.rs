@@ -3,7 +3,7 @@
 //! gives one backend's store type every statement of the resource files.
 //!
 //! The statements' `async` bodies stay in small per-resource macros
-//! (`impl_client_writes!` in `clients.rs`, and so on) rather than generic
+//! (`impl_client_writes!` in `client_writes.rs`, and so on) rather than generic
 //! functions: a generic `async fn` over `sqlx::Executor` needs a higher-ranked
 //! bound (`for<'a> &'a str: Encode<'a, DB>`, …) per bound or decoded type on
 //! every function, since Rust does not carry a trait's where-clauses to its
@@ -112,7 +112,7 @@ macro_rules! impl_shared {
         $crate::store::audit::impl_audit!($Store);
         $crate::store::webhooks::impl_webhooks!($Store);
         $crate::store::clients::impl_client_reads!($Store);
-        $crate::store::clients::impl_client_writes!($Store);
+        $crate::store::client_writes::impl_client_writes!($Store);
         $crate::store::secrets::impl_secrets!($Store);
         $crate::store::listing::impl_listing!($Store);
         $crate::store::tokens::impl_tokens!($Store);

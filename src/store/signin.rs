@@ -34,7 +34,9 @@ pub(super) const FIND_CODE: &str = "SELECT grant_id, client_id, user_id, redirec
 macro_rules! impl_signin {
     ($Store:ident) => {
         mod signin {
+            use super::audit::record_event;
             use sqlx::Row as _;
+            use $crate::domain::audit::AuditEvent;
             use $crate::domain::ids::{ClientId, TenantId};
             use $crate::domain::signin_records::{
                 AuthRequest, Code, Interaction, Session, SignedIn, join_scopes, split_scopes,
@@ -117,14 +119,15 @@ macro_rules! impl_signin {
                     }))
                 }
 
-                /// Records the sign-in on the interaction and creates its
-                /// session, in one transaction.
+                /// Records the sign-in on the interaction, creates its
+                /// session and records `event`, in one transaction.
                 pub(crate) async fn sign_in_interaction(
                     &self,
                     tenant: &TenantId,
                     ix_hash: &[u8],
                     who: &SignedIn,
                     stale_before: Timestamp,
+                    event: &AuditEvent,
                 ) -> Result<()> {
                     let mut tx = self.begin_write().await?;
                     sqlx::query(sql::PRUNE_SESSIONS)
@@ -147,6 +150,7 @@ macro_rules! impl_signin {
                         .bind(&who.session_hash)
                         .execute(&mut *tx)
                         .await?;
+                    record_event(&mut tx, event).await?;
                     tx.commit().await?;
                     Ok(())
                 }

@@ -41,7 +41,9 @@ pub(super) const CLEAR_FAILURES: &str =
 macro_rules! impl_signin_grants {
     ($Store:ident) => {
         mod signin_grants {
+            use super::audit::record_event;
             use sqlx::Row as _;
+            use $crate::domain::audit::AuditEvent;
             use $crate::domain::ids::{ClientId, TenantId};
             use $crate::domain::signin_records::{
                 Code, Consent, Grant, RefreshToken, join_scopes, split_scopes,
@@ -230,6 +232,7 @@ macro_rules! impl_signin_grants {
                     client: &ClientId,
                     scopes: &[String],
                     now: Timestamp,
+                    event: &AuditEvent,
                 ) -> Result<()> {
                     let mut tx = self.begin_write().await?;
                     let before = sqlx::query(sql::FIND_CONSENT)
@@ -255,6 +258,7 @@ macro_rules! impl_signin_grants {
                         .bind(now.micros())
                         .execute(&mut *tx)
                         .await?;
+                    record_event(&mut tx, event).await?;
                     tx.commit().await?;
                     Ok(())
                 }
@@ -267,6 +271,7 @@ macro_rules! impl_signin_grants {
                     user_id: &str,
                     client: &ClientId,
                     now: Timestamp,
+                    event: &AuditEvent,
                 ) -> Result<bool> {
                     let mut tx = self.begin_write().await?;
                     let gone = sqlx::query(sql::DELETE_CONSENT)
@@ -282,6 +287,10 @@ macro_rules! impl_signin_grants {
                         .bind(now.micros())
                         .execute(&mut *tx)
                         .await?;
+                    // No consent, no change, no event.
+                    if gone.rows_affected() == 1 {
+                        record_event(&mut tx, event).await?;
+                    }
                     tx.commit().await?;
                     Ok(gone.rows_affected() == 1)
                 }
@@ -307,6 +316,7 @@ macro_rules! impl_signin_grants {
                     key: &str,
                     now: Timestamp,
                     reset_before: Timestamp,
+                    event: &AuditEvent,
                 ) -> Result<i64> {
                     let mut tx = self.begin_write().await?;
                     sqlx::query(sql::ADD_FAILURE)
@@ -322,6 +332,7 @@ macro_rules! impl_signin_grants {
                         .fetch_one(&mut *tx)
                         .await?
                         .try_get("failures")?;
+                    record_event(&mut tx, event).await?;
                     tx.commit().await?;
                     Ok(n)
                 }
