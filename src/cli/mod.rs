@@ -55,20 +55,6 @@ fn init_logging(format: LogFormat) {
     };
 }
 
-/// `audits export` reads the database, like `tenant create`, though its
-/// options sit under the client's `audits` command.
-// The `Err` is the parsed command itself, moved once at start-up.
-#[allow(clippy::result_large_err)]
-fn split_export(command: Command) -> Result<ExportArgs, Command> {
-    match command {
-        Command::Remote(RemoteCommand::Audits(AuditsArgs {
-            command: AuditsCommand::Export(args),
-            ..
-        })) => Ok(args),
-        other => Err(other),
-    }
-}
-
 /// A command that runs in this process on the database (not a client of
 /// a server).
 enum Local {
