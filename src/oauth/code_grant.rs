@@ -6,10 +6,10 @@
 use super::access_token::{Issuing, Refused, check_issuing};
 use super::client_auth::Authenticated;
 use super::params::Params;
-use super::user_tokens::{Issue, respond};
+use super::user_tokens::{Issue, presented_handle, respond};
 use crate::domain::authorize::has_scope;
 use crate::domain::client_record::AuthClient;
-use crate::domain::handles::{Handle, NewHandle};
+use crate::domain::handles::NewHandle;
 use crate::domain::ids::UserId;
 use crate::domain::pkce;
 use crate::domain::signin_records::{Code, Grant, join_scopes};
@@ -46,13 +46,7 @@ async fn live_code(
     p: &Params,
     now: Timestamp,
 ) -> Result<Code, OAuthError> {
-    let raw = p
-        .get("code")
-        .ok_or_else(|| OAuthError::invalid_request("code is required"))?;
-    let handle = Handle::parse(raw).ok_or_else(|| invalid_grant("the code is invalid"))?;
-    if handle.tenant != client.tenant_id {
-        return Err(invalid_grant("the code is invalid"));
-    }
+    let handle = presented_handle(p, "code", "code", client)?;
     let code = state
         .store
         .find_code(&handle.tenant, &handle.hash)

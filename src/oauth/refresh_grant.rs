@@ -11,10 +11,10 @@
 use super::access_token::{Issuing, Refused, check_issuing};
 use super::client_auth::Authenticated;
 use super::params::Params;
-use super::user_tokens::{Issue, respond};
+use super::user_tokens::{Issue, presented_handle, respond};
 use crate::domain::authorize::{granted_scopes, signs_people_in};
 use crate::domain::client_record::AuthClient;
-use crate::domain::handles::{Handle, NewHandle};
+use crate::domain::handles::NewHandle;
 use crate::domain::ids::UserId;
 use crate::domain::signin_records::{RefreshToken, join_scopes, split_scopes};
 use crate::domain::time::Timestamp;
@@ -36,13 +36,7 @@ async fn find(
     p: &Params,
     now: Timestamp,
 ) -> Result<RefreshToken, OAuthError> {
-    let raw = p
-        .get("refresh_token")
-        .ok_or_else(|| OAuthError::invalid_request("refresh_token is required"))?;
-    let handle = Handle::parse(raw).ok_or_else(|| invalid_grant("the refresh token is invalid"))?;
-    if handle.tenant != client.tenant_id {
-        return Err(invalid_grant("the refresh token is invalid"));
-    }
+    let handle = presented_handle(p, "refresh_token", "refresh token", client)?;
     let token = state
         .store
         .find_refresh_token(&handle.tenant, &handle.hash)

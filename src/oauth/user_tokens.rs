@@ -4,9 +4,11 @@
 //! this server), the OpenID Connect ID token with `openid`, and the refresh
 //! token with `offline_access`.
 
+use super::params::Params;
 use super::token::TokenResponse;
 use crate::domain::authorize::has_scope;
 use crate::domain::client_record::AuthClient;
+use crate::domain::handles::Handle;
 use crate::domain::ids::random_alnum;
 use crate::domain::time::Timestamp;
 use crate::domain::token_liveness::Credential;
@@ -127,6 +129,25 @@ pub fn respond(state: &AppState, issue: &Issue<'_>) -> Result<Response, OAuthErr
     let mut res = Json(body).into_response();
     no_store(&mut res);
     Ok(res)
+}
+
+/// The handle of the bearer value a grant presents in parameter `name` (a
+/// code, a refresh token), when it parses and names the client's tenant:
+/// absent is `invalid_request`, anything else `invalid_grant` ("the `what`
+/// is invalid", the answer for an unknown value too).
+pub(super) fn presented_handle(
+    p: &Params,
+    name: &str,
+    what: &str,
+    client: &AuthClient,
+) -> Result<Handle, OAuthError> {
+    let raw = p
+        .get(name)
+        .ok_or_else(|| OAuthError::invalid_request(format!("{name} is required")))?;
+    match Handle::parse(raw) {
+        Some(handle) if handle.tenant == client.tenant_id => Ok(handle),
+        _ => Err(OAuthError::invalid_grant(format!("the {what} is invalid"))),
+    }
 }
 
 #[cfg(test)]
