@@ -163,6 +163,7 @@ impl From<StoreError> for ApiError {
             StoreError::EmailTaken => ApiError::EmailTaken,
             StoreError::SubjectTaken => ApiError::SubjectTaken,
             StoreError::Unavailable(e) => ApiError::Unavailable(e.to_string()),
+            StoreError::TimedOut(limit) => ApiError::Timeout(limit.as_secs_f64()),
             other => ApiError::Internal(anyhow::Error::new(other)),
         }
     }
