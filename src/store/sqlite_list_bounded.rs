@@ -122,3 +122,86 @@ impl ListExec for BoundedExec<'_> {
         Ok(row.map(|r| r.try_get::<i64, _>(0)).transpose()?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::client_list::ClientSort;
+    use crate::domain::client_record::ClientRecord;
+    use crate::domain::ids::TenantId;
+    use crate::domain::list_query::{ListQuery, Sort};
+    use crate::store::deadline::{Deadline, within};
+    use crate::store::sqlite::SqliteStore;
+    use crate::store::{PoolSettings, StoreError};
+    use std::time::{Duration, Instant};
+
+    /// A tenant of 20,000 clients, loaded by one statement.
+    const LOAD: &str = "INSERT INTO clients (tenant_id, client_id, app_type, client_name, \
+        name_key, created_at, updated_at, config) \
+        WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) \
+        SELECT 't', printf('c%06d', i), 'spa', 'common ' || i, 'common ' || i, i, i, \
+        '{\"appType\":\"spa\",\"clientName\":\"common\",\"connectionConfig\":{\"consentMethod\":\"required\"}}' \
+        FROM n";
+
+    /// A scan of every client with a count: thousands of times the progress
+    /// handler's interval.
+    fn scan<'a>(
+        tenant: &'a TenantId,
+        filter: &'a crate::filter::Filter<crate::filter::ClientAttr>,
+    ) -> ListQuery<'a, ClientRecord> {
+        ListQuery {
+            tenant,
+            filter: Some(filter),
+            sort: Sort {
+                field: ClientSort::CreatedAt,
+                descending: false,
+            },
+            limit: 20,
+            position: None,
+            count_total: true,
+        }
+    }
+
+    /// A list past its deadline is interrupted, in-thread and through the
+    /// pool, answers `TimedOut` with the request's limit, and the same
+    /// connections then serve the next list in full.
+    #[test]
+    fn lists_past_their_deadline_are_interrupted_and_connections_stay_usable() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("d.db").display());
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let one = PoolSettings {
+                max_connections: 1,
+                ..PoolSettings::default()
+            };
+            let store = SqliteStore::connect(&url, &one).await.unwrap();
+            sqlx::query("INSERT INTO tenants (tenant_id, name, created_at) VALUES ('t', 't', 0)")
+                .execute(&store.write)
+                .await
+                .unwrap();
+            sqlx::query(LOAD).execute(&store.write).await.unwrap();
+            let tenant = TenantId::from_trusted("t");
+            let filter = crate::filter::parse("not (clientName co \"zzzz\")").unwrap();
+            let q = scan(&tenant, &filter);
+            let limit = Duration::from_millis(1500);
+            let past = Deadline {
+                at: Instant::now(),
+                limit,
+            };
+            let reads = store.reads.clone().expect("a file database reads in-thread");
+            let cut = within(past, async { reads.list(&q) }).await;
+            assert!(matches!(cut, Ok(Err(StoreError::TimedOut(l))) if l == limit));
+            let page = reads.list(&q).expect("not busy").unwrap();
+            assert_eq!(page.total, Some(20_000), "the same connection, whole");
+            let cut = within(past, store.list(&q)).await;
+            assert!(matches!(cut, Err(StoreError::TimedOut(l)) if l == limit));
+            let later = Deadline::after(Instant::now(), Duration::from_secs(600));
+            let page = within(later, store.list(&q)).await.unwrap();
+            assert_eq!(page.total, Some(20_000), "the pool's one connection, whole");
+            assert_eq!(page.items.len(), 20);
+        });
+    }
+}
