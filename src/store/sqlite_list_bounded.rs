@@ -191,7 +191,10 @@ mod tests {
                 at: Instant::now(),
                 limit,
             };
-            let reads = store.reads.clone().expect("a file database reads in-thread");
+            let reads = store
+                .reads
+                .clone()
+                .expect("a file database reads in-thread");
             let cut = within(past, async { reads.list(&q) }).await;
             assert!(matches!(cut, Ok(Err(StoreError::TimedOut(l))) if l == limit));
             let page = reads.list(&q).expect("not busy").unwrap();
