@@ -6,7 +6,10 @@
 //! thread hand-offs. The algorithm is the same async code the pools run: its
 //! statements here complete at once, so the future is polled to its end in
 //! one go ([`run_now`]). SQLite answering busy makes the whole page go
-//! through the sqlx pool instead, as the point reads do.
+//! through the sqlx pool instead, as the point reads do. A progress handler
+//! interrupts the page's statements at the request's deadline
+//! (`deadline.rs`): blocking the calling thread, they cannot be cancelled by
+//! dropping the request's future.
 
 use super::deadline::{self, Deadline, PROGRESS_OPS};
 use super::filter_sql::SqlArg;
