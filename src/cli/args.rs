@@ -311,6 +311,15 @@ pub struct ServeArgs {
     /// Most clients one tenant may have (409 beyond).
     #[arg(long, env = "REGISTRAR_MAX_CLIENTS_PER_TENANT", default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
     pub max_clients_per_tenant: u64,
+    /// Most expensive list queries (a filter with co, ew, ne, pr, not or or,
+    /// or totalResults with a filter) one tenant may run at once; one more
+    /// is answered 429. 0 disables.
+    #[arg(
+        long,
+        env = "REGISTRAR_MAX_EXPENSIVE_LISTS_PER_TENANT",
+        default_value_t = 4
+    )]
+    pub max_expensive_lists_per_tenant: u32,
     /// A second address that serves /metrics (and /health); the main
     /// listener then answers /metrics 404. Without it /metrics is on the
     /// main listener: block it at the reverse proxy.
@@ -372,6 +381,7 @@ impl ServeArgs {
                 keep_alive_timeout: Duration::from_secs(self.keep_alive_timeout),
                 ..Default::default()
             },
+            max_expensive_lists_per_tenant: count(self.max_expensive_lists_per_tenant),
             ..Default::default()
         }
     }

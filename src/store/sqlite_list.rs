@@ -1,23 +1,14 @@
 //! The SQLite backend's side of the list statements: the engine plans its
 //! filtered pages (`list_planner.rs`; `list_plan.rs` explains the choice),
-//! and `EXPLAIN QUERY PLAN` for diagnostics.
+//! and `EXPLAIN QUERY PLAN` for diagnostics. The statements run through the
+//! read pool bounded by the request's deadline (`sqlite_list_bounded.rs`).
 
 use super::filter_sql::SqlArg;
-use super::list_exec::PoolExec;
 use super::shared::bind_all;
 use super::sqlite::SqliteStore;
 use sqlx::Row as _;
 
 impl SqliteStore {
-    /// The list engine's statements go through the read pool, planned by
-    /// the engine (`list_planner.rs`).
-    pub(super) fn list_exec(&self) -> PoolExec<'_, sqlx::Sqlite> {
-        PoolExec {
-            pool: &self.read,
-            plans: true,
-        }
-    }
-
     /// `EXPLAIN QUERY PLAN` of one statement, as an indented tree.
     pub(super) async fn explain(
         &self,

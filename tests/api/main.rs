@@ -88,3 +88,5 @@ include!(concat!("only_", env!("CARGO_CRATE_NAME"), ".rs"));
 mod database;
 #[cfg(any())]
 mod sqlite_files;
+#[cfg(any())]
+mod sqlite_list_deadline;
