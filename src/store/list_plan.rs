@@ -177,17 +177,13 @@ pub fn trigram_candidates_sql<R: ListTable>(
     trigram: &str,
     cap: u64,
 ) -> (String, Vec<SqlArg>) {
-    (
-        format!(
-            "SELECT count(*) FROM (SELECT 1 FROM {index_table} \
-             WHERE {} = $1 AND trigram = $2 LIMIT {cap})",
-            R::TENANT_COLUMN
-        ),
-        vec![
-            SqlArg::Text(q.tenant.as_str().to_owned()),
-            SqlArg::Text(trigram.to_owned()),
-        ],
-    )
+    let tenant = R::TENANT_COLUMN;
+    let sql = format!(
+        "SELECT count(*) FROM (SELECT 1 FROM {index_table} \
+         WHERE {tenant} = $1 AND trigram = $2 LIMIT {cap})"
+    );
+    let args = [q.tenant.as_str(), trigram].map(|t| SqlArg::Text(t.to_owned()));
+    (sql, args.to_vec())
 }
 
 /// The trigram query implied by `filter` on the indexed attribute `name`
