@@ -82,6 +82,13 @@ mod tests {
                 .unwrap();
             load(&store, "t", "common", 2001).await;
             load(&store, "t", "rare", 3).await;
+            // A neighbour full of the names `t` searches for: its postings
+            // are not `t`'s candidates, and must not push `t` onto a walk.
+            sqlx::query("INSERT INTO tenants (tenant_id, name, created_at) VALUES ('n', 'n', 0)")
+                .execute(&store.write)
+                .await
+                .unwrap();
+            load(&store, "n", "rare", 3000).await;
             let tenant = TenantId::from_trusted("t");
             let plan = |input: &str| {
                 let filter = crate::filter::parse(input).unwrap();
@@ -105,8 +112,17 @@ mod tests {
                         .access
                 }
             };
-            let trigrams = Access::Trigrams("\"rar\" AND \"are\"".to_owned());
+            let trigrams = Access::Trigrams(vec!["rar".to_owned(), "are".to_owned()]);
             assert_eq!(plan("clientName co \"rare\"").await, trigrams);
+            assert_eq!(
+                plan("clientName co \"common20\"").await,
+                Access::Trigrams(
+                    ["n20", "omm", "mmo", "mon", "on2", "com"]
+                        .map(str::to_owned)
+                        .to_vec()
+                ),
+                "the rarest trigram in the tenant is read first"
+            );
             assert_eq!(
                 plan("clientName co \"common\"").await,
                 Access::Walk,
@@ -187,7 +203,7 @@ mod tests {
                 .unwrap();
             assert_eq!(
                 plan.access,
-                Access::Trigrams("\"mor\" AND \"ore\"".to_owned()),
+                Access::Trigrams(vec!["mor".to_owned(), "ore".to_owned()]),
                 "one row more: the counts choose"
             );
         });
