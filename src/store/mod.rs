@@ -53,6 +53,7 @@ mod sqlite_list_bounded;
 mod sqlite_list_in_thread;
 mod sqlite_pragmas;
 mod sqlite_reads;
+mod sqlite_reads_signin;
 mod stored_keys;
 mod tokens;
 mod user_list;

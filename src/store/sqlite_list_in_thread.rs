@@ -150,7 +150,7 @@ impl ListExec for ConnExec<'_> {
 }
 
 /// A rusqlite row, as the decoders read rows.
-struct ConnRow<'a, 'b>(&'a rusqlite::Row<'b>);
+pub(super) struct ConnRow<'a, 'b>(pub(super) &'a rusqlite::Row<'b>);
 
 impl ConnRow<'_, '_> {
     fn get<T: rusqlite::types::FromSql>(&self, column: &str) -> Result<T> {
