@@ -169,23 +169,6 @@ pub fn candidates_sql<R: ListTable>(
     (sql, args)
 }
 
-/// Counts, up to `cap`, the tenant's documents holding `trigram` in
-/// `index_table`: one range of the index, in the caller's tenant only.
-pub fn trigram_candidates_sql<R: ListTable>(
-    q: &ListQuery<'_, R>,
-    index_table: &str,
-    trigram: &str,
-    cap: u64,
-) -> (String, Vec<SqlArg>) {
-    let tenant = R::TENANT_COLUMN;
-    let sql = format!(
-        "SELECT count(*) FROM (SELECT 1 FROM {index_table} \
-         WHERE {tenant} = $1 AND trigram = $2 LIMIT {cap})"
-    );
-    let args = [q.tenant.as_str(), trigram].map(|t| SqlArg::Text(t.to_owned()));
-    (sql, args.to_vec())
-}
-
 /// The trigram query implied by `filter` on the indexed attribute `name`
 /// (clients' `clientName`), if it has one: a `co` or `ew` comparison of at
 /// least three characters that must hold for the whole filter to hold (a

@@ -12,6 +12,7 @@ use super::list_exec::ListExec;
 use super::list_plan::{self, Probe};
 use super::list_sql::{self, Access, Plan, Walk};
 use super::list_table::ListTable;
+use super::list_trigrams;
 use crate::domain::list_query::ListQuery;
 
 /// How to build a list query: the index with the fewest candidates within
@@ -40,7 +41,8 @@ pub async fn plan_list<R: ListTable, E: ListExec>(exec: &E, q: &ListQuery<'_, R>
     if let Some(trigrams) = &planning.trigrams
         && let Some(search) = list_plan::name_trigram_query(filter, &trigrams.attr)
     {
-        best = Some(rarest_first(exec, q, trigrams.index_table, search, cap).await?);
+        let plan = list_trigrams::plan_trigrams(exec, q, trigrams.index_table, search, cap);
+        best = Some(plan.await?);
     }
     for (index, conjunct) in list_plan::indexed_conjuncts(filter, &planning, q.sort.field) {
         if best.as_ref().is_some_and(|(n, _)| *n == 0) {
@@ -57,31 +59,6 @@ pub async fn plan_list<R: ListTable, E: ListExec>(exec: &E, q: &ListQuery<'_, R>
         _ => Access::Walk,
     };
     Ok(Plan { access, budget })
-}
-
-/// The search's trigrams with the rarest in the tenant first, and how many
-/// of the tenant's documents hold it (counted up to `cap`): every match is
-/// among them. Each count stops at the fewest found so far.
-async fn rarest_first<R: ListTable, E: ListExec>(
-    exec: &E,
-    q: &ListQuery<'_, R>,
-    index_table: &str,
-    mut search: Vec<String>,
-    cap: u64,
-) -> Result<(u64, Access)> {
-    let mut fewest = (cap, 0);
-    for (i, trigram) in search.iter().enumerate() {
-        let (sql, args) = list_plan::trigram_candidates_sql(q, index_table, trigram, fewest.0);
-        let n = count(exec, sql, args).await?;
-        if n < fewest.0 || i == 0 {
-            fewest = (n, i);
-        }
-        if n == 0 {
-            break;
-        }
-    }
-    search.swap(0, fewest.1);
-    Ok((fewest.0, Access::Trigrams(search)))
 }
 
 /// Walks up to `budget` rows along `walk`, counting matches up to `needed`.

@@ -35,6 +35,7 @@ mod list_plan;
 mod list_planner;
 mod list_sql;
 mod list_table;
+mod list_trigrams;
 mod listing;
 mod liveness;
 mod maintenance;

@@ -162,6 +162,49 @@ mod tests {
         });
     }
 
+    /// Every trigram of the search is common in the tenant, the whole is
+    /// rare: the conjunction is counted, and the postings read, rather than
+    /// a walk through the whole tenant for a page that never fills.
+    #[test]
+    fn rare_conjunctions_of_common_trigrams_read_the_postings() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let store = SqliteStore::connect("sqlite::memory:", &PoolSettings::default())
+                .await
+                .unwrap();
+            sqlx::query("INSERT INTO tenants (tenant_id, name, created_at) VALUES ('w', 'w', 0)")
+                .execute(&store.write)
+                .await
+                .unwrap();
+            load(&store, "w", "xabcx", 3000).await;
+            load(&store, "w", "xbcdx", 3000).await;
+            load(&store, "w", "abcd", 2).await;
+            let tenant = TenantId::from_trusted("w");
+            let filter = crate::filter::parse("clientName co \"abcd\"").unwrap();
+            let q = ListQuery {
+                tenant: &tenant,
+                filter: Some(&filter),
+                sort: Sort {
+                    field: SortField::CreatedAt,
+                    descending: true,
+                },
+                limit: 20,
+                position: None,
+                count_total: false,
+            };
+            let plan = crate::store::list_planner::plan_list(&store.list_exec(), &q)
+                .await
+                .unwrap();
+            assert_eq!(
+                plan.access,
+                Access::Trigrams(vec!["abc".to_owned(), "bcd".to_owned()])
+            );
+        });
+    }
+
     /// A tenant of at most 16 pages is walked whole, uncounted; one row
     /// more and the counts choose.
     #[test]

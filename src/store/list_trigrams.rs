@@ -1,0 +1,112 @@
+//! How the SQLite list planner weighs a substring search (`co`, `ew`) that
+//! the tenant's trigram postings can serve: which trigram to read first,
+//! and how many candidates reading it gives.
+//!
+//! The rarest trigram in the tenant is read first (each count stops at the
+//! fewest found so far, and at most [`REACH`] budgets). Its postings bound
+//! the candidates, but names often hold each trigram of a search and only
+//! rarely all of them (`ew "portal #7"`: every trigram is common, the
+//! whole is not), so when the rarest trigram alone exceeds the budget, the
+//! conjunction is counted among its first postings. A conjunction that is
+//! rare there is read through the postings; a common one walks the sort
+//! index, which then fills a page soon. Either way the work grows with the
+//! caller's tenant only.
+
+use super::Result;
+use super::filter_sql::SqlArg;
+use super::list_exec::ListExec;
+use super::list_sql::Access;
+use super::list_table::ListTable;
+use crate::domain::list_query::ListQuery;
+
+/// How far, in budgets, the postings of a trigram are counted.
+const REACH: u64 = 4;
+
+/// The search's trigrams, the one to read first first, and its candidates
+/// as the planner compares them with the budget (`cap`, one past it, means
+/// "too many").
+pub async fn plan_trigrams<R: ListTable, E: ListExec>(
+    exec: &E,
+    q: &ListQuery<'_, R>,
+    index_table: &str,
+    mut search: Vec<String>,
+    cap: u64,
+) -> Result<(u64, Access)> {
+    let reach = cap.saturating_mul(REACH);
+    let mut fewest = (reach, 0);
+    for (i, trigram) in search.iter().enumerate() {
+        let (sql, args) = postings_sql(q, index_table, trigram, fewest.0);
+        let n = count(exec, sql, args).await?;
+        if n < fewest.0 || i == 0 {
+            fewest = (n, i);
+        }
+        if n == 0 {
+            break;
+        }
+    }
+    search.swap(0, fewest.1);
+    let postings = fewest.0;
+    if postings <= cap || search.len() == 1 {
+        return Ok((postings.min(cap), Access::Trigrams(search)));
+    }
+    let (sql, args) = matches_sql(q, index_table, &search, reach, cap);
+    let matches = count(exec, sql, args).await?;
+    let candidates = if postings < reach || matches.saturating_mul(REACH) <= cap {
+        // Every posting was checked, or the whole is rare among those that
+        // were: reading the postings finds few rows.
+        matches
+    } else {
+        cap
+    };
+    Ok((candidates, Access::Trigrams(search)))
+}
+
+/// Counts, up to `cap`, the tenant's documents holding `trigram` in
+/// `index_table`: one range of the index, in the caller's tenant only.
+pub fn postings_sql<R: ListTable>(
+    q: &ListQuery<'_, R>,
+    index_table: &str,
+    trigram: &str,
+    cap: u64,
+) -> (String, Vec<SqlArg>) {
+    let tenant = R::TENANT_COLUMN;
+    let sql = format!(
+        "SELECT count(*) FROM (SELECT 1 FROM {index_table} \
+         WHERE {tenant} = $1 AND trigram = $2 LIMIT {cap})"
+    );
+    let args = [q.tenant.as_str(), trigram].map(|t| SqlArg::Text(t.to_owned()));
+    (sql, args.to_vec())
+}
+
+/// Counts, up to `cap`, the documents among the first `reach` postings of
+/// the search's first trigram that hold every other one too.
+pub fn matches_sql<R: ListTable>(
+    q: &ListQuery<'_, R>,
+    index_table: &str,
+    search: &[String],
+    reach: u64,
+    cap: u64,
+) -> (String, Vec<SqlArg>) {
+    let tenant = R::TENANT_COLUMN;
+    let mut args = vec![SqlArg::Text(q.tenant.as_str().to_owned())];
+    let mut sql = String::from("SELECT count(*) FROM (SELECT 1 FROM (");
+    args.push(SqlArg::Text(search.first().cloned().unwrap_or_default()));
+    sql.push_str(&format!(
+        "SELECT doc_id FROM {index_table} WHERE {tenant} = $1 AND trigram = $2 LIMIT {reach}) d WHERE 1=1"
+    ));
+    for trigram in search.iter().skip(1) {
+        args.push(SqlArg::Text(trigram.clone()));
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM {index_table} o WHERE o.{tenant} = $1 \
+             AND o.trigram = ${} AND o.doc_id = d.doc_id)",
+            args.len()
+        ));
+    }
+    sql.push_str(&format!(" LIMIT {cap})"));
+    (sql, args)
+}
+
+async fn count<E: ListExec>(exec: &E, sql: String, args: Vec<SqlArg>) -> Result<u64> {
+    let n = exec.scalar(sql, args).await?.unwrap_or(0);
+    Ok(u64::try_from(n).unwrap_or(0))
+}
