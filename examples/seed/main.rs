@@ -195,7 +195,7 @@ async fn print_cursor(
     // The same key the server loads, from the same place (opened with the
     // key-encryption key in REGISTRAR_KEY_ENCRYPTION_KEY, if the store's
     // keys are encrypted).
-    let kek = registrar::cli::args::read_kek(None, registrar::cli::args::KEK_ENV)?;
+    let kek = registrar::cli::db_args::read_kek(None, registrar::cli::db_args::KEK_ENV)?;
     let settings = Settings {
         public_url: String::new(),
         token_ttl: 60,

@@ -310,6 +310,11 @@ pub async fn list<R: ListEndpoint>(
         position: request.position.clone(),
         count_total: request.count_total,
     };
+    // Held until the page is read: the tenant's slot of expensive lists.
+    let _slot = match query.is_expensive() {
+        true => state.ops.expensive_lists.start(&caller.tenant)?,
+        false => None,
+    };
     let page = state.store.list(&query).await?;
     let body = ListResponse {
         data: page.items.iter().map(R::wire).collect(),

@@ -4,10 +4,10 @@
 //! (`audit_export.rs` runs it; its options are here so both share one
 //! `audits` command).
 
-use super::args::DbArgs;
 use super::crud::{self, ListArgs};
+use super::db_args::DbArgs;
 use super::output::Column;
-use super::remote::RemoteOpts;
+use super::remote_opts::RemoteOpts;
 use crate::client::Error;
 use crate::client::resource::AUDITS;
 use crate::domain::time::Timestamp;

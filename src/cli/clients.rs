@@ -5,7 +5,7 @@ use super::crud::{self, ListArgs, RmArgs};
 use super::input;
 use super::output::{self, Column, OutputFormat};
 use super::patch::{EditArgs, Field, Kind};
-use super::remote::RemoteOpts;
+use super::remote_opts::RemoteOpts;
 use crate::client::Error;
 use crate::client::resource::CLIENTS;
 use crate::client::session::Session;

@@ -1,6 +1,6 @@
 //! `registrar completions bash|zsh|fish`: clap's completion scripts.
 
-use clap::{Args, CommandFactory as _};
+use clap::Args;
 use std::process::ExitCode;
 
 pub const EXAMPLES: &str = "\
@@ -16,8 +16,9 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
-pub fn run(args: &CompletionsArgs) -> ExitCode {
-    let mut command = crate::cli::args::Cli::command();
+/// Prints the script completing `command` (the whole command line's, as
+/// `Cli::command()` builds it).
+pub fn run(args: &CompletionsArgs, mut command: clap::Command) -> ExitCode {
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut command, "registrar", &mut script);
     super::output::out(&String::from_utf8_lossy(&script));

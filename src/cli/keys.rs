@@ -1,7 +1,7 @@
 //! `registrar keys rotate` and `registrar keys list`: the access-token
 //! signing keys kept in the store (see `domain::signing_keys` for the rules).
 
-use crate::cli::args::{DbArgs, NEW_KEK_ENV, read_kek};
+use crate::cli::db_args::{DbArgs, NEW_KEK_ENV, read_kek};
 use crate::domain::audit::Origin;
 use crate::domain::key_wrap::Kek;
 use crate::domain::signing_keys::{KeyStatus, StoredSigningKey, key_statuses};

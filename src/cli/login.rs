@@ -1,6 +1,6 @@
 //! `registrar login` and `registrar logout`.
 
-use super::remote::RemoteOpts;
+use super::remote_opts::RemoteOpts;
 use super::{input, output, signin};
 use crate::client::oauth::{self, ClientAuth};
 use crate::client::profile::{AuthMethod, Profile, ProfileStore};

@@ -7,12 +7,14 @@ mod audits;
 mod clients;
 mod completions;
 mod crud;
+pub mod db_args;
 mod input;
 pub mod keys;
 mod login;
 mod output;
 mod patch;
 pub mod remote;
+mod remote_opts;
 mod serve;
 mod signin;
 pub mod tenant;
@@ -25,6 +27,7 @@ use crate::cli::args::{
 };
 use crate::cli::audits::{AuditsArgs, AuditsCommand, ExportArgs};
 use crate::cli::remote::RemoteCommand;
+use clap::CommandFactory as _;
 use std::process::ExitCode;
 
 /// Target of the ready line `serve` logs once it listens.
@@ -70,6 +73,9 @@ pub fn run(cli: Cli) -> ExitCode {
             command: AuditsCommand::Export(args),
             ..
         })) => Local::AuditExport(args),
+        Command::Remote(RemoteCommand::Completions(args)) => {
+            return completions::run(&args, Cli::command());
+        }
         Command::Remote(remote) => return remote::run(remote),
         other => Local::Command(other),
     };

@@ -4,35 +4,10 @@
 //! exit 0 on success, 1 on an API error, 2 on a usage error and 3 when the
 //! server cannot be reached.
 
-use super::output::OutputFormat;
 use super::{audits, clients, completions, login, users};
 use crate::client::Error;
-use crate::client::profile::{DEFAULT_PROFILE, ProfileStore};
-use crate::client::session::Session;
-use clap::{Args, Subcommand};
+use clap::Subcommand;
 use std::process::ExitCode;
-
-/// Options of every client command (also accepted after its subcommands).
-#[derive(Debug, Clone, Args)]
-pub struct RemoteOpts {
-    /// Profile to use: one per server or identity, kept side by side.
-    #[arg(long, global = true, env = "REGISTRAR_PROFILE", default_value = DEFAULT_PROFILE)]
-    pub profile: String,
-    /// Output format [default: table on a terminal, else json].
-    #[arg(long, short, global = true, value_enum)]
-    pub output: Option<OutputFormat>,
-}
-
-impl RemoteOpts {
-    pub fn format(&self) -> OutputFormat {
-        super::output::resolve(self.output)
-    }
-
-    /// The signed-in profile.
-    pub fn session(&self) -> Result<Session, Error> {
-        Session::open(ProfileStore::from_env()?, &self.profile)
-    }
-}
 
 #[derive(Debug, Subcommand)]
 pub enum RemoteCommand {
@@ -58,9 +33,6 @@ pub enum RemoteCommand {
 
 /// Runs a client command to its exit status.
 pub fn run(command: RemoteCommand) -> ExitCode {
-    if let RemoteCommand::Completions(args) = &command {
-        return completions::run(args);
-    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -87,6 +59,8 @@ async fn dispatch(command: RemoteCommand) -> Result<(), Error> {
         RemoteCommand::Clients(args) => clients::run(*args).await,
         RemoteCommand::Users(args) => users::run(*args).await,
         RemoteCommand::Audits(args) => audits::run(args).await,
+        // Run by `cli::run` before the client commands, with the whole
+        // command line's clap command.
         RemoteCommand::Completions(_) => Ok(()),
     }
 }

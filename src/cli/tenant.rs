@@ -1,7 +1,7 @@
 //! `registrar tenant create NAME`: a tenant, its first admin client and its
 //! web console client (contract §2, §11).
 
-use crate::cli::args::DbArgs;
+use crate::cli::db_args::DbArgs;
 use crate::domain::audit::Origin;
 use crate::domain::client::ClientConfig;
 use crate::domain::client_record::NewClient;

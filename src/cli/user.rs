@@ -1,7 +1,7 @@
 //! `registrar user create --tenant T --email E --name N [--admin]`: creates
 //! a user directly on the database, the password read from stdin.
 
-use crate::cli::args::DbArgs;
+use crate::cli::db_args::DbArgs;
 use crate::domain::audit::Origin;
 use crate::domain::ids::TenantId;
 use crate::domain::time::Timestamp;

@@ -6,7 +6,7 @@ use super::crud::{self, ListArgs, RmArgs};
 use super::input;
 use super::output::{self, Column};
 use super::patch::{EditArgs, Field, Kind};
-use super::remote::RemoteOpts;
+use super::remote_opts::RemoteOpts;
 use crate::client::Error;
 use crate::client::resource::USERS;
 use clap::{Args, Subcommand};

@@ -2,7 +2,7 @@
 //! `registrar tenant webhook unset TENANT_ID`: the one URL a tenant's audit
 //! events are delivered to (contract §10), signed with its secret.
 
-use crate::cli::args::DbArgs;
+use crate::cli::db_args::DbArgs;
 use crate::domain::time::Timestamp;
 use crate::domain::webhook::{WebhookKey, check_target, is_public};
 use crate::store::{Store, StoreError};

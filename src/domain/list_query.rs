@@ -5,7 +5,7 @@
 //! turns request parameters into one.
 
 use super::ids::TenantId;
-use crate::filter::{Attribute, Filter};
+use crate::filter::{Attribute, CompareOp, Filter};
 use std::fmt::Debug;
 
 /// A resource whose items can be listed: implemented by the type of one item
@@ -88,10 +88,94 @@ pub struct ListQuery<'a, R: Listing> {
     pub count_total: bool,
 }
 
+impl<R: Listing> ListQuery<'_, R> {
+    /// Whether the query is expensive, and so counts against the tenant's
+    /// cap of concurrent expensive lists (issue 12 point 6): it has a filter
+    /// and either asks `totalResults` (a count of every match) or uses an
+    /// operator no bounded index range serves (`co`, `ew`, `ne`, `pr`, `not`,
+    /// `or`), so it may read the tenant's every row. A page without a filter
+    /// (its count is the tenant's stored one) and a conjunction of `eq`,
+    /// `sw`, `gt`, `ge`, `lt`, `le` are not.
+    pub fn is_expensive(&self) -> bool {
+        self.filter
+            .is_some_and(|f| self.count_total || !index_bounded(f))
+    }
+}
+
+/// Whether every conjunct of `f` is a comparison an index range serves.
+fn index_bounded<A>(f: &Filter<A>) -> bool {
+    match f {
+        Filter::And(a, b) => index_bounded(a) && index_bounded(b),
+        Filter::Compare { op, .. } => matches!(
+            op,
+            CompareOp::Eq
+                | CompareOp::Sw
+                | CompareOp::Gt
+                | CompareOp::Ge
+                | CompareOp::Lt
+                | CompareOp::Le
+        ),
+        Filter::Or(..) | Filter::Not(_) | Filter::Present(_) => false,
+    }
+}
+
 /// One page, in the query's order, and whether rows exist beyond each end.
 pub struct ListPage<R> {
     pub items: Vec<R>,
     pub has_before: bool,
     pub has_after: bool,
     pub total: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::client_list::ClientSort;
+    use crate::domain::client_record::ClientRecord;
+
+    fn expensive(filter: Option<&str>, count_total: bool) -> bool {
+        let tenant = TenantId::from_trusted("t");
+        let filter = filter.map(|f| crate::filter::parse(f).unwrap());
+        ListQuery::<ClientRecord> {
+            tenant: &tenant,
+            filter: filter.as_ref(),
+            sort: Sort {
+                field: ClientSort::CreatedAt,
+                descending: false,
+            },
+            limit: 20,
+            position: None,
+            count_total,
+        }
+        .is_expensive()
+    }
+
+    #[test]
+    fn expensive_lists_are_unbounded_filters_and_filtered_counts() {
+        assert!(!expensive(None, false), "a plain page");
+        assert!(!expensive(None, true), "the stored count");
+        assert!(!expensive(
+            Some("clientName sw \"a\" and clientId eq \"b\""),
+            false
+        ));
+        assert!(!expensive(
+            Some("createdAt gt \"2020-01-01T00:00:00Z\""),
+            false
+        ));
+        assert!(
+            expensive(Some("clientName sw \"a\""), true),
+            "a filtered count"
+        );
+        for f in [
+            "clientName co \"a\"",
+            "clientName ew \"a\"",
+            "clientName ne \"a\"",
+            "clientId pr",
+            "not (clientName sw \"a\")",
+            "clientName sw \"a\" or clientName sw \"b\"",
+            "clientName sw \"a\" and clientName co \"b\"",
+        ] {
+            assert!(expensive(Some(f), false), "{f}");
+        }
+    }
 }

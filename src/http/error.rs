@@ -17,6 +17,11 @@ use std::borrow::Cow;
 #[path = "error_codes.rs"]
 pub mod codes;
 
+/// The rows of the limits (`limit_parts`).
+#[path = "error_limits.rs"]
+mod limits;
+pub use limits::EXPENSIVE_LISTS_RETRY_SECS;
+
 /// The one description of every refused bearer token, whatever the reason:
 /// telling a caller which check failed would help only an attacker.
 pub const BEARER_REFUSED: &str = "the access token is missing, invalid, expired or revoked";
@@ -133,6 +138,10 @@ pub enum ApiError {
         retry_after_secs: u64,
         per_minute: u32,
     },
+    /// 429: the tenant already runs `--max-expensive-lists-per-tenant`
+    /// expensive list queries (`domain::list_query::ListQuery::is_expensive`).
+    #[error("too many expensive lists")]
+    ExpensiveLists(usize),
     /// 503: the request did not complete within the request timeout (seconds).
     #[error("request timed out")]
     Timeout(f64),
@@ -163,6 +172,7 @@ impl From<StoreError> for ApiError {
             StoreError::EmailTaken => ApiError::EmailTaken,
             StoreError::SubjectTaken => ApiError::SubjectTaken,
             StoreError::Unavailable(e) => ApiError::Unavailable(e.to_string()),
+            StoreError::TimedOut(limit) => ApiError::Timeout(limit.as_secs_f64()),
             other => ApiError::Internal(anyhow::Error::new(other)),
         }
     }
@@ -190,7 +200,7 @@ fn route_parts(status: StatusCode, method: &str, path: &str) -> (&'static str, O
 }
 
 /// One row of the table: status, code, title, detail.
-type Row = (StatusCode, Cow<'static, str>, &'static str, Option<String>);
+pub(super) type Row = (StatusCode, Cow<'static, str>, &'static str, Option<String>);
 
 impl ApiError {
     /// The row of the error table for this error.
@@ -278,99 +288,10 @@ impl ApiError {
             | HeadersTooLarge { .. }
             | RateLimited { .. }
             | TooManyFailures { .. }
+            | ExpensiveLists(_)
             | Timeout(_)
             | Unavailable(_) => self.limit_parts(),
             Internal(_) => row(StatusCode::INTERNAL_SERVER_ERROR, "HTTP-500", "Internal server error.", None),
-        }
-    }
-
-    /// The rows of the limits and of the database being away: `HTTP-<status>`
-    /// codes, each with a detail naming the limit.
-    fn limit_parts(&self) -> Row {
-        use ApiError::*;
-        let row = |status, code: &'static str, title, detail| {
-            (status, Cow::Borrowed(code), title, detail)
-        };
-        match self {
-            BodyTimeout(limit) => row(
-                StatusCode::REQUEST_TIMEOUT,
-                "HTTP-408",
-                "Request timeout.",
-                Some(format!(
-                    "body: not received within {} s",
-                    limit.as_secs_f64()
-                )),
-            ),
-            PayloadTooLarge(limit) => row(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "HTTP-413",
-                "Payload too large.",
-                Some(format!("body: must be at most {limit} bytes")),
-            ),
-            UnsupportedMediaType(expected) => row(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "HTTP-415",
-                "Unsupported media type.",
-                Some(format!("Content-Type: must be {expected}")),
-            ),
-            UriTooLong(max) => row(
-                StatusCode::URI_TOO_LONG,
-                "HTTP-414",
-                "URI too long.",
-                Some(format!(
-                    "uri: the path and query must be at most {max} bytes"
-                )),
-            ),
-            HeadersTooLarge { fields, bytes } => row(
-                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-                "HTTP-431",
-                "Request header fields too large.",
-                Some(format!(
-                    "headers: at most {fields} fields and {bytes} bytes are accepted"
-                )),
-            ),
-            RateLimited {
-                retry_after_secs,
-                per_minute,
-            } => row(
-                StatusCode::TOO_MANY_REQUESTS,
-                "HTTP-429",
-                "API rate limit reached.",
-                Some(format!(
-                    "Authorization: this caller may make {per_minute} such requests per minute; retry after {retry_after_secs} s"
-                )),
-            ),
-            TooManyFailures {
-                retry_after_secs,
-                per_minute,
-            } => row(
-                StatusCode::TOO_MANY_REQUESTS,
-                "HTTP-429",
-                "API rate limit reached.",
-                Some(format!(
-                    "Authorization: too many refused access tokens from this address ({per_minute} per minute allowed); retry after {retry_after_secs} s"
-                )),
-            ),
-            Timeout(secs) => row(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "HTTP-503",
-                "Service unavailable.",
-                Some(format!(
-                    "request: not completed within {secs} s; it may or may not have taken effect, so read before retrying a write"
-                )),
-            ),
-            Unavailable(_) => row(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "HTTP-503",
-                "Service unavailable.",
-                Some("the database is unreachable; try again later".into()),
-            ),
-            _ => row(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "HTTP-500",
-                "Internal server error.",
-                None,
-            ),
         }
     }
 

@@ -34,6 +34,10 @@ impl ApiError {
             | ApiError::TooManyFailures {
                 retry_after_secs, ..
             } => Some((header::RETRY_AFTER, HeaderValue::from(*retry_after_secs))),
+            ApiError::ExpensiveLists(_) => Some((
+                header::RETRY_AFTER,
+                HeaderValue::from(super::error::EXPENSIVE_LISTS_RETRY_SECS),
+            )),
             ApiError::Unavailable(_) | ApiError::Timeout(_) => {
                 Some((header::RETRY_AFTER, HeaderValue::from_static("1")))
             }

@@ -5,7 +5,11 @@
 //! [`Untrusted`] (a fault found before the redirect URI is trusted, which
 //! the pages show as an error page and never redirect).
 
-use super::interaction::{self, Browser};
+use super::browser::Browser;
+use super::interaction;
+use super::redirects::{Redirected, error_location};
+// The pages take the step they answer from here.
+pub use super::redirects::Step;
 use crate::domain::authorize::{Prompt, is_public, requested_scopes, signs_people_in};
 use crate::domain::client_record::AuthClient;
 use crate::domain::ids::ClientId;
@@ -14,24 +18,7 @@ use crate::domain::redirect::{RedirectFault, resolve};
 use crate::domain::signin_records::AuthRequest;
 use crate::state::AppState;
 use crate::store::StoreError;
-use axum::http::HeaderValue;
 use std::collections::HashMap;
-
-/// Where the browser goes next, and the cookies it gets on the way.
-#[derive(Debug)]
-pub struct Step {
-    pub location: String,
-    pub cookies: Vec<HeaderValue>,
-}
-
-impl Step {
-    pub fn to(location: String) -> Step {
-        Step {
-            location,
-            cookies: Vec::new(),
-        }
-    }
-}
 
 /// A fault found before the redirect URI could be trusted: shown on an
 /// error page, never redirected (RFC 6749 §4.1.2.1).
@@ -56,54 +43,6 @@ impl From<StoreError> for Untrusted {
         }
         Untrusted::Unavailable
     }
-}
-
-/// An error for the client, sent to its trusted redirect URI.
-#[derive(Debug)]
-pub struct Redirected {
-    pub code: &'static str,
-    pub description: String,
-}
-
-impl Redirected {
-    pub fn new(code: &'static str, description: impl Into<String>) -> Self {
-        Redirected {
-            code,
-            description: description.into(),
-        }
-    }
-}
-
-/// `uri` with `params` added to its query (RFC 6749 §4.1.2: keeping any
-/// query it already has).
-pub fn with_query(uri: &str, params: &[(&str, Option<&str>)]) -> String {
-    let mut s = url::form_urlencoded::Serializer::new(String::new());
-    for (k, v) in params {
-        if let Some(v) = v {
-            s.append_pair(k, v);
-        }
-    }
-    let query = s.finish();
-    let sep = if uri.contains('?') { '&' } else { '?' };
-    format!("{uri}{sep}{query}")
-}
-
-/// The error redirect: `error`, `error_description`, `state` and `iss`.
-pub fn error_location(
-    state: &AppState,
-    redirect_uri: &str,
-    st: Option<&str>,
-    e: &Redirected,
-) -> String {
-    with_query(
-        redirect_uri,
-        &[
-            ("error", Some(e.code)),
-            ("error_description", Some(&e.description)),
-            ("state", st),
-            ("iss", Some(state.settings.issuer())),
-        ],
-    )
 }
 
 /// The query parameters, each at most once (RFC 6749 §3.1); the names

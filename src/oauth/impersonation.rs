@@ -5,8 +5,8 @@
 //! token is issued.
 
 use super::client_auth::Authenticated;
+use super::issue::{IssuedOn, Subject, grant_scopes, issue_access_token};
 use super::params::Params;
-use super::token::{IssuedOn, Subject, grant_scopes, issue_access_token};
 use crate::domain::client::{AppType, ConsentMethod, GrantType};
 use crate::domain::client_record::AuthClient;
 use crate::domain::ids::ClientId;

@@ -6,9 +6,11 @@
 //! [`finish_consent`] ("user X allowed / denied"). The pages never see a
 //! code, and this module never draws a page.
 
-use super::authorize::{Redirected, Step, error_location};
 use super::cookies::{BROWSER, CookiePolicy, SESSION};
+use super::redirects::{Redirected, Step, error_location};
 use super::session::{consent_needed, current_session, find_user, issue_code, signed_in};
+// The pages take the browser they hand over from here.
+pub use super::browser::Browser;
 use crate::domain::audit::{EventType, Origin};
 use crate::domain::authorize::{Prompt, granted_scopes};
 use crate::domain::client_record::AuthClient;
@@ -22,28 +24,10 @@ use crate::domain::user::User;
 use crate::http::paths::INTERACTION_PATH;
 use crate::state::AppState;
 use crate::store::StoreError;
-use axum::http::HeaderMap;
 use subtle::ConstantTimeEq as _;
 
 /// How long a paused request waits for the person.
 pub const INTERACTION_TTL_SECS: i64 = 15 * 60;
-
-/// The sign-in cookies a request carried.
-#[derive(Debug, Clone, Default)]
-pub struct Browser {
-    pub session: Option<String>,
-    pub binding: Option<String>,
-}
-
-impl Browser {
-    pub fn from_headers(state: &AppState, headers: &HeaderMap) -> Browser {
-        let policy = CookiePolicy::for_public_url(&state.settings.public_url);
-        Browser {
-            session: policy.read(headers, SESSION),
-            binding: policy.read(headers, BROWSER),
-        }
-    }
-}
 
 /// Why the authorization request cannot go on.
 #[derive(Debug)]

@@ -6,9 +6,9 @@
 //! is read without checking its signature or expiry (an expired ID token is
 //! the usual hint). A URI that is not registered is never redirected to.
 
-use super::authorize::{Step, with_query};
+use super::browser::Browser;
 use super::cookies::{CookiePolicy, SESSION};
-use super::interaction::Browser;
+use super::redirects::{Step, with_query};
 use crate::domain::handles::Handle;
 use crate::domain::ids::ClientId;
 use crate::state::AppState;

@@ -5,6 +5,7 @@
 
 pub mod access_token;
 pub mod authorize;
+pub mod browser;
 pub mod client_auth;
 pub mod code_grant;
 pub mod cookies;
@@ -12,11 +13,13 @@ pub mod cors;
 pub mod impersonation;
 pub mod interaction;
 pub mod introspection;
+pub mod issue;
 pub mod logout;
 pub mod metadata;
 pub mod my_consents;
 pub mod params;
 pub mod private_key_jwt;
+pub mod redirects;
 pub mod refresh_grant;
 pub mod revocation;
 pub mod session;

@@ -8,7 +8,7 @@
 //! of the session's hash under the server's MAC key, with a label of its
 //! own, so it is useless in another browser and for anything else.
 
-use super::interaction::Browser;
+use super::browser::Browser;
 use super::session::current_session;
 use crate::domain::audit::{EventType, Origin};
 use crate::domain::handles::Handle;

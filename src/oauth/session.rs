@@ -3,8 +3,8 @@
 //! and the authorization code that ends a sign-in. Used by the
 //! authorization endpoint and by the interaction's finishing steps.
 
-use super::authorize::with_query;
-use super::interaction::Browser;
+use super::browser::Browser;
+use super::redirects::with_query;
 use crate::domain::authorize::{Prompt, granted_scopes, needs_consent};
 use crate::domain::client::ConsentMethod;
 use crate::domain::client_record::AuthClient;

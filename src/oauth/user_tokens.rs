@@ -4,8 +4,8 @@
 //! this server), the OpenID Connect ID token with `openid`, and the refresh
 //! token with `offline_access`.
 
+use super::issue::TokenResponse;
 use super::params::Params;
-use super::token::TokenResponse;
 use crate::domain::audit::{EventType, Origin};
 use crate::domain::authorize::has_scope;
 use crate::domain::client_record::AuthClient;

@@ -11,6 +11,7 @@
 pub mod access_line;
 pub mod address_failures;
 pub mod connection;
+pub mod expensive_lists;
 pub mod health;
 pub mod limits;
 pub mod log_output;
@@ -46,10 +47,13 @@ pub struct OpsConfig {
     pub limits: ServerLimits,
     /// How often expired `jti`s and revocations are pruned.
     pub prune_expired_every: std::time::Duration,
+    /// Expensive list queries one tenant may run at once; 0 disables.
+    pub max_expensive_lists_per_tenant: usize,
 }
 
 impl Default for OpsConfig {
-    /// No rate limits, the default server limits and pruning period.
+    /// No rate limits nor cap of expensive lists, the default server limits
+    /// and pruning period.
     fn default() -> Self {
         OpsConfig {
             rate_limit_tier1: 0,
@@ -57,6 +61,7 @@ impl Default for OpsConfig {
             auth_failures_per_minute: 0,
             limits: ServerLimits::default(),
             prune_expired_every: pruning::PRUNE_EXPIRED_EVERY,
+            max_expensive_lists_per_tenant: 0,
         }
     }
 }
@@ -70,6 +75,8 @@ pub struct Ops {
     pub prune_expired_every: std::time::Duration,
     /// Failed sign-ins per remote address (the sign-in pages).
     pub signin_failures: address_failures::AddressFailures,
+    /// The per-tenant cap of concurrent expensive lists.
+    pub expensive_lists: expensive_lists::ExpensiveLists,
 }
 
 impl Ops {
@@ -84,6 +91,9 @@ impl Ops {
             limits: config.limits.clone(),
             prune_expired_every: config.prune_expired_every,
             signin_failures: address_failures::AddressFailures::default(),
+            expensive_lists: expensive_lists::ExpensiveLists::new(
+                config.max_expensive_lists_per_tenant,
+            ),
         }
     }
 }

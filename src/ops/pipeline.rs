@@ -4,7 +4,9 @@
 //! 1. a fresh [`RequestId`] (in the request's extensions; `x-request-id` and
 //!    the error body's `traceId` on the way out);
 //! 2. the header and URI limits (431, 414, before anything else runs);
-//! 3. the request timeout (503 beyond `--request-timeout`);
+//! 3. the request timeout (503 beyond `--request-timeout`), also the
+//!    deadline of the request's list statements (`store::deadline`), which
+//!    stop at it even when they run on the request's own thread;
 //! 4. the finishing step (`http::finish`): every error response gets the
 //!    body of its API;
 //! 5. one metrics sample and one access line.
@@ -22,6 +24,7 @@ use super::limits;
 use crate::http::RequestId;
 use crate::http::finish::finish_response;
 use crate::http::paths::ApiKind;
+use crate::store::deadline::{self, Deadline};
 use axum::extract::{MatchedPath, Request};
 use axum::response::Response;
 use pin_project_lite::pin_project;
@@ -95,7 +98,10 @@ where
         let mut inner = std::mem::replace(&mut self.inner, fresh);
         Box::pin(async move {
             let limit = ops.limits.request_timeout;
-            let res = match tokio::time::timeout(limit, inner.call(req)).await {
+            // The store's list statements stop at the same deadline.
+            let deadline = Deadline::after(start, limit);
+            let call = deadline::within(deadline, inner.call(req));
+            let res = match tokio::time::timeout(limit, call).await {
                 Ok(Ok(res)) => res,
                 Ok(Err(never)) => match never {},
                 Err(_) => limits::timed_out(seen.api, limit),

@@ -71,7 +71,7 @@ impl Store {
     }
 
     pub async fn find_code(&self, tenant: &TenantId, hash: &[u8]) -> Result<Option<Code>> {
-        dispatch!(self.find_code(tenant, hash))
+        dispatch!(self.find_code(tenant, hash) or in_thread find_code_in_thread)
     }
 
     /// Uses the code and creates its grant and first refresh token in one
@@ -104,7 +104,7 @@ impl Store {
         tenant: &TenantId,
         hash: &[u8],
     ) -> Result<Option<RefreshToken>> {
-        dispatch!(self.find_refresh_token(tenant, hash))
+        dispatch!(self.find_refresh_token(tenant, hash) or in_thread find_refresh_token_in_thread)
     }
 
     /// Uses `old` and stores `new` for the same grant; `false` when `old`

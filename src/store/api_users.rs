@@ -22,7 +22,7 @@ impl Store {
     }
 
     pub async fn find_user(&self, tenant: &TenantId, id: &UserId) -> Result<Option<User>> {
-        dispatch!(self.find_user(tenant, id))
+        dispatch!(self.find_user(tenant, id) or in_thread find_user_in_thread)
     }
 
     /// A user of the tenant by id, subject or email (case-insensitively),

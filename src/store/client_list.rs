@@ -1,7 +1,8 @@
 //! Clients as a listable table: the columns of their filter attributes and
 //! sort orders, the row decoder, their secrets as a page's details, the
 //! tenant's client counter, and the hints SQLite's planner uses (the sort
-//! indexes and the trigram index over names, migrations 0001 and 0003).
+//! indexes and the per-tenant trigram index over names, migrations 0001, 0003
+//! and 0009).
 
 use super::Result;
 use super::list_table::{AttrColumn, Column, DbRow, ListTable, SqlitePlanning, Trigrams};
@@ -85,7 +86,7 @@ impl ListTable for ClientRecord {
             filter_columns: "client_id, app_type, name_key, created_at, updated_at",
             trigrams: Some(Trigrams {
                 attr: ClientAttr::ClientName,
-                fts_table: "client_name_trigrams",
+                index_table: "client_name_trigram_index",
                 docs_table: "client_name_search",
             }),
         })

@@ -31,6 +31,10 @@ pub enum StoreError {
     /// The database could not be reached (pool timeout, I/O): a 503.
     #[error("database unavailable: {0}")]
     Unavailable(DbError),
+    /// A list statement was interrupted at the request's deadline
+    /// (`deadline.rs`); the value is the request timeout: the API's 503.
+    #[error("statement interrupted after the request timeout of {0:?}")]
+    TimedOut(std::time::Duration),
     #[error("database error: {0}")]
     Db(DbError),
     #[error("corrupt stored data: {0}")]

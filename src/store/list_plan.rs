@@ -169,27 +169,30 @@ pub fn candidates_sql<R: ListTable>(
     (sql, args)
 }
 
-/// Counts, up to `cap`, the documents of every tenant the trigram query
-/// matches in `fts_table` (the index is not partitioned by tenant).
-pub fn trigram_candidates_sql(
-    fts_table: &str,
-    search: &NameSearch,
+/// Counts, up to `cap`, the tenant's documents holding `trigram` in
+/// `index_table`: one range of the index, in the caller's tenant only.
+pub fn trigram_candidates_sql<R: ListTable>(
+    q: &ListQuery<'_, R>,
+    index_table: &str,
+    trigram: &str,
     cap: u64,
 ) -> (String, Vec<SqlArg>) {
-    (
-        format!(
-            "SELECT count(*) FROM (SELECT 1 FROM {fts_table} \
-             WHERE {fts_table} MATCH $1 LIMIT {cap})"
-        ),
-        vec![SqlArg::Text(search.clone())],
-    )
+    let tenant = R::TENANT_COLUMN;
+    let sql = format!(
+        "SELECT count(*) FROM (SELECT 1 FROM {index_table} \
+         WHERE {tenant} = $1 AND trigram = $2 LIMIT {cap})"
+    );
+    let args = [q.tenant.as_str(), trigram].map(|t| SqlArg::Text(t.to_owned()));
+    (sql, args.to_vec())
 }
 
 /// The trigram query implied by `filter` on the indexed attribute `name`
 /// (clients' `clientName`), if it has one: a `co` or `ew` comparison of at
 /// least three characters that must hold for the whole filter to hold (a
 /// conjunct at the top level, not under `or` or `not`). Among several, the
-/// longest operand is the most selective.
+/// longest operand is the most selective. The trigrams are those of the
+/// operand lowercased as `filter_sql` lowercases it for the `LIKE`, so
+/// every name the `LIKE` accepts holds them all.
 pub fn name_trigram_query<A: PartialEq>(filter: &Filter<A>, name: &A) -> Option<NameSearch> {
     let mut conjuncts = Vec::new();
     collect_conjuncts(filter, &mut conjuncts);
@@ -200,7 +203,7 @@ pub fn name_trigram_query<A: PartialEq>(filter: &Filter<A>, name: &A) -> Option<
                 attr,
                 op: CompareOp::Co | CompareOp::Ew,
                 value: Operand::Text(text),
-            } if attr == name => Some(text.chars().collect::<Vec<char>>()),
+            } if attr == name => Some(text.to_lowercase().chars().collect::<Vec<char>>()),
             _ => None,
         })
         .filter(|chars| chars.len() >= 3)
@@ -217,11 +220,9 @@ pub fn name_trigram_query<A: PartialEq>(filter: &Filter<A>, name: &A) -> Option<
     let k = n.min(MAX_TRIGRAMS);
     let picked: Vec<String> = (0..k)
         .map(|i| if k > 1 { i * (n - 1) / (k - 1) } else { 0 })
-        .filter_map(|i| trigrams.get(i))
-        // Inside an FTS5 string only `"` is special; it doubles.
-        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+        .filter_map(|i| trigrams.get(i).cloned())
         .collect();
-    Some(picked.join(" AND "))
+    Some(picked)
 }
 
 fn collect_conjuncts<'f, A>(filter: &'f Filter<A>, out: &mut Vec<&'f Filter<A>>) {
@@ -274,23 +275,24 @@ mod tests {
     fn trigram_queries_come_from_required_substrings_only() {
         #[rustfmt::skip]
         let cases = [
-            (r#"clientName co "abc""#, Some(r#""abc""#)),
-            (r#"clientName CO "ABCD""#, Some(r#""abc" AND "bcd""#)),
-            (r#"clientName ew "xyz""#, Some(r#""xyz""#)),
-            (r#"clientName co "a\"b""#, Some(r#""a""b""#)),
-            (r#"clientName co "aaaa""#, Some(r#""aaa""#)),
+            (r#"clientName co "abc""#, Some(&["abc"][..])),
+            (r#"clientName CO "ABCD""#, Some(&["abc", "bcd"])),
+            (r#"clientName ew "xyz""#, Some(&["xyz"])),
+            (r#"clientName co "a\"b""#, Some(&["a\"b"])),
+            (r#"clientName co "aaaa""#, Some(&["aaa"])),
             (r#"clientName co "ab""#, None),
             (r#"clientName sw "abc""#, None),
             (r#"clientName eq "abc""#, None),
             (r#"clientId co "abc""#, None),
             (r#"clientName co "abc" or appType eq "spa""#, None),
             (r#"not (clientName co "abc")"#, None),
-            (r#"appType eq "spa" and (clientName co "abc" and clientName co "wxyz")"#, Some(r#""wxy" AND "xyz""#)),
-            (r#"clientName co "é😀 x""#, Some(r#""é😀 " AND "😀 x""#)),
+            (r#"appType eq "spa" and (clientName co "abc" and clientName co "wxyz")"#, Some(&["wxy", "xyz"])),
+            (r#"clientName co "É😀 x""#, Some(&["é😀 ", "😀 x"])),
         ];
         for (input, expected) in cases {
             let filter = parse(input).unwrap_or_else(|err| panic!("{input}: {err}"));
-            assert_eq!(name_trigram_query(&filter).as_deref(), expected, "{input}");
+            let expected = expected.map(|e| e.iter().map(|t| (*t).to_owned()).collect());
+            assert_eq!(name_trigram_query(&filter), expected, "{input}");
         }
     }
 
@@ -298,11 +300,10 @@ mod tests {
     fn long_operands_keep_sixteen_spread_trigrams() {
         let operand: String = ('a'..='z').collect();
         let filter = parse(&format!("clientName co \"{operand}\"")).unwrap();
-        let query = name_trigram_query(&filter).unwrap_or_default();
-        let trigrams: Vec<&str> = query.split(" AND ").collect();
-        assert_eq!(trigrams.len(), MAX_TRIGRAMS, "{query}");
-        assert_eq!(trigrams.first(), Some(&"\"abc\""));
-        assert_eq!(trigrams.last(), Some(&"\"xyz\""));
+        let trigrams = name_trigram_query(&filter).unwrap_or_default();
+        assert_eq!(trigrams.len(), MAX_TRIGRAMS, "{trigrams:?}");
+        assert_eq!(trigrams.first().map(String::as_str), Some("abc"));
+        assert_eq!(trigrams.last().map(String::as_str), Some("xyz"));
     }
 
     #[test]

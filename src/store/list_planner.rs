@@ -27,9 +27,8 @@ pub async fn plan_list<R: ListTable, E: ListExec>(exec: &E, q: &ListQuery<'_, R>
     let size = exec.scalar(sql, args).await?.unwrap_or(0);
     let budget = list_plan::walk_budget(q.limit, size);
     if let Some(rows) = small_tenant(q.limit, size) {
-        // Walking the whole tenant costs less than counting candidates
-        // (the trigram index's work grows with every tenant's names), and a
-        // probe that may read all of it always concludes.
+        // Walking the whole tenant costs less than counting candidates,
+        // and a probe that may read all of it always concludes.
         return Ok(Plan {
             access: Access::Walk,
             budget: budget.max(rows),
@@ -41,9 +40,7 @@ pub async fn plan_list<R: ListTable, E: ListExec>(exec: &E, q: &ListQuery<'_, R>
     if let Some(trigrams) = &planning.trigrams
         && let Some(search) = list_plan::name_trigram_query(filter, &trigrams.attr)
     {
-        let (sql, args) = list_plan::trigram_candidates_sql(trigrams.fts_table, &search, cap);
-        let n = count(exec, sql, args).await?;
-        best = Some((n, Access::Trigrams(search)));
+        best = Some(rarest_first(exec, q, trigrams.index_table, search, cap).await?);
     }
     for (index, conjunct) in list_plan::indexed_conjuncts(filter, &planning, q.sort.field) {
         if best.as_ref().is_some_and(|(n, _)| *n == 0) {
@@ -60,6 +57,31 @@ pub async fn plan_list<R: ListTable, E: ListExec>(exec: &E, q: &ListQuery<'_, R>
         _ => Access::Walk,
     };
     Ok(Plan { access, budget })
+}
+
+/// The search's trigrams with the rarest in the tenant first, and how many
+/// of the tenant's documents hold it (counted up to `cap`): every match is
+/// among them. Each count stops at the fewest found so far.
+async fn rarest_first<R: ListTable, E: ListExec>(
+    exec: &E,
+    q: &ListQuery<'_, R>,
+    index_table: &str,
+    mut search: Vec<String>,
+    cap: u64,
+) -> Result<(u64, Access)> {
+    let mut fewest = (cap, 0);
+    for (i, trigram) in search.iter().enumerate() {
+        let (sql, args) = list_plan::trigram_candidates_sql(q, index_table, trigram, fewest.0);
+        let n = count(exec, sql, args).await?;
+        if n < fewest.0 || i == 0 {
+            fewest = (n, i);
+        }
+        if n == 0 {
+            break;
+        }
+    }
+    search.swap(0, fewest.1);
+    Ok((fewest.0, Access::Trigrams(search)))
 }
 
 /// Walks up to `budget` rows along `walk`, counting matches up to `needed`.
@@ -90,8 +112,7 @@ pub async fn probe<R: ListTable, E: ListExec>(
 const SMALL_TENANT_PAGES: u64 = 16;
 
 /// `Some(size)` when a tenant of `size` rows is small enough to walk whole
-/// for pages of `limit`: reading it costs less than counting candidates,
-/// above all in the trigram index, shared by every tenant.
+/// for pages of `limit`: reading it costs less than counting candidates.
 pub fn small_tenant(limit: u32, size: i64) -> Option<u64> {
     let size = u64::try_from(size).unwrap_or(0);
     (size <= SMALL_TENANT_PAGES * (u64::from(limit) + 1)).then_some(size)

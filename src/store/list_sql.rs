@@ -3,16 +3,16 @@
 //! parameterized SQL shared by both backends.
 //!
 //! A [`Plan`] may direct SQLite (`list_plan.rs`) to an index (`INDEXED BY`)
-//! or to a trigram index. PostgreSQL always gets the default plan: plain
+//! or to the tenant's trigram postings. PostgreSQL always gets the default plan: plain
 //! SQL, and its planner chooses.
 
 use super::filter_sql::{SqlArg, push_filter_sql};
 use super::list_table::ListTable;
 use crate::domain::list_query::{ListQuery, Sort, SortKey};
 
-/// An FTS5 query over a resource's trigram index that every item matching a
-/// filter also matches: the trigrams of a substring the filter requires.
-pub type NameSearch = String;
+/// The trigrams of a substring the filter requires (every matching item holds
+/// them all), the one to read first (the rarest in the tenant) first.
+pub type NameSearch = Vec<String>;
 
 /// Which road a list query takes to its rows.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -27,8 +27,8 @@ pub enum Access {
     /// Read the few rows this index selects for one of the filter's
     /// conditions, then sort them (SQLite's `INDEXED BY`).
     Index(&'static str),
-    /// Read the few candidates the trigram index offers for a substring
-    /// the filter requires, then sort them (SQLite only).
+    /// Read the few candidates the tenant's trigram postings offer for a
+    /// substring the filter requires, then sort them (SQLite only).
     Trigrams(NameSearch),
 }
 
@@ -87,16 +87,40 @@ fn base<R: ListTable>(
     }
     let trigrams = R::sqlite_planning().and_then(|p| p.trigrams);
     if let (Access::Trigrams(search), Some(t)) = (access, trigrams) {
-        args.push(SqlArg::Text(search.clone()));
-        let (id, tenant, fts, docs) = (R::ID_COLUMN, R::TENANT_COLUMN, t.fts_table, t.docs_table);
+        push_trigram_candidates::<R>(&mut sql, &mut args, search, t.index_table, t.docs_table);
+    }
+    (sql, args)
+}
+
+/// ` AND {id} IN (…)`: the tenant's documents holding the first trigram
+/// (a range of the index), kept when they hold every other one too (a key
+/// lookup each). Nothing outside the caller's tenant is read.
+fn push_trigram_candidates<R: ListTable>(
+    sql: &mut String,
+    args: &mut Vec<SqlArg>,
+    search: &NameSearch,
+    index: &str,
+    docs: &str,
+) {
+    let (id, tenant) = (R::ID_COLUMN, R::TENANT_COLUMN);
+    let Some((first, others)) = search.split_first() else {
+        return;
+    };
+    args.push(SqlArg::Text(first.clone()));
+    sql.push_str(&format!(
+        " AND {id} IN (SELECT s.{id} FROM {index} d JOIN {docs} s ON s.doc_id = d.doc_id \
+         WHERE d.{tenant} = $1 AND d.trigram = ${}",
+        args.len()
+    ));
+    for trigram in others {
+        args.push(SqlArg::Text(trigram.clone()));
         sql.push_str(&format!(
-            " AND {id} IN (SELECT s.{id} FROM {fts} \
-             JOIN {docs} s ON s.doc_id = {fts}.rowid \
-             WHERE {fts} MATCH ${} AND s.{tenant} = $1)",
+            " AND EXISTS (SELECT 1 FROM {index} o WHERE o.{tenant} = $1 \
+             AND o.trigram = ${} AND o.doc_id = d.doc_id)",
             args.len()
         ));
     }
-    (sql, args)
+    sql.push(')');
 }
 
 /// Where a walk would be unbounded (a row count or a search for rows that

@@ -115,11 +115,12 @@ pub struct SqlitePlanning<R: ListTable> {
     pub trigrams: Option<Trigrams<R::Attr>>,
 }
 
-/// An FTS5 trigram index over one text attribute of a resource.
+/// A trigram index over one text attribute of a resource, keyed by tenant.
 pub struct Trigrams<A> {
     pub attr: A,
-    /// The FTS5 table of trigrams, shared by every tenant.
-    pub fts_table: &'static str,
+    /// The table of postings: (tenant column, `trigram`, `doc_id`), in that
+    /// key order, so one tenant's postings of a trigram are one range.
+    pub index_table: &'static str,
     /// The table mapping its documents (`doc_id`) to items (tenant and id
     /// columns named as in the resource's table).
     pub docs_table: &'static str,

@@ -112,8 +112,9 @@ impl PgStore {
 
     /// PostgreSQL's planner weighs walking a sort index against reading
     /// the matches of another index with statistics of its own, and uses
-    /// the pg_trgm indexes (migrations 0003 and 0008) for substring filters
-    /// by itself: list queries go to it as plain SQL, unplanned.
+    /// the pg_trgm indexes (migrations 0003 and 0008, led by the tenant since
+    /// 0009 with btree_gin) for substring filters by itself: list queries go
+    /// to it as plain SQL, unplanned.
     fn list_exec(&self) -> PoolExec<'_, sqlx::Postgres> {
         PoolExec {
             pool: &self.read,

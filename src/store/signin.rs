@@ -2,6 +2,12 @@
 //! tokens, consents, failed sign-ins), and `impl_signin!`, which runs them on
 //! one backend (see `shared.rs`). Every statement names the tenant first.
 
+use super::Result;
+use super::list_table::DbRow;
+use crate::domain::ids::{ClientId, TenantId};
+use crate::domain::signin_records::{Code, split_scopes};
+use crate::domain::time::Timestamp;
+
 pub(super) const INSERT_INTERACTION: &str = "INSERT INTO signin_interactions \
     (tenant_id, ix_hash, binding_hash, csrf, client_id, request, expires_at, user_id, auth_time, session_hash) \
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
@@ -30,6 +36,29 @@ pub(super) const PRUNE_CODES: &str =
 pub(super) const FIND_CODE: &str = "SELECT grant_id, client_id, user_id, redirect_uri, code_challenge, nonce, scopes, auth_time, expires_at, used_at, token_generation \
     FROM authorization_codes WHERE tenant_id = $1 AND code_hash = $2";
 
+/// A row of [`FIND_CODE`]: the code of `tenant` whose hash is `hash`.
+pub(super) fn decode_code(
+    r: &(impl DbRow + ?Sized),
+    tenant: &TenantId,
+    hash: &[u8],
+) -> Result<Code> {
+    Ok(Code {
+        tenant: tenant.clone(),
+        code_hash: hash.to_vec(),
+        grant_id: r.text("grant_id")?,
+        client_id: ClientId::from_trusted(r.text("client_id")?),
+        user_id: r.text("user_id")?,
+        redirect_uri: r.text("redirect_uri")?,
+        code_challenge: r.opt_text("code_challenge")?,
+        nonce: r.opt_text("nonce")?,
+        scopes: split_scopes(&r.text("scopes")?),
+        auth_time: Timestamp::from_micros(r.int("auth_time")?),
+        expires_at: Timestamp::from_micros(r.int("expires_at")?),
+        used: r.opt_int("used_at")?.is_some(),
+        token_generation: r.int("token_generation")?,
+    })
+}
+
 /// The sign-in methods of `$Store`.
 macro_rules! impl_signin {
     ($Store:ident) => {
@@ -39,7 +68,7 @@ macro_rules! impl_signin {
             use $crate::domain::audit::AuditEvent;
             use $crate::domain::ids::{ClientId, TenantId};
             use $crate::domain::signin_records::{
-                AuthRequest, Code, Interaction, Session, SignedIn, join_scopes, split_scopes,
+                AuthRequest, Code, Interaction, Session, SignedIn, join_scopes,
             };
             use $crate::domain::time::Timestamp;
             use $crate::store::signin as sql;
@@ -275,24 +304,9 @@ macro_rules! impl_signin {
                         .bind(hash)
                         .fetch_optional(&self.read)
                         .await?;
-                    row.map(|r| {
-                        Ok(Code {
-                            tenant: tenant.clone(),
-                            code_hash: hash.to_vec(),
-                            grant_id: r.try_get("grant_id")?,
-                            client_id: ClientId::from_trusted(r.try_get::<String, _>("client_id")?),
-                            user_id: r.try_get("user_id")?,
-                            redirect_uri: r.try_get("redirect_uri")?,
-                            code_challenge: r.try_get("code_challenge")?,
-                            nonce: r.try_get("nonce")?,
-                            scopes: split_scopes(&r.try_get::<String, _>("scopes")?),
-                            auth_time: ts(r.try_get("auth_time")?),
-                            expires_at: ts(r.try_get("expires_at")?),
-                            used: r.try_get::<Option<i64>, _>("used_at")?.is_some(),
-                            token_generation: r.try_get("token_generation")?,
-                        })
-                    })
-                    .transpose()
+                    row.as_ref()
+                        .map(|r| sql::decode_code(r, tenant, hash))
+                        .transpose()
                 }
             }
         }

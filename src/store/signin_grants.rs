@@ -3,6 +3,12 @@
 //! runs them on one backend (see `shared.rs`). Every statement names the
 //! tenant first.
 
+use super::Result;
+use super::list_table::DbRow;
+use crate::domain::ids::{ClientId, TenantId};
+use crate::domain::signin_records::{Grant, RefreshToken, split_scopes};
+use crate::domain::time::Timestamp;
+
 /// The one statement that decides which of two concurrent redemptions wins.
 pub(super) const USE_CODE: &str = "UPDATE authorization_codes SET used_at = $3 WHERE tenant_id = $1 AND code_hash = $2 AND used_at IS NULL";
 pub(super) const INSERT_GRANT: &str = "INSERT INTO signin_grants (tenant_id, grant_id, client_id, user_id, scopes, auth_time, created_at, expires_at, token_generation) \
@@ -36,6 +42,32 @@ pub(super) const ADD_FAILURE: &str = "INSERT INTO signin_failures (tenant_id, ac
     last_failure_at = excluded.last_failure_at";
 pub(super) const CLEAR_FAILURES: &str =
     "DELETE FROM signin_failures WHERE tenant_id = $1 AND account_key = $2";
+
+/// A row of [`FIND_REFRESH`]: the refresh token of `tenant` whose hash is
+/// `hash`, with its grant.
+pub(super) fn decode_refresh(
+    r: &(impl DbRow + ?Sized),
+    tenant: &TenantId,
+    hash: &[u8],
+) -> Result<RefreshToken> {
+    let ts = |column: &str| Ok::<_, super::StoreError>(Timestamp::from_micros(r.int(column)?));
+    Ok(RefreshToken {
+        token_hash: hash.to_vec(),
+        used: r.opt_int("used_at")?.is_some(),
+        grant: Grant {
+            tenant: tenant.clone(),
+            grant_id: r.text("grant_id")?,
+            client_id: ClientId::from_trusted(r.text("client_id")?),
+            user_id: r.text("user_id")?,
+            scopes: split_scopes(&r.text("scopes")?),
+            auth_time: ts("auth_time")?,
+            created_at: ts("created_at")?,
+            expires_at: ts("expires_at")?,
+            revoked: r.opt_int("revoked_at")?.is_some(),
+            token_generation: r.int("token_generation")?,
+        },
+    })
+}
 
 /// The grant, consent and failure methods of `$Store`.
 macro_rules! impl_signin_grants {
@@ -137,27 +169,9 @@ macro_rules! impl_signin_grants {
                         .bind(hash)
                         .fetch_optional(&self.read)
                         .await?;
-                    row.map(|r| {
-                        Ok(RefreshToken {
-                            token_hash: hash.to_vec(),
-                            used: r.try_get::<Option<i64>, _>("used_at")?.is_some(),
-                            grant: Grant {
-                                tenant: tenant.clone(),
-                                grant_id: r.try_get("grant_id")?,
-                                client_id: ClientId::from_trusted(
-                                    r.try_get::<String, _>("client_id")?,
-                                ),
-                                user_id: r.try_get("user_id")?,
-                                scopes: split_scopes(&r.try_get::<String, _>("scopes")?),
-                                auth_time: ts(r.try_get("auth_time")?),
-                                created_at: ts(r.try_get("created_at")?),
-                                expires_at: ts(r.try_get("expires_at")?),
-                                revoked: r.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
-                                token_generation: r.try_get("token_generation")?,
-                            },
-                        })
-                    })
-                    .transpose()
+                    row.as_ref()
+                        .map(|r| sql::decode_refresh(r, tenant, hash))
+                        .transpose()
                 }
 
                 /// Uses `old` and stores `new` in its place, in one

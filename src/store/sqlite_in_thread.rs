@@ -1,6 +1,7 @@
 //! The SQLite backend's hot reads: each runs on the calling thread
-//! (`sqlite_reads.rs`; list pages in `sqlite_list_in_thread.rs`), or through the sqlx pool for an in-memory database
-//! or when SQLite answers busy.
+//! (`sqlite_reads.rs`; the sign-in grants' in `sqlite_reads_signin.rs`; list
+//! pages in `sqlite_list_in_thread.rs`), or through the sqlx pool for an
+//! in-memory database or when SQLite answers busy.
 
 use super::Result;
 use super::list_table::ListTable;
@@ -9,7 +10,9 @@ use super::sqlite_reads::{Busy, InThreadReads};
 use crate::domain::client_record::{AuthClient, ClientRecord};
 use crate::domain::ids::{ClientId, TenantId, UserId};
 use crate::domain::list_query::{ListPage, ListQuery};
+use crate::domain::signin_records::{Code, RefreshToken};
 use crate::domain::token_liveness::LiveFacts;
+use crate::domain::user::User;
 
 impl SqliteStore {
     /// `read` on the calling thread (`sqlite_reads.rs`); through the pool
@@ -60,6 +63,39 @@ impl SqliteStore {
         q: &ListQuery<'_, R>,
     ) -> Result<ListPage<R>> {
         self.in_thread_or_pool(|r| r.list(q), || self.list(q)).await
+    }
+
+    pub(crate) async fn find_code_in_thread(
+        &self,
+        tenant: &TenantId,
+        hash: &[u8],
+    ) -> Result<Option<Code>> {
+        self.in_thread_or_pool(
+            |r| r.find_code(tenant, hash),
+            || self.find_code(tenant, hash),
+        )
+        .await
+    }
+
+    pub(crate) async fn find_refresh_token_in_thread(
+        &self,
+        tenant: &TenantId,
+        hash: &[u8],
+    ) -> Result<Option<RefreshToken>> {
+        self.in_thread_or_pool(
+            |r| r.find_refresh_token(tenant, hash),
+            || self.find_refresh_token(tenant, hash),
+        )
+        .await
+    }
+
+    pub(crate) async fn find_user_in_thread(
+        &self,
+        tenant: &TenantId,
+        id: &UserId,
+    ) -> Result<Option<User>> {
+        self.in_thread_or_pool(|r| r.find_user(tenant, id), || self.find_user(tenant, id))
+            .await
     }
 
     pub(crate) async fn token_facts_in_thread(

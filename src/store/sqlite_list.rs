@@ -1,23 +1,14 @@
 //! The SQLite backend's side of the list statements: the engine plans its
 //! filtered pages (`list_planner.rs`; `list_plan.rs` explains the choice),
-//! and `EXPLAIN QUERY PLAN` for diagnostics.
+//! and `EXPLAIN QUERY PLAN` for diagnostics. The statements run through the
+//! read pool bounded by the request's deadline (`sqlite_list_bounded.rs`).
 
 use super::filter_sql::SqlArg;
-use super::list_exec::PoolExec;
 use super::shared::bind_all;
 use super::sqlite::SqliteStore;
 use sqlx::Row as _;
 
 impl SqliteStore {
-    /// The list engine's statements go through the read pool, planned by
-    /// the engine (`list_planner.rs`).
-    pub(super) fn list_exec(&self) -> PoolExec<'_, sqlx::Sqlite> {
-        PoolExec {
-            pool: &self.read,
-            plans: true,
-        }
-    }
-
     /// `EXPLAIN QUERY PLAN` of one statement, as an indented tree.
     pub(super) async fn explain(
         &self,
@@ -91,6 +82,13 @@ mod tests {
                 .unwrap();
             load(&store, "t", "common", 2001).await;
             load(&store, "t", "rare", 3).await;
+            // A neighbour full of the names `t` searches for: its postings
+            // are not `t`'s candidates, and must not push `t` onto a walk.
+            sqlx::query("INSERT INTO tenants (tenant_id, name, created_at) VALUES ('n', 'n', 0)")
+                .execute(&store.write)
+                .await
+                .unwrap();
+            load(&store, "n", "rare", 3000).await;
             let tenant = TenantId::from_trusted("t");
             let plan = |input: &str| {
                 let filter = crate::filter::parse(input).unwrap();
@@ -114,8 +112,17 @@ mod tests {
                         .access
                 }
             };
-            let trigrams = Access::Trigrams("\"rar\" AND \"are\"".to_owned());
+            let trigrams = Access::Trigrams(vec!["rar".to_owned(), "are".to_owned()]);
             assert_eq!(plan("clientName co \"rare\"").await, trigrams);
+            assert_eq!(
+                plan("clientName co \"common20\"").await,
+                Access::Trigrams(
+                    ["n20", "omm", "mmo", "mon", "on2", "com"]
+                        .map(str::to_owned)
+                        .to_vec()
+                ),
+                "the rarest trigram in the tenant is read first"
+            );
             assert_eq!(
                 plan("clientName co \"common\"").await,
                 Access::Walk,
@@ -196,7 +203,7 @@ mod tests {
                 .unwrap();
             assert_eq!(
                 plan.access,
-                Access::Trigrams("\"mor\" AND \"ore\"".to_owned()),
+                Access::Trigrams(vec!["mor".to_owned(), "ore".to_owned()]),
                 "one row more: the counts choose"
             );
         });

@@ -6,8 +6,12 @@
 //! thread hand-offs. The algorithm is the same async code the pools run: its
 //! statements here complete at once, so the future is polled to its end in
 //! one go ([`run_now`]). SQLite answering busy makes the whole page go
-//! through the sqlx pool instead, as the point reads do.
+//! through the sqlx pool instead, as the point reads do. A progress handler
+//! interrupts the page's statements at the request's deadline
+//! (`deadline.rs`): blocking the calling thread, they cannot be cancelled by
+//! dropping the request's future.
 
+use super::deadline::{self, Deadline, PROGRESS_OPS};
 use super::filter_sql::SqlArg;
 use super::list_exec::{EachRow, ListExec};
 use super::list_table::{DbRow, ListTable};
@@ -18,22 +22,39 @@ use rusqlite::{CachedStatement, Connection, ErrorCode};
 use std::cell::Cell;
 use std::future::Future;
 use std::task::{Context, Poll, Waker};
+use std::time::Instant;
 
 impl InThreadReads {
-    /// One page of `q`, read on the calling thread in one read transaction.
+    /// One page of `q`, read on the calling thread in one read transaction,
+    /// its statements interrupted at the request's deadline (`deadline.rs`).
     pub(crate) fn list<R: ListTable>(&self, q: &ListQuery<'_, R>) -> ReadResult<ListPage<R>> {
         self.with_connection(|conn| {
+            let deadline = deadline::current();
+            if let Some(d) = deadline {
+                let at = d.at;
+                let armed = conn.progress_handler(PROGRESS_OPS, Some(move || Instant::now() >= at));
+                if let Err(e) = armed {
+                    return classify(e);
+                }
+            }
             if let Err(e) = conn.execute_batch("BEGIN") {
+                disarm(conn);
                 return classify(e);
             }
             let exec = ConnExec {
                 conn,
                 busy: Cell::new(false),
+                deadline,
             };
             let page = run_now(super::listing::list(&exec, q));
-            // A read transaction has nothing to keep: ending it either way
-            // releases its snapshot.
-            let _ = conn.execute_batch("COMMIT");
+            // The handler goes first, so it cannot interrupt the end of the
+            // transaction. A read transaction has nothing to keep: ending it
+            // either way releases its snapshot, and the connection goes
+            // back idle with none open.
+            disarm(conn);
+            if conn.execute_batch("COMMIT").is_err() && !conn.is_autocommit() {
+                let _ = conn.execute_batch("ROLLBACK");
+            }
             match page {
                 Some(_) | None if exec.busy.get() => Err(Busy),
                 Some(page) => Ok(page),
@@ -41,6 +62,11 @@ impl InThreadReads {
             }
         })
     }
+}
+
+/// Removes the deadline's progress handler, if one is installed.
+fn disarm(conn: &Connection) {
+    let _ = conn.progress_handler(0, None::<fn() -> bool>);
 }
 
 /// Polls `fut` once: `None` if it is not finished then (it always is, since
@@ -58,10 +84,17 @@ struct ConnExec<'c> {
     conn: &'c Connection,
     /// Set when SQLite answered busy: the page is read again through the pool.
     busy: Cell<bool>,
+    /// The request's deadline, at which the progress handler interrupts.
+    deadline: Option<Deadline>,
 }
 
 impl ConnExec<'_> {
     fn fail(&self, e: rusqlite::Error) -> StoreError {
+        if let Some(d) = self.deadline
+            && e.sqlite_error_code() == Some(ErrorCode::OperationInterrupted)
+        {
+            return StoreError::TimedOut(d.limit);
+        }
         if matches!(
             e.sqlite_error_code(),
             Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
@@ -117,7 +150,7 @@ impl ListExec for ConnExec<'_> {
 }
 
 /// A rusqlite row, as the decoders read rows.
-struct ConnRow<'a, 'b>(&'a rusqlite::Row<'b>);
+pub(super) struct ConnRow<'a, 'b>(pub(super) &'a rusqlite::Row<'b>);
 
 impl ConnRow<'_, '_> {
     fn get<T: rusqlite::types::FromSql>(&self, column: &str) -> Result<T> {

@@ -89,3 +89,5 @@ include!(concat!("only_", env!("CARGO_CRATE_NAME"), ".rs"));
 mod database;
 #[cfg(any())]
 mod sqlite_files;
+#[cfg(any())]
+mod sqlite_list_deadline;

@@ -3,3 +3,4 @@
 // (An included file holds items, not a module: hence no `//!` header.)
 
 mod sqlite_files;
+mod sqlite_list_deadline;
