@@ -13,7 +13,8 @@
 #    worktree with its own target directory (AUDIT_BEFORE_TARGET, default
 #    $CARGO_TARGET_DIR/bench-before; seed it with a copy of a release target
 #    to save a full build), or AUDIT_BEFORE_BIN names a binary built already
-#    (no build; the section then names that file, not a commit).
+#    (no build; the section then names that file, and the commit only when
+#    BEFORE_REV is given).
 # 2. A tenant with 1,000,000 events (AUDIT_EVENTS), loaded with SQL, and
 #    filtered audit pages at BENCH_CONNECTIONS: `type eq`, `subject eq`,
 #    `actor.sub eq`, `traceid eq`, `time gt`, and a conjunction. Target:
@@ -52,7 +53,8 @@ echo "bench: building the working tree's release binaries" >&2
 (cd "$BENCH_ROOT" && cargo build --release --bin registrar --example hello --example floors --example seed)
 if [ -n "${AUDIT_BEFORE_BIN:-}" ]; then
   BEFORE_BIN=$AUDIT_BEFORE_BIN
-  BEFORE_NAME="the prebuilt \`$BEFORE_BIN\` (AUDIT_BEFORE_BIN)"
+  # Named by the file, and by the commit only when the command names one.
+  BEFORE_NAME="the prebuilt \`$BEFORE_BIN\` (AUDIT_BEFORE_BIN${1:+, built from $1})"
 else
   echo "bench: building $BEFORE_REV (before the audit log) in $BEFORE_TARGET" >&2
   git -C "$BENCH_ROOT" worktree add --detach "$BEFORE_TREE" "$BEFORE_REV" >/dev/null
