@@ -28,6 +28,9 @@ pub async fn load(url: &str, big: usize, tenants: usize, small: usize) -> anyhow
         created.push((tenant, size));
     }
     store.close().await;
+    // The store's in-thread readers hold connections until it is dropped;
+    // leaving WAL mode below needs the file to itself.
+    drop(store);
 
     let pool = bulk_pool(url).await?;
     let templates = Templates::new()?;

@@ -312,7 +312,7 @@ pub async fn list<R: ListEndpoint>(
     };
     // Held until the page is read: the tenant's slot of expensive lists.
     let _slot = match query.is_expensive() {
-        true => state.ops.expensive_lists.start(&caller.tenant)?,
+        true => state.ops.expensive_lists.start(&caller.tenant).await?,
         false => None,
     };
     let page = state.store.list(&query).await?;
