@@ -28,8 +28,6 @@ pub async fn load(url: &str, big: usize, tenants: usize, small: usize) -> anyhow
         created.push((tenant, size));
     }
     store.close().await;
-    // The store's in-thread readers hold connections until it is dropped;
-    // leaving WAL mode below needs the file to itself.
     drop(store);
 
     let pool = bulk_pool(url).await?;
@@ -63,10 +61,11 @@ pub async fn load(url: &str, big: usize, tenants: usize, small: usize) -> anyhow
     Ok(())
 }
 
-/// One connection with durability off: a failed seed is simply re-run.
+/// One connection with durability off (the database stays in WAL mode, which
+/// the store's background connections keep it in): a failed seed is simply
+/// re-run.
 async fn bulk_pool(url: &str) -> anyhow::Result<SqlitePool> {
     let opts = SqliteConnectOptions::from_str(url)?
-        .pragma("journal_mode", "MEMORY")
         .pragma("synchronous", "OFF")
         .pragma("cache_size", "-2000000")
         .pragma("temp_store", "MEMORY")
