@@ -5,39 +5,64 @@
 #   bash bench/audit.sh [BEFORE_REV]   # writes the "## Audit log" section of bench/RESULTS.md
 #
 # 1. Create-client throughput (POST /api/core/oauth-clients, SQLite) of the
-#    binary of BEFORE_REV (default: the merge base with main, i.e. the same
-#    code without the audit log), built in a detached worktree with its own
-#    target directory (AUDIT_BEFORE_TARGET, default target/bench-before), and
-#    of the working tree's binary, measured alternately (before, after,
-#    before, after) in one run. Target: after >= 90% of before.
+#    binary of BEFORE_REV and of the working tree's binary, measured
+#    alternately (before, after, before, after) in one run. Target: after
+#    >= 90% of before. BEFORE_REV defaults to the code just before the audit
+#    log: the first parent of the commit of main's first-parent history that
+#    added migrations/sqlite/0007_audit.sql. It is built in a detached
+#    worktree with its own target directory (AUDIT_BEFORE_TARGET, default
+#    $CARGO_TARGET_DIR/bench-before; seed it with a copy of a release target
+#    to save a full build), or AUDIT_BEFORE_BIN names a binary built already
+#    (no build; the section then names that file, and the commit only when
+#    BEFORE_REV is given).
 # 2. A tenant with 1,000,000 events (AUDIT_EVENTS), loaded with SQL, and
-#    filtered audit pages at 32 connections: `type eq`, `subject eq`,
+#    filtered audit pages at BENCH_CONNECTIONS: `type eq`, `subject eq`,
 #    `actor.sub eq`, `traceid eq`, `time gt`, and a conjunction. Target:
-#    p99 under 10 ms for each.
+#    p99 under 10 ms for each. SQLite's plans of the same filters follow.
+# 3. With AUDIT_PG_URL (a PostgreSQL server, e.g.
+#    postgres://postgres@127.0.0.1:5432/postgres; optional), the same log in
+#    a fresh database there and the server's own statements of each page
+#    (`examples/seed audit-plan`, `Store::explain_list`) under
+#    `EXPLAIN (ANALYZE, BUFFERS)`; the database is dropped at the end.
 # Environment: bench/lib.sh's BENCH_DURATION, BENCH_CONNECTIONS, BENCH_THREADS.
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need sqlite3 sqlite3
-BEFORE_REV=${1:-$(git -C "$BENCH_ROOT" merge-base HEAD main)}
+# The commit before the audit log (see 1.).
+before_audit() {
+  local added
+  added=$(git -C "$BENCH_ROOT" log --first-parent --diff-filter=A --format=%H main -- migrations/sqlite/0007_audit.sql | tail -1)
+  git -C "$BENCH_ROOT" rev-parse "$added^1"
+}
+BEFORE_REV=${1:-$(before_audit)}
 BEFORE_TARGET=${AUDIT_BEFORE_TARGET:-$BENCH_TARGET/bench-before}
 EVENTS=${AUDIT_EVENTS:-1000000}
-RESULTS="$BENCH_ROOT/bench/RESULTS.md"
+PG_URL=${AUDIT_PG_URL:-}
+SEED_BIN="$BENCH_TARGET/release/examples/seed"
 : >"$BENCH_TMP/results"
 BEFORE_TREE="$BENCH_TMP/before"
+PG_DB=""
 cleanup() {
   for p in ${REG_PID:-}; do stop_pid "$p"; done
-  git -C "$BENCH_ROOT" worktree remove --force "$BEFORE_TREE" >/dev/null 2>&1 || true
+  if [ -d "$BEFORE_TREE" ]; then git -C "$BENCH_ROOT" worktree remove --force "$BEFORE_TREE" >/dev/null 2>&1 || true; fi
+  if [ -n "$PG_DB" ]; then psql -q "$PG_URL" -c "DROP DATABASE IF EXISTS $PG_DB" >/dev/null 2>&1 || true; fi
 }
 trap cleanup EXIT
 
-echo "bench: building release binaries (working tree, and $BEFORE_REV)" >&2
-(cd "$BENCH_ROOT" && cargo build --release --bin registrar)
-git -C "$BENCH_ROOT" worktree add --detach "$BEFORE_TREE" "$BEFORE_REV" >/dev/null
-(cd "$BEFORE_TREE" && CARGO_TARGET_DIR="$BEFORE_TARGET" cargo build --release --bin registrar)
-BEFORE_BIN="$BEFORE_TARGET/release/registrar"
+echo "bench: building the working tree's release binaries" >&2
+(cd "$BENCH_ROOT" && cargo build --release --bin registrar --example hello --example floors --example seed)
+if [ -n "${AUDIT_BEFORE_BIN:-}" ]; then
+  BEFORE_BIN=$AUDIT_BEFORE_BIN
+  # Named by the file, and by the commit only when the command names one.
+  BEFORE_NAME="the prebuilt \`$BEFORE_BIN\` (AUDIT_BEFORE_BIN${1:+, built from $1})"
+else
+  echo "bench: building $BEFORE_REV (before the audit log) in $BEFORE_TARGET" >&2
+  git -C "$BENCH_ROOT" worktree add --detach "$BEFORE_TREE" "$BEFORE_REV" >/dev/null
+  (cd "$BEFORE_TREE" && CARGO_TARGET_DIR="$BEFORE_TARGET" cargo build --release --bin registrar)
+  BEFORE_BIN="$BEFORE_TARGET/release/registrar"
+  BEFORE_NAME="$(git -C "$BENCH_ROOT" rev-parse --short=12 "$BEFORE_REV") (the commit before the audit log)"
+fi
 AFTER_BIN="$REGISTRAR_BIN"
-BEFORE_SHORT=$(git -C "$BENCH_ROOT" rev-parse --short "$BEFORE_REV")
-AFTER_SHORT="$(git -C "$BENCH_ROOT" rev-parse --short HEAD)$(git -C "$BENCH_ROOT" diff --quiet HEAD -- src || echo +changes)"
 
 cat >"$BENCH_TMP/create.lua" <<'LUA'
 wrk.method = "POST"
@@ -49,7 +74,10 @@ LUA
 creates() {
   local label=$1 bin=$2 file="$BENCH_TMP/create-$1-$RANDOM.db" id secret token
   read -r id secret < <("$bin" tenant create bench --database-url "sqlite://$file" 2>/dev/null | jq -r '"\(.clientId) \(.clientSecret)"')
-  REGISTRAR_BIN=$bin start_registrar "sqlite://$file" --max-clients-per-tenant 1000000000
+  # Older binaries have no client limit, nor the option.
+  local limit=()
+  if "$bin" serve --help | grep -q -- --max-clients-per-tenant; then limit=(--max-clients-per-tenant 1000000000); fi
+  REGISTRAR_BIN=$bin start_registrar "sqlite://$file" "${limit[@]}"
   token=$(token "$REG_URL" "$id" "$secret")
   run_wrk "$label" -H "Authorization: Bearer $token" -s "$BENCH_TMP/create.lua" "$REG_URL/api/core/oauth-clients"
   stop_pid "$REG_PID"; REG_PID=
@@ -62,6 +90,9 @@ creates "after: create client (2)" "$AFTER_BIN"
 mean() { awk -F'|' -v p="$1" 'index($1, p) == 1 {s += $2; n++} END {printf "%.2f", s / n}' "$BENCH_TMP/results"; }
 BEFORE_RPS=$(mean "before: create client")
 AFTER_RPS=$(mean "after: create client")
+# The pages' figures go in a table of their own.
+mv "$BENCH_TMP/results" "$BENCH_TMP/results.create"
+: >"$BENCH_TMP/results"
 
 # The large log: one tenant, EVENTS events over the last 30 days, 50 types
 # of ~10 subjects' changes each, 100 actors, a trace id on all but every
@@ -110,51 +141,92 @@ for page in "${PAGES[@]}"; do
 done
 stop_pid "$REG_PID"; REG_PID=
 
-# The plans: each filter a range of one index.
+# plans URL TENANT -> the server's statements of each first page, explained
+# by the database (`Store::explain_list` through `examples/seed audit-plan`).
+plans() {
+  local page name filter args
+  for page in "no filter|" "${PAGES[@]}"; do
+    name=${page%%|*}; filter=${page#*|}
+    args=(audit-plan --database-url "$1" --tenant "$2")
+    if [ -n "$filter" ]; then args+=(--filter "$filter"); fi
+    echo "\`$name\`${filter:+: \`$filter\`}:"
+    echo '```text'
+    "$SEED_BIN" "${args[@]}"
+    echo '```'
+    echo
+  done
+}
 PLANS="$BENCH_TMP/plans.txt"
-: >"$PLANS"
-for q in "type = 'com.registrar.bench.t7'" "subject = 'subject004242'" "actor_sub = 'actor42'" "traceid = 'trace00123456'" "time > $((NOW_US - 86400000000))"; do
-  echo "WHERE tenant_id = ? AND $q ORDER BY time DESC, event_id DESC LIMIT 21:" >>"$PLANS"
-  sqlite3 "$DB" "EXPLAIN QUERY PLAN SELECT event_id, time, event FROM audit_events WHERE tenant_id = '$TENANT' AND $q ORDER BY time DESC, event_id DESC LIMIT 21" | sed 's/^/    /' >>"$PLANS"
-done
+plans "sqlite://$DB" "$TENANT" >"$PLANS"
+
+# PostgreSQL (optional): the same log in a fresh database, and the server's
+# own statements of each page under EXPLAIN (ANALYZE, BUFFERS).
+PG_PLANS="$BENCH_TMP/pg_plans.txt"
+: >"$PG_PLANS"
+if [ -n "$PG_URL" ]; then
+  need psql postgresql-client
+  PG_DB="bench_audit_$$"
+  psql -q -v ON_ERROR_STOP=1 "$PG_URL" -c "CREATE DATABASE $PG_DB" >/dev/null
+  PG_BENCH_URL="${PG_URL%/*}/$PG_DB"
+  PG_TENANT=$("$AFTER_BIN" tenant create bench --database-url "$PG_BENCH_URL" 2>/dev/null | jq -r .tenantId)
+  echo "bench: loading $EVENTS events into PostgreSQL" >&2
+  psql -q -v ON_ERROR_STOP=1 "$PG_BENCH_URL" >/dev/null <<SQL
+INSERT INTO audit_events (tenant_id, time, event_id, type, subject, actor_sub, traceid, event)
+SELECT '$PG_TENANT', $NOW_US - (30 * 86400000000) + i * (30 * 86400000000 / $EVENTS), 'ev' || lpad(i::text, 30, '0'),
+       'com.registrar.bench.t' || (i % 50), 'subject' || lpad((i % 100000)::text, 6, '0'), 'actor' || (i % 100),
+       CASE WHEN i % 20 = 0 THEN NULL ELSE 'trace' || lpad((i / 3)::text, 8, '0') END,
+       json_build_object('specversion', '1.0', 'id', 'ev' || lpad(i::text, 30, '0'), 'source', 'bench',
+                         'type', 'com.registrar.bench.t' || (i % 50), 'tenantid', '$PG_TENANT',
+                         'subject', 'subject' || lpad((i % 100000)::text, 6, '0'),
+                         'actor', json_build_object('sub', 'actor' || (i % 100)), 'data', json_build_object('n', i))::text
+FROM generate_series(1, $EVENTS) i;
+INSERT INTO audit_events (tenant_id, time, event_id, type, subject, actor_sub, traceid, event)
+SELECT 'othertenant', $NOW_US - i, 'ot' || lpad(i::text, 30, '0'), 'com.registrar.bench.t1', 'subject000001', 'actor1', NULL, '{}'
+FROM generate_series(1, 1000) i;
+VACUUM ANALYZE audit_events;
+SQL
+  PG_VERSION=$(psql -Atq "$PG_BENCH_URL" -c 'SHOW server_version')
+  plans "$PG_BENCH_URL" "$PG_TENANT" >"$PG_PLANS"
+fi
 
 verdict() { if awk "BEGIN { exit !($1) }"; then echo met; else echo MISSED; fi; }
 SECTION="$BENCH_TMP/section.md"
 {
   echo "## Audit log"
   echo
-  echo "Command: \`bash bench/audit.sh $BEFORE_REV\`: before = $BEFORE_SHORT (no audit log), after = $AFTER_SHORT (every change records its event in its transaction)."
+  provenance bench/audit.sh "BENCH_DURATION=$BENCH_DURATION BENCH_CONNECTIONS=$BENCH_CONNECTIONS BENCH_THREADS=$BENCH_THREADS AUDIT_EVENTS=$EVENTS${AUDIT_BEFORE_BIN:+ AUDIT_BEFORE_BIN=$AUDIT_BEFORE_BIN}${PG_URL:+ AUDIT_PG_URL=…} bash bench/audit.sh${1:+ $1}"
+  echo "Before = $BEFORE_NAME, without the audit log; after = this commit, where every change records its event in its own transaction."
   machine_note
   echo "Create-client throughput: each binary twice, alternately, each run on a fresh SQLite database; the means are compared."
   echo "Audit pages: one tenant with $EVENTS events (loaded with SQL, then ANALYZE) and a second tenant with 1,000; each request is a first page of 20 newest-first events."
   echo
+  cp "$BENCH_TMP/results" "$BENCH_TMP/results.pages"
+  cp "$BENCH_TMP/results.create" "$BENCH_TMP/results"
   results_table "before: create client (1)"
+  echo
+  cp "$BENCH_TMP/results.pages" "$BENCH_TMP/results"
+  results_table "audits: first page, no filter"
   echo
   echo "| target | value | verdict |"
   echo "| --- | ---: | --- |"
   echo "| create client with the audit log at least 90% of without | $(ratio "$AFTER_RPS" "$BEFORE_RPS") ($AFTER_RPS vs $BEFORE_RPS req/s) | $(verdict "$AFTER_RPS >= 0.9 * $BEFORE_RPS") |"
-  for page in "no filter|first page, no filter" "${PAGES[@]}"; do
-    name=${page%%|*}
-    label="audits: $name"; [ "$name" = "no filter" ] && label="audits: first page, no filter"
+  for page in "first page, no filter|" "${PAGES[@]}"; do
+    label="audits: ${page%%|*}"
     p99=$(result_field "$label" 4)
     echo "| $label: p99 under 10 ms | $p99 ms | $(verdict "$p99 < 10") |"
   done
   echo
-  echo "SQLite's plans of the page statements (every filter a range of one index ending in the order):"
+  echo "SQLite's plans of the server's statements of each first page (\`Store::explain_list\`, through \`examples/seed audit-plan\`); every filter should be a range of one index ending in the order:"
   echo
-  echo '```'
   cat "$PLANS"
-  echo '```'
-  echo
+  if [ -n "$PG_URL" ]; then
+    echo
+    echo "PostgreSQL $PG_VERSION: the server's statements of each first page (\`Store::explain_list\`, through \`examples/seed audit-plan\`) under \`EXPLAIN (ANALYZE, BUFFERS)\`, on the same $EVENTS events (then VACUUM ANALYZE); one execution each, so read the plan shapes and buffer counts rather than the times."
+    echo
+    cat "$PG_PLANS"
+  fi
+  echo "The machine is shared with other builds and benchmarks, so absolute figures vary from run to run; the ratio is taken within one run."
 } >"$SECTION"
 
-touch "$RESULTS"
-python3 - "$RESULTS" "$SECTION" <<'PY'
-import re, sys
-path, section = sys.argv[1], open(sys.argv[2]).read()
-text = open(path).read()
-pattern = re.compile(r"^## Audit log\n.*?(?=^## |\Z)", re.S | re.M)
-text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
-open(path, "w").write(text)
-PY
+write_section bench/audit.sh "$SECTION"
 cat "$SECTION"

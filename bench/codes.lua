@@ -1,17 +1,22 @@
--- wrk script: POSTs one form body per request from the file given as the
--- first script argument (authorization-code exchanges: each code is used
--- once). With several wrk threads (second argument: their count) each takes
--- every n-th line; past the end of its share a thread wraps around, and
--- those reused codes show up as non-2xx responses.
+-- wrk script: authorization-code exchanges, each code sent once. Arguments:
+-- FILE THREADS. FILE holds one exchange body (form) a line; each of the n
+-- threads (n = THREADS) takes every n-th line. A code is never sent twice (a
+-- reused code is refused and revokes its grant): a thread that has sent all
+-- of its share stops, and done() says so, since wrk still divides by the
+-- whole duration and that run's figures are not valid (bench/signin.sh
+-- then asks for more BENCH_CODES). wrk's own check of request() at start
+-- takes one line, unsent.
 
-local counter = 0
+local threads = {}
 function setup(thread)
-  thread:set("id", counter)
-  counter = counter + 1
+  thread:set("id", #threads)
+  threads[#threads + 1] = thread
 end
 
 local requests = {}
 local i = 0
+dry = 0
+left = 0
 
 function init(args)
   local n = tonumber(args[2] or "1")
@@ -23,10 +28,25 @@ function init(args)
     end
     k = k + 1
   end
+  left = #requests
 end
 
 function request()
   i = i + 1
-  if i > #requests then i = 1 end
+  left = #requests - i
+  if i > #requests then
+    dry = 1
+    left = 0
+    wrk.thread:stop()
+    -- Written but never read (the thread stops): a harmless request.
+    return wrk.format("GET", "/health")
+  end
   return requests[i]
+end
+
+function done()
+  for _, t in ipairs(threads) do
+    io.write(string.format("script: thread %d: %d codes left%s\n",
+      t:get("id"), t:get("left"), t:get("dry") == 1 and ", ran dry" or ""))
+  end
 end

@@ -96,6 +96,13 @@ run_wrk() {
   p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$out")")
   non2xx=$(awk '/Non-2xx or 3xx responses/ {print $5}' "$out")
   if [ -n "$non2xx" ]; then echo "bench: $name had $non2xx non-2xx responses" >&2; fi
+  grep -E '^(script:|  Socket errors)' "$out" | sed "s/^/bench: $name: /" >&2 || true
+  # A script that ran out of prepared requests stopped early, while wrk
+  # still divides by the whole duration: the figures would be wrong.
+  if grep -q '^script:.*ran dry' "$out"; then
+    echo "bench: $name ran out of prepared requests before ${BENCH_DURATION}; its figures are not valid (prepare more, or shorten BENCH_DURATION)" >&2
+    return 1
+  fi
   echo "$name|$rps|$p50|$p99|${non2xx:-0}" >>"$BENCH_TMP/results"
   echo "bench: $name: $rps req/s, p50 ${p50} ms, p99 ${p99} ms" >&2
 }

@@ -1,17 +1,21 @@
 -- wrk script: POSTs the sign-in form of a different pending sign-in per
--- request, from the file given as the first argument (lines of
--- "path<TAB>cookie<TAB>body"); every n-th line for each of the n threads
--- (second argument). A sign-in form is accepted once; past the end of its
--- share a thread wraps around, and those show up as non-2xx responses.
+-- request. Arguments: FILE THREADS. FILE holds lines of
+-- "path<TAB>cookie<TAB>body"; each of the n threads (n = THREADS) takes
+-- every n-th line. A sign-in form is accepted once, so none is sent twice:
+-- a thread that has sent all of its share stops, and done() says so (that
+-- run's figures are not valid; bench/signin.sh then asks for more
+-- BENCH_SIGNINS). wrk's own check of request() at start takes one, unsent.
 
-local counter = 0
+local threads = {}
 function setup(thread)
-  thread:set("id", counter)
-  counter = counter + 1
+  thread:set("id", #threads)
+  threads[#threads + 1] = thread
 end
 
 local requests = {}
 local i = 0
+dry = 0
+left = 0
 
 function init(args)
   local n = tonumber(args[2] or "1")
@@ -24,10 +28,25 @@ function init(args)
     end
     k = k + 1
   end
+  left = #requests
 end
 
 function request()
   i = i + 1
-  if i > #requests then i = 1 end
+  left = #requests - i
+  if i > #requests then
+    dry = 1
+    left = 0
+    wrk.thread:stop()
+    -- Written but never read (the thread stops): a harmless request.
+    return wrk.format("GET", "/health")
+  end
   return requests[i]
+end
+
+function done()
+  for _, t in ipairs(threads) do
+    io.write(string.format("script: thread %d: %d sign-ins left%s\n",
+      t:get("id"), t:get("left"), t:get("dry") == 1 and ", ran dry" or ""))
+  end
 end

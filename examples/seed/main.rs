@@ -16,7 +16,8 @@
 //! that ends `depth` clients into a sort order, signed with the database's
 //! own cursor key, so a benchmark can ask for page 25,000 without walking
 //! 24,999 pages. `seed plan` prints the database's plan for the statements
-//! of a list request (`Store::explain_list`).
+//! of a list request (`Store::explain_list`), `seed audit-plan` those of
+//! an audit page (`bench/audit.sh`).
 //!
 //! Only bench tooling writes SQL outside `src/store/`.
 
@@ -27,11 +28,12 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use registrar::api::cursor::{self, Binding};
 use registrar::api::list::{ListEndpoint as _, canonical_sort, parse_sort};
+use registrar::domain::audit_list::{AuditSort, ListedEvent};
 use registrar::domain::client_list::ClientSort;
 use registrar::domain::client_record::ClientRecord;
 use registrar::domain::ids::TenantId;
-use registrar::domain::list_query::{ListQuery, Position, SortKey};
-use registrar::filter::{ClientAttr, Filter};
+use registrar::domain::list_query::{ListQuery, Position, SortField as _, SortKey};
+use registrar::filter::{AuditAttr, ClientAttr, Filter};
 use registrar::state::{AppState, Settings};
 use registrar::store::{PoolSettings, Store};
 use sqlx::Row as _;
@@ -76,6 +78,18 @@ enum Command {
     },
     /// Print the database's plan for every statement of a list request.
     Plan(ListArgs),
+    /// Print the database's plan for every statement of an audit page
+    /// (`GET /api/core/audits?filter=…&limit=20`, newest first).
+    AuditPlan {
+        #[arg(long)]
+        database_url: String,
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        filter: Option<String>,
+        #[arg(long)]
+        total: bool,
+    },
     /// Time the store's answer to a list request, one call after another,
     /// without HTTP or a token: prints "p50 p99" in microseconds.
     Time {
@@ -121,6 +135,12 @@ async fn main() -> anyhow::Result<()> {
             limit,
         } => print_cursor(&database_url, &tenant, &sort, depth, limit).await,
         Command::Plan(list) => print_plan(&list).await,
+        Command::AuditPlan {
+            database_url,
+            tenant,
+            filter,
+            total,
+        } => print_audit_plan(&database_url, &tenant, filter.as_deref(), total).await,
         Command::Time { list, iterations } => time_list(&list, iterations).await,
     }
 }
@@ -258,6 +278,35 @@ async fn print_plan(args: &ListArgs) -> anyhow::Result<()> {
         }
     }
     request.store.close().await;
+    Ok(())
+}
+
+async fn print_audit_plan(
+    url: &str,
+    tenant: &str,
+    filter: Option<&str>,
+    total: bool,
+) -> anyhow::Result<()> {
+    let filter = filter
+        .map(registrar::filter::parse::<AuditAttr>)
+        .transpose()?;
+    let store = Store::connect(url, &PoolSettings::default()).await?;
+    let tenant = TenantId::from_trusted(tenant);
+    let query: ListQuery<'_, ListedEvent> = ListQuery {
+        tenant: &tenant,
+        filter: filter.as_ref(),
+        sort: AuditSort::DEFAULT,
+        limit: 20,
+        position: None,
+        count_total: total,
+    };
+    for (role, lines) in store.explain_list(&query).await? {
+        println!("{role}:");
+        for line in lines {
+            println!("  {line}");
+        }
+    }
+    store.close().await;
     Ok(())
 }
 

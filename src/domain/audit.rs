@@ -25,7 +25,9 @@ pub enum EventType {
     SecretDeleted,
     /// Subject: the client id (`…/actions/revoke-tokens`).
     ClientTokensRevoked,
-    /// Subject: the client id; `data` holds the token's `jti`, never the token.
+    /// Subject: the client id; `data` holds the access token's `jti`, or
+    /// for a sign-in grant (its refresh tokens and access tokens, revoked
+    /// together) the `grantId` and a `reason`; never the token.
     TokenRevoked,
     /// Subject: the user id.
     UserCreated,

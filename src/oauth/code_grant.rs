@@ -6,7 +6,8 @@
 use super::access_token::{Issuing, Refused, check_issuing};
 use super::client_auth::Authenticated;
 use super::params::Params;
-use super::user_tokens::{Issue, presented_handle, respond};
+use super::user_tokens::{GrantRevocation, Issue, presented_handle, respond, revoke_grant};
+use crate::domain::audit::Origin;
 use crate::domain::authorize::has_scope;
 use crate::domain::client_record::AuthClient;
 use crate::domain::handles::NewHandle;
@@ -38,12 +39,31 @@ fn redirect_matches(client: &AuthClient, code: &Code, sent: Option<&str>) -> boo
     }
 }
 
+/// Revokes what `code` issued, with its event (`reason` in its `data`).
+async fn revoke_code_grant(
+    state: &AppState,
+    origin: &Origin,
+    code: &Code,
+    reason: &'static str,
+    now: Timestamp,
+) -> Result<bool, OAuthError> {
+    let revocation = GrantRevocation {
+        tenant: &code.tenant,
+        grant_id: &code.grant_id,
+        client: &code.client_id,
+        user_id: &code.user_id,
+        reason,
+    };
+    revoke_grant(state, origin, &revocation, now).await
+}
+
 /// The code named by `p`, checked against the client; a used code revokes
 /// its grant on the way out.
 async fn live_code(
     state: &AppState,
     client: &AuthClient,
     p: &Params,
+    origin: &Origin,
     now: Timestamp,
 ) -> Result<Code, OAuthError> {
     let handle = presented_handle(p, "code", "code", client)?;
@@ -56,10 +76,7 @@ async fn live_code(
         return Err(invalid_grant("the code was issued to another client"));
     }
     if code.used {
-        state
-            .store
-            .revoke_grant(&code.tenant, &code.grant_id, now)
-            .await?;
+        revoke_code_grant(state, origin, &code, "code-reused", now).await?;
         tracing::info!(grant = %code.grant_id, "authorization code reused: its grant is revoked");
         return Err(invalid_grant("the code was already used"));
     }
@@ -84,10 +101,11 @@ pub async fn exchange(
     state: &AppState,
     caller: &Authenticated,
     p: &Params,
+    origin: &Origin,
 ) -> Result<Response, OAuthError> {
     let client = &caller.client;
     let now = Timestamp::now();
-    let code = live_code(state, client, p, now).await?;
+    let code = live_code(state, client, p, origin, now).await?;
     let user_id = UserId::parse(&code.user_id)
         .ok_or_else(|| invalid_grant("the user is disabled or no longer exists"))?;
     let user = state
@@ -120,13 +138,10 @@ pub async fn exchange(
         .await?;
     if !won {
         // Another request redeemed it a moment ago: a replay.
-        state
-            .store
-            .revoke_grant(&code.tenant, &code.grant_id, now)
-            .await?;
+        revoke_code_grant(state, origin, &code, "code-reused", now).await?;
         return Err(invalid_grant("the code was already used"));
     }
-    check_grant_stands(state, caller, &user, &grant, now).await?;
+    check_grant_stands(state, caller, &user, &grant, origin, now).await?;
     respond(
         state,
         &Issue {
@@ -153,6 +168,7 @@ async fn check_grant_stands(
     caller: &Authenticated,
     user: &User,
     grant: &Grant,
+    origin: &Origin,
     now: Timestamp,
 ) -> Result<(), OAuthError> {
     let issuing = Issuing {
@@ -168,10 +184,14 @@ async fn check_grant_stands(
     match check_issuing(state, &issuing).await {
         Ok(()) => Ok(()),
         Err(Refused::NotLive(why)) => {
-            state
-                .store
-                .revoke_grant(&grant.tenant, &grant.grant_id, now)
-                .await?;
+            let revocation = GrantRevocation {
+                tenant: &grant.tenant,
+                grant_id: &grant.grant_id,
+                client: &grant.client_id,
+                user_id: &grant.user_id,
+                reason: "no-longer-stands",
+            };
+            revoke_grant(state, origin, &revocation, now).await?;
             tracing::info!(grant = %grant.grant_id, reason = %why, "code exchange refused");
             Err(invalid_grant("the authorization no longer stands"))
         }

@@ -11,7 +11,8 @@
 use super::access_token::{Issuing, Refused, check_issuing};
 use super::client_auth::Authenticated;
 use super::params::Params;
-use super::user_tokens::{Issue, presented_handle, respond};
+use super::user_tokens::{GrantRevocation, Issue, presented_handle, respond, revoke_grant};
+use crate::domain::audit::Origin;
 use crate::domain::authorize::{granted_scopes, signs_people_in};
 use crate::domain::client_record::AuthClient;
 use crate::domain::handles::NewHandle;
@@ -76,6 +77,7 @@ pub async fn refresh(
     state: &AppState,
     caller: &Authenticated,
     p: &Params,
+    origin: &Origin,
 ) -> Result<Response, OAuthError> {
     let client = &caller.client;
     let now = Timestamp::now();
@@ -108,10 +110,14 @@ pub async fn refresh(
             )
             .await?;
     if !rotated {
-        state
-            .store
-            .revoke_grant(&grant.tenant, &grant.grant_id, now)
-            .await?;
+        let revocation = GrantRevocation {
+            tenant: &grant.tenant,
+            grant_id: &grant.grant_id,
+            client: &grant.client_id,
+            user_id: &grant.user_id,
+            reason: "refresh-token-reused",
+        };
+        revoke_grant(state, origin, &revocation, now).await?;
         tracing::info!(grant = %grant.grant_id, "refresh token reused: its grant is revoked");
         return Err(invalid_grant("the refresh token was already used"));
     }

@@ -3,8 +3,12 @@
 //! introspection reports it inactive, on every instance.
 //!
 //! A refresh token (opaque, not a JWT) is revoked with its whole grant: its
-//! other refresh tokens and the access tokens issued under it. Public clients
-//! (`spa`, `native`) revoke with their `client_id` alone (RFC 7009 §2.1).
+//! other refresh tokens and the access tokens issued under it. Either records
+//! `com.registrar.token.revoked` (subject the client; `data.jti` for an
+//! access token, `data.grantId` for a refresh token's grant, never the
+//! token) in the revocation's transaction, when something was revoked.
+//! Public clients (`spa`, `native`) revoke with their `client_id` alone
+//! (RFC 7009 §2.1).
 //!
 //! The answer is 200 whether or not anything was revoked (RFC 7009 §2.2):
 //! unknown, expired or forged tokens, and tokens issued to another client,
@@ -14,6 +18,7 @@
 use super::client_auth::{identify_client, named_client};
 use super::introspection::active_claims;
 use super::params::Params;
+use super::user_tokens::{GrantRevocation, revoke_grant};
 use crate::domain::audit::Origin;
 use crate::domain::client_record::AuthClient;
 use crate::domain::handles::Handle;
@@ -77,10 +82,12 @@ async fn run(
     }
 }
 
-/// Revokes a refresh token's grant, if it is the caller's.
+/// Revokes a refresh token's grant, if it is the caller's, with its
+/// `token.revoked` event (`data.grantId`, never the token).
 async fn revoke_refresh(
     state: &AppState,
     caller: &AuthClient,
+    origin: &Origin,
     token: &str,
 ) -> Result<(), OAuthError> {
     let Some(handle) = Handle::parse(token).filter(|h| h.tenant == caller.tenant_id) else {
@@ -92,10 +99,14 @@ async fn revoke_refresh(
         .await?
         && r.grant.client_id == caller.client_id
     {
-        state
-            .store
-            .revoke_grant(&handle.tenant, &r.grant.grant_id, Timestamp::now())
-            .await?;
+        let revocation = GrantRevocation {
+            tenant: &handle.tenant,
+            grant_id: &r.grant.grant_id,
+            client: &caller.client_id,
+            user_id: &r.grant.user_id,
+            reason: "revoked",
+        };
+        revoke_grant(state, origin, &revocation, Timestamp::now()).await?;
     }
     Ok(())
 }
@@ -109,22 +120,22 @@ async fn revoke_for(
     let token = p
         .get("token")
         .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
+    let client = caller.client_id.as_str();
+    let source = format!("{}{REVOCATION_PATH}", state.settings.public_url);
+    let origin = Origin::request(client, client, trace, source);
     // `token_type_hint` is only a hint (RFC 7009 §2.1): the shape tells
     // access tokens (JWTs) from refresh tokens.
     if token.split('.').count() != 3 {
-        return revoke_refresh(state, caller, token).await;
+        return revoke_refresh(state, caller, &origin, token).await;
     }
     let Some(c) = active_claims(state, token).await? else {
         return Ok(());
     };
-    let own = c.tenant_id == caller.tenant_id.as_str() && c.client_id == caller.client_id.as_str();
+    let own = c.tenant_id == caller.tenant_id.as_str() && c.client_id == client;
     if !own {
         return Ok(());
     }
     let keep_until = Timestamp::from_unix_seconds(c.exp.saturating_add(KEEP_AFTER_EXP_SECS));
-    let client = caller.client_id.as_str();
-    let source = format!("{}{REVOCATION_PATH}", state.settings.public_url);
-    let origin = Origin::request(client, client, trace, source);
     state
         .store
         .revoke_token(

@@ -7,11 +7,13 @@
 use super::client_auth::{authenticate_request, identify_client, named_client};
 use super::issue::{IssuedOn, Subject, grant_scopes, issue_access_token};
 use super::params::Params;
+use crate::domain::audit::Origin;
 use crate::domain::client::GrantType;
 use crate::domain::token_liveness::{AUTHORIZATION_CODE, REFRESH_TOKEN};
 use crate::http::paths::TOKEN_PATH;
-use crate::http::{CorsClient, OAuthError, Remote};
+use crate::http::{CorsClient, OAuthError, Remote, RequestId};
 use crate::state::AppState;
+use axum::Extension;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -20,6 +22,7 @@ use axum::response::{IntoResponse, Response};
 pub async fn token(
     State(state): State<AppState>,
     remote: Remote,
+    request: Option<Extension<RequestId>>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -27,7 +30,8 @@ pub async fn token(
         Ok(p) => p,
         Err(e) => return e.into_response(),
     };
-    let mut res = match issue(&state, remote, &headers, &p).await {
+    let trace = request.map_or_else(String::new, |Extension(id)| id.as_str().to_owned());
+    let mut res = match issue(&state, remote, &trace, &headers, &p).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
     };
@@ -43,6 +47,7 @@ pub async fn token(
 async fn issue(
     state: &AppState,
     remote: Remote,
+    trace: &str,
     headers: &HeaderMap,
     p: &Params,
 ) -> Result<Response, OAuthError> {
@@ -50,7 +55,7 @@ async fn issue(
         .get("grant_type")
         .ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;
     if grant == AUTHORIZATION_CODE || grant == REFRESH_TOKEN {
-        return sign_in_grant(state, remote, headers, p, grant).await;
+        return sign_in_grant(state, remote, trace, headers, p, grant).await;
     }
     // Also counts the request against the client's own rate limit, so
     // nobody else can spend its allowance.
@@ -94,18 +99,24 @@ async fn issue(
 
 /// The code and refresh grants: the client authenticates, or a public
 /// client names itself; every answer, refusals included, is about it (CORS).
+/// A grant they revoke (a reused code or refresh token) is the client's
+/// change, in this request (`origin`).
 async fn sign_in_grant(
     state: &AppState,
     remote: Remote,
+    trace: &str,
     headers: &HeaderMap,
     p: &Params,
     grant: &str,
 ) -> Result<Response, OAuthError> {
     let client = identify_client(state, headers, p, TOKEN_PATH, remote.0).await?;
+    let id = client.client.client_id.as_str();
+    let source = format!("{}{TOKEN_PATH}", state.settings.public_url);
+    let origin = Origin::request(id, id, trace, source);
     let answer = if grant == AUTHORIZATION_CODE {
-        super::code_grant::exchange(state, &client, p).await
+        super::code_grant::exchange(state, &client, p, &origin).await
     } else {
-        super::refresh_grant::refresh(state, &client, p).await
+        super::refresh_grant::refresh(state, &client, p, &origin).await
     };
     let mut res = answer.unwrap_or_else(IntoResponse::into_response);
     res.extensions_mut()

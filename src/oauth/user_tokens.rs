@@ -6,10 +6,11 @@
 
 use super::issue::TokenResponse;
 use super::params::Params;
+use crate::domain::audit::{EventType, Origin};
 use crate::domain::authorize::has_scope;
 use crate::domain::client_record::AuthClient;
 use crate::domain::handles::Handle;
-use crate::domain::ids::random_alnum;
+use crate::domain::ids::{ClientId, TenantId, random_alnum};
 use crate::domain::time::Timestamp;
 use crate::domain::token_liveness::Credential;
 use crate::domain::user::User;
@@ -21,6 +22,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
+use serde_json::json;
 
 /// JOSE `typ` of ID tokens.
 pub const ID_TOKEN_TYPE: &str = "JWT";
@@ -148,6 +150,47 @@ pub(super) fn presented_handle(
         Some(handle) if handle.tenant == client.tenant_id => Ok(handle),
         _ => Err(OAuthError::invalid_grant(format!("the {what} is invalid"))),
     }
+}
+
+/// A sign-in grant to revoke, and why (`data.reason` of its event).
+pub(super) struct GrantRevocation<'a> {
+    pub tenant: &'a TenantId,
+    pub grant_id: &'a str,
+    pub client: &'a ClientId,
+    pub user_id: &'a str,
+    /// `revoked` (RFC 7009), `refresh-token-reused`, `code-reused`,
+    /// `no-longer-stands`.
+    pub reason: &'static str,
+}
+
+/// Revokes the grant (its refresh tokens and the access tokens issued under
+/// it) with its `com.registrar.token.revoked` event, in one transaction:
+/// subject the client, `data` the grant id (never a token); no event when
+/// the grant was revoked already. `true` when this call revoked it.
+pub(super) async fn revoke_grant(
+    state: &AppState,
+    origin: &Origin,
+    r: &GrantRevocation<'_>,
+    now: Timestamp,
+) -> Result<bool, OAuthError> {
+    let data = json!({
+        "grantId": r.grant_id,
+        "clientId": r.client.as_str(),
+        "userId": r.user_id,
+        "reason": r.reason,
+    });
+    let event = origin.event(
+        EventType::TokenRevoked,
+        Some(r.tenant),
+        r.client.as_str(),
+        now,
+        data,
+    );
+    let revoked = state
+        .store
+        .revoke_grant(r.tenant, r.grant_id, now, &event)
+        .await?;
+    Ok(revoked)
 }
 
 #[cfg(test)]

@@ -87,13 +87,16 @@ impl Store {
     }
 
     /// Revokes a grant: its access tokens and refresh tokens are refused.
+    /// Records `event` (`token.revoked`) in the same transaction; `false`
+    /// (and no event) when the grant was revoked already.
     pub async fn revoke_grant(
         &self,
         tenant: &TenantId,
         grant_id: &str,
         now: Timestamp,
-    ) -> Result<()> {
-        dispatch!(self.revoke_grant(tenant, grant_id, now))
+        event: &AuditEvent,
+    ) -> Result<bool> {
+        dispatch!(self.revoke_grant(tenant, grant_id, now, event))
     }
 
     pub async fn find_refresh_token(

@@ -135,21 +135,28 @@ macro_rules! impl_signin_grants {
                     Ok(true)
                 }
 
+                /// Revokes the grant and records `event`; `false` (and no
+                /// event) when it was revoked already.
                 pub(crate) async fn revoke_grant(
                     &self,
                     tenant: &TenantId,
                     grant_id: &str,
                     now: Timestamp,
-                ) -> Result<()> {
+                    event: &AuditEvent,
+                ) -> Result<bool> {
                     let mut tx = self.begin_write().await?;
-                    sqlx::query(sql::REVOKE_GRANT)
+                    let revoked = sqlx::query(sql::REVOKE_GRANT)
                         .bind(tenant.as_str())
                         .bind(grant_id)
                         .bind(now.micros())
                         .execute(&mut *tx)
                         .await?;
+                    let changed = revoked.rows_affected() == 1;
+                    if changed {
+                        record_event(&mut tx, event).await?;
+                    }
                     tx.commit().await?;
-                    Ok(())
+                    Ok(changed)
                 }
 
                 pub(crate) async fn find_refresh_token(

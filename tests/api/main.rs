@@ -22,6 +22,7 @@ mod audit_cli;
 mod audit_events;
 mod audit_list;
 mod audit_retention;
+mod audit_revocations;
 mod audit_signin;
 mod audit_users;
 mod auth;
