@@ -68,21 +68,23 @@ for i in "${!NAMES[@]}"; do
 done
 
 SECTION="$BENCH_TMP/shapes.md"
+one=$(result_field "GET one client" 2)
 {
   echo "## List query shapes"
   echo
-  echo "\`bench/list_shapes.sh\`: every list query shape, \`limit=20\`, as the admin of a tenant of 50 clients and 50 users (SQLite), beside the hello world and \`GET\` of one client in the same run."
+  provenance bench/list_shapes.sh "BENCH_DURATION=$BENCH_DURATION bash bench/list_shapes.sh"
+  echo "Every list query shape, \`limit=20\`, as the admin of a tenant of 50 clients and 50 users (SQLite), beside the hello world and \`GET\` of one client in the same run."
   machine_note
   echo "Load average when the run began: $LOAD_AT_START; the machine is shared with other builds and benchmarks, so compare rows within this run only."
-  echo "Target (issue 17): every list page at least 50% of the single \`GET\`'s req/s and p99 under 10 ms."
+  echo "Targets (issue 17): every list page at least 50% of the single \`GET\`'s req/s and p99 under 10 ms."
   echo
   results_table "GET one client"
+  echo
+  below=0
+  for i in "${!NAMES[@]}"; do
+    awk -v a="$(result_field "${NAMES[$i]}" 2)" -v b="$one" 'BEGIN { exit !(a < b / 2) }' && below=$((below + 1))
+  done
+  echo "$below of ${#NAMES[@]} list workloads are below 50% of the single \`GET\` in this run."
 } >"$SECTION"
-touch "$RESULTS"
-awk -v section="$SECTION" '
-  /^## / { skipping = ($0 == "## List query shapes") ; if (skipping && !done) { while ((getline line < section) > 0) print line; done = 1 } }
-  !skipping { print }
-  END { if (!done) { print ""; while ((getline line < section) > 0) print line } }
-' "$RESULTS" >"$RESULTS.tmp"
-mv "$RESULTS.tmp" "$RESULTS"
-echo "bench: wrote $RESULTS" >&2
+write_section bench/list_shapes.sh "$SECTION"
+echo "bench: wrote $BENCH_RESULTS" >&2

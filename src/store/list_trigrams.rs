@@ -7,7 +7,8 @@
 //! the candidates, but names often hold each trigram of a search and only
 //! rarely all of them (`ew "portal #7"`: every trigram is common, the
 //! whole is not), so when the rarest trigram alone exceeds the budget, the
-//! conjunction is counted among its first postings. A conjunction that is
+//! conjunction is checked on a sample of its first postings, and the
+//! candidates estimated from the share that holds it. A conjunction that is
 //! rare there is read through the postings; a common one walks the sort
 //! index, which then fills a page soon. Either way the work grows with the
 //! caller's tenant only.
@@ -20,7 +21,11 @@ use super::list_table::ListTable;
 use crate::domain::list_query::ListQuery;
 
 /// How far, in budgets, the postings of a trigram are counted.
-const REACH: u64 = 4;
+const REACH: u64 = 2;
+
+/// How many of the rarest trigram's first postings are checked for the
+/// whole search, when it has more postings than the budget.
+const SAMPLE: u64 = 128;
 
 /// The search's trigrams, the one to read first first, and its candidates
 /// as the planner compares them with the budget (`cap`, one past it, means
@@ -49,16 +54,13 @@ pub async fn plan_trigrams<R: ListTable, E: ListExec>(
     if postings <= cap || search.len() == 1 {
         return Ok((postings.min(cap), Access::Trigrams(search)));
     }
-    let (sql, args) = matches_sql(q, index_table, &search, reach, cap);
+    // How many of the first postings hold the whole search: the share of
+    // the postings that match, without reading them all.
+    let sample = postings.min(SAMPLE);
+    let (sql, args) = matches_sql(q, index_table, &search, sample, sample);
     let matches = count(exec, sql, args).await?;
-    let candidates = if postings < reach || matches.saturating_mul(REACH) <= cap {
-        // Every posting was checked, or the whole is rare among those that
-        // were: reading the postings finds few rows.
-        matches
-    } else {
-        cap
-    };
-    Ok((candidates, Access::Trigrams(search)))
+    let estimate = postings.saturating_mul(matches) / sample.max(1);
+    Ok((estimate.min(cap), Access::Trigrams(search)))
 }
 
 /// Counts, up to `cap`, the tenant's documents holding `trigram` in
