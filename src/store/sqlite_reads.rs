@@ -326,6 +326,22 @@ mod tests {
         (dir, path)
     }
 
+    /// `.cargo/config.toml` compiles STAT4 out of the bundled SQLite: with
+    /// its samples in a database, every statement is recompiled whenever
+    /// its parameters change (sqlx and rusqlite share this one library).
+    #[test]
+    fn the_bundled_sqlite_has_no_stat4() {
+        let c = Connection::open_in_memory().unwrap();
+        let stat4: i64 = c
+            .query_row(
+                "SELECT sqlite_compileoption_used('ENABLE_STAT4')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(stat4, 0, "SQLITE_ENABLE_STAT4 is compiled in");
+    }
+
     #[test]
     fn connections_are_read_only_and_reused() {
         let (_dir, path) = scratch();
