@@ -6,12 +6,15 @@
 //! fewest found so far, and at most [`REACH`] budgets). Its postings bound
 //! the candidates, but names often hold each trigram of a search and only
 //! rarely all of them (`ew "portal #7"`: every trigram is common, the
-//! whole is not), so when the rarest trigram alone exceeds the budget, the
-//! conjunction is checked on a sample of its first postings, and the
-//! candidates estimated from the share that holds it. A conjunction that is
-//! rare there is read through the postings; a common one walks the sort
-//! index, which then fills a page soon. Either way the work grows with the
-//! caller's tenant only.
+//! whole is not), so when the rarest trigram alone exceeds the budget (but
+//! not the reach of the counts), the conjunction is checked on a sample of
+//! its first postings, and the candidates estimated from the share that
+//! holds it. A conjunction that is rare there is read through the postings;
+//! a common one walks the sort index, which then fills a page soon. When
+//! every trigram exceeds the reach, the rarest is unknown and the page walks.
+//! Either way the work grows with the caller's tenant only; a rare
+//! conjunction of trigrams that are all very common in a large tenant walks
+//! far (per-tenant trigram statistics would tell the rarest; not built).
 
 use super::Result;
 use super::filter_sql::SqlArg;
@@ -21,7 +24,7 @@ use super::list_table::ListTable;
 use crate::domain::list_query::ListQuery;
 
 /// How far, in budgets, the postings of a trigram are counted.
-const REACH: u64 = 2;
+const REACH: u64 = 3;
 
 /// How many of the rarest trigram's first postings are checked for the
 /// whole search, when it has more postings than the budget.
@@ -54,8 +57,13 @@ pub async fn plan_trigrams<R: ListTable, E: ListExec>(
     if postings <= cap || search.len() == 1 {
         return Ok((postings.min(cap), Access::Trigrams(search)));
     }
+    if postings >= reach {
+        // Every trigram has more postings than were counted, so the rarest
+        // is unknown: reading one of them may cost more than the walk.
+        return Ok((cap, Access::Trigrams(search)));
+    }
     // How many of the first postings hold the whole search: the share of
-    // the postings that match, without reading them all.
+    // the rarest trigram's postings that match, without reading them all.
     let sample = postings.min(SAMPLE);
     let (sql, args) = matches_sql(q, index_table, &search, sample, sample);
     let matches = count(exec, sql, args).await?;

@@ -179,8 +179,10 @@ mod tests {
                 .execute(&store.write)
                 .await
                 .unwrap();
-            load(&store, "w", "xabcx", 3000).await;
-            load(&store, "w", "xbcdx", 3000).await;
+            // 702 postings of `abc`: above the budget (346), within the
+            // counts' reach (3 budgets).
+            load(&store, "w", "xabcx", 700).await;
+            load(&store, "w", "xbcdx", 5000).await;
             load(&store, "w", "abcd", 2).await;
             let tenant = TenantId::from_trusted("w");
             let filter = crate::filter::parse("clientName co \"abcd\"").unwrap();
