@@ -114,7 +114,7 @@ PLANS="$BENCH_TMP/plans.md"
 : >"$PLANS"
 for i in "${!NAMES[@]}"; do
   store_args "$i"
-  read -r p50 p99 < <(taskset -c "$SERVER_CPU" "$SEED_BIN" time "${ARGS[@]}" --iterations 2000)
+  read -r p50 p99 < <(taskset -c "$SERVER_CPU" "$SEED_BIN" time "${ARGS[@]}" --iterations "${LIST_STORE_ITERATIONS:-2000}")
   echo "| ${NAMES[$i]} | $p50 | $p99 |" >>"$STORE"
   echo "bench: store only, ${NAMES[$i]}: p50 $p50 µs, p99 $p99 µs" >&2
   {
@@ -130,7 +130,7 @@ SECTION="$BENCH_TMP/section.md"
 {
   echo "## List queries at scale"
   echo
-  provenance bench/list.sh "bash bench/list.sh"
+  provenance bench/list.sh "LIST_STORE_ITERATIONS=${LIST_STORE_ITERATIONS:-2000} bash bench/list.sh"
   echo "GET \`/api/core/oauth-clients?limit=20\` as the admin of a tenant of $((BIG - 1)) clients (plus its admin), in a SQLite database that also holds 10 tenants of 100,000; deep pages start $DEPTH clients into their sort order (a cursor minted by \`examples/seed.rs cursor\`)."
   machine_note
   echo "Load average when the run began: $LOAD_AT_START (the machine is shared; the hello world row is the yardstick)."
@@ -160,7 +160,7 @@ TEXT
   echo
   echo "### The store alone"
   echo
-  echo "\`examples/seed.rs time\`: each workload's \`Store::list\` call 2,000 times in a row on CPU $SERVER_CPU, after 100 to warm up; this is the query's own latency, without HTTP, token checks or queueing."
+  echo "\`examples/seed.rs time\`: each workload's \`Store::list\` call ${LIST_STORE_ITERATIONS:-2000} times in a row on CPU $SERVER_CPU, after 100 to warm up; this is the query's own latency, without HTTP, token checks or queueing."
   echo
   cat "$STORE"
   echo
