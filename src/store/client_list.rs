@@ -88,6 +88,7 @@ impl ListTable for ClientRecord {
                 attr: ClientAttr::ClientName,
                 index_table: "client_name_trigram_index",
                 docs_table: "client_name_search",
+                id_index: "sqlite_autoindex_clients_1",
             }),
         })
     }

@@ -72,7 +72,10 @@ fn base<R: ListTable>(
     let index = match access {
         Access::Walk => R::sqlite_planning().map(|p| (p.sort_index)(q.sort.field)),
         Access::Index(index) => Some(*index),
-        Access::Planner | Access::Trigrams(_) => None,
+        Access::Trigrams(_) => R::sqlite_planning()
+            .and_then(|p| p.trigrams)
+            .map(|t| t.id_index),
+        Access::Planner => None,
     };
     if let Some(index) = index {
         sql.push_str(" INDEXED BY ");

@@ -124,6 +124,10 @@ pub struct Trigrams<A> {
     /// The table mapping its documents (`doc_id`) to items (tenant and id
     /// columns named as in the resource's table).
     pub docs_table: &'static str,
+    /// The index of (tenant, id) in the resource's table, through which the
+    /// candidates are read: left to itself, SQLite may walk a sort index
+    /// and test each row against the candidates instead.
+    pub id_index: &'static str,
 }
 
 /// One row of a result, whichever the backend: what the decoders read.
