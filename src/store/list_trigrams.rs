@@ -41,19 +41,23 @@ pub async fn plan_trigrams<R: ListTable, E: ListExec>(
     cap: u64,
 ) -> Result<(u64, Access)> {
     let reach = cap.saturating_mul(REACH);
-    let mut fewest = (reach, 0);
-    for (i, trigram) in search.iter().enumerate() {
-        let (sql, args) = postings_sql(q, index_table, trigram, fewest.0);
+    let mut fewest = reach;
+    let mut counted = Vec::with_capacity(search.len());
+    for trigram in search.drain(..) {
+        let (sql, args) = postings_sql(q, index_table, &trigram, fewest);
         let n = count(exec, sql, args).await?;
-        if n < fewest.0 || i == 0 {
-            fewest = (n, i);
-        }
+        fewest = fewest.min(n);
+        counted.push((n, trigram));
         if n == 0 {
             break;
         }
     }
-    search.swap(0, fewest.1);
-    let postings = fewest.0;
+    // The rarest first (it is read), then the others from the rarest (each
+    // is a check per candidate, and the first to fail ends it); a stable
+    // sort keeps the operand's order among equal counts.
+    counted.sort_by_key(|(n, _)| *n);
+    let postings = counted.first().map_or(0, |(n, _)| *n);
+    search.extend(counted.into_iter().map(|(_, t)| t));
     if postings <= cap || search.len() == 1 {
         return Ok((postings.min(cap), Access::Trigrams(search)));
     }
