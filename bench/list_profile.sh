@@ -30,7 +30,8 @@ SECTION="$BENCH_TMP/profile.md"
 {
   echo "## List profile"
   echo
-  echo "\`bench/list_profile.sh\`: \`perf record -F 999 -g\` of the release server (CPU 0) for 6 s while wrk (${BENCH_CONNECTIONS} connections) loads one list shape, tenant of 50 clients; the symbols above 1.5% of the samples, self time."
+  provenance bench/list_profile.sh "bash bench/list_profile.sh"
+  echo "\`perf record -F 999 -g\` of the release server (CPU 0) for 6 s while wrk (${BENCH_CONNECTIONS} connections) loads one list shape, tenant of 50 clients; the symbols above 1.5% of the samples, self time."
   machine_note
   echo
 } >"$SECTION"
@@ -51,11 +52,5 @@ for shape in "${SHAPES[@]}"; do
   } >>"$SECTION"
   echo "bench: profiled $name" >&2
 done
-touch "$RESULTS"
-awk -v section="$SECTION" '
-  /^## / { skipping = ($0 == "## List profile") ; if (skipping && !done) { while ((getline line < section) > 0) print line; done = 1 } }
-  !skipping { print }
-  END { if (!done) { print ""; while ((getline line < section) > 0) print line } }
-' "$RESULTS" >"$RESULTS.tmp"
-mv "$RESULTS.tmp" "$RESULTS"
-echo "bench: wrote $RESULTS" >&2
+write_section bench/list_profile.sh "$SECTION"
+echo "bench: wrote $BENCH_RESULTS" >&2
