@@ -34,7 +34,7 @@ INSERT INTO clients (tenant_id, client_id, app_type, client_name, name_key, crea
 SELECT '$1', md5('$1' || g)::text,
        (ARRAY['web','spa','native'])[1 + g % 3],
        'Seed ' || g || ' ' || md5(g::text), lower('Seed ' || g || ' ' || md5(g::text)),
-       1700000000000000 + g * 1000, 1700000000000000 + ((g * 7919) % $2) * 1000, '{}'
+       1700000000000000 + g * 1000, 1700000000000000 + ((g::bigint * 7919) % $2) * 1000, '{}'
 FROM generate_series(1, $2) g;
 SQL
 }
