@@ -9,6 +9,7 @@
 #
 #   bench/list_pg_plans.sh
 #   PG_PLANS_BIG=1000000 PG_PLANS_TENANTS=10 PG_PLANS_SMALL=100000 bench/list_pg_plans.sh
+#   PG_PLANS_SERVER=postgres://postgres@127.0.0.1:55432 bench/list_pg_plans.sh   (an existing server)
 
 source "$(dirname "$0")/lib.sh"
 source "$BENCH_ROOT/.ci/postgres.sh"
@@ -20,9 +21,16 @@ RESULTS="$BENCH_ROOT/bench/RESULTS.md"
 SEED_BIN="$BENCH_TARGET/release/examples/seed"
 
 (cd "$BENCH_ROOT" && cargo build --release --bin registrar --example seed)
-pg_ensure_installed
-pg_start_throwaway -c fsync=off
-URL=$(pg_create_database listplans)
+if [ -n "${PG_PLANS_SERVER:-}" ]; then
+  # An existing server (postgres://user@host:port): a database of its own,
+  # dropped first if a previous run left it.
+  psql -q "$PG_PLANS_SERVER/postgres" -c 'DROP DATABASE IF EXISTS listplans' -c 'CREATE DATABASE listplans'
+  URL="$PG_PLANS_SERVER/listplans"
+else
+  pg_ensure_installed
+  pg_start_throwaway -c fsync=off
+  URL=$(pg_create_database listplans)
+fi
 
 # Tenants through `registrar tenant create` (which also migrates); clients
 # straight into the table, as a bulk load would (the triggers keep the
@@ -64,7 +72,8 @@ SECTION="$BENCH_TMP/pg_section.md"
 {
   echo "## PostgreSQL list plans"
   echo
-  echo "\`bench/list_pg_plans.sh\`: the statements of \`GET /api/core/oauth-clients?limit=20\` for each query shape, on PostgreSQL $(psql -Atq "$URL" -c 'SHOW server_version'), a tenant of $BIG clients beside $TENANTS tenants of $SMALL, under \`EXPLAIN (ANALYZE, BUFFERS)\` (\`Store::explain_list\`)."
+  provenance bench/list_pg_plans.sh "PG_PLANS_BIG=$BIG PG_PLANS_TENANTS=$TENANTS PG_PLANS_SMALL=$SMALL bash bench/list_pg_plans.sh"
+  echo "The statements of \`GET /api/core/oauth-clients?limit=20\` for each query shape, on PostgreSQL $(psql -Atq "$URL" -c 'SHOW server_version'), a tenant of $BIG clients beside $TENANTS tenants of $SMALL, under \`EXPLAIN (ANALYZE, BUFFERS)\` (\`Store::explain_list\`)."
   echo "Measured $(date -u +%Y-%m-%dT%H:%MZ) on a shared machine: the times in the plans are one execution each and noisy; the plan shapes and buffer counts are what to read."
   echo
   for shape in "${SHAPES[@]}"; do
@@ -82,18 +91,5 @@ SECTION="$BENCH_TMP/pg_section.md"
   done
 } >"$SECTION"
 
-# Replace this script's section of RESULTS.md, keeping the others.
-python3 - "$RESULTS" "$SECTION" <<'PY'
-import sys
-path, section = sys.argv[1], open(sys.argv[2]).read()
-text = open(path).read() if __import__('os').path.exists(path) else ''
-head = '## PostgreSQL list plans'
-if head in text:
-    start = text.index(head)
-    nxt = text.find('\n## ', start + 1)
-    text = text[:start] + section + (text[nxt + 1:] if nxt >= 0 else '')
-else:
-    text = text.rstrip('\n') + '\n\n' + section
-open(path, 'w').write(text)
-PY
-echo "bench: wrote the PostgreSQL plans into $RESULTS" >&2
+write_section bench/list_pg_plans.sh "$SECTION"
+echo "bench: wrote the PostgreSQL plans into $BENCH_RESULTS" >&2
