@@ -72,3 +72,9 @@ where
         Ok(row.map(|r| r.try_get::<i64, _>(0)).transpose()?)
     }
 }
+
+/// The one number a counting statement answers (0 for none).
+pub(super) async fn count<E: ListExec>(exec: &E, sql: String, args: Vec<SqlArg>) -> Result<u64> {
+    let n = exec.scalar(sql, args).await?.unwrap_or(0);
+    Ok(u64::try_from(n).unwrap_or(0))
+}

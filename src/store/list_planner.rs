@@ -7,8 +7,7 @@
 //! default plan: plain SQL for the database's own planner.
 
 use super::Result;
-use super::filter_sql::SqlArg;
-use super::list_exec::ListExec;
+use super::list_exec::{ListExec, count};
 use super::list_plan::{self, Probe};
 use super::list_sql::{self, Access, Plan, Walk};
 use super::list_table::ListTable;
@@ -93,9 +92,4 @@ const SMALL_TENANT_PAGES: u64 = 16;
 pub fn small_tenant(limit: u32, size: i64) -> Option<u64> {
     let size = u64::try_from(size).unwrap_or(0);
     (size <= SMALL_TENANT_PAGES * (u64::from(limit) + 1)).then_some(size)
-}
-
-async fn count<E: ListExec>(exec: &E, sql: String, args: Vec<SqlArg>) -> Result<u64> {
-    let n = exec.scalar(sql, args).await?.unwrap_or(0);
-    Ok(u64::try_from(n).unwrap_or(0))
 }

@@ -18,7 +18,7 @@
 
 use super::Result;
 use super::filter_sql::SqlArg;
-use super::list_exec::ListExec;
+use super::list_exec::{ListExec, count};
 use super::list_sql::Access;
 use super::list_table::ListTable;
 use crate::domain::list_query::ListQuery;
@@ -118,9 +118,4 @@ pub fn matches_sql<R: ListTable>(
     }
     sql.push_str(&format!(" LIMIT {cap})"));
     (sql, args)
-}
-
-async fn count<E: ListExec>(exec: &E, sql: String, args: Vec<SqlArg>) -> Result<u64> {
-    let n = exec.scalar(sql, args).await?.unwrap_or(0);
-    Ok(u64::try_from(n).unwrap_or(0))
 }

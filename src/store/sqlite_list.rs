@@ -41,7 +41,7 @@ mod tests {
     use crate::domain::ids::TenantId;
     use crate::domain::list_query::Sort;
     use crate::store::PoolSettings;
-    use crate::store::list_sql::Access;
+    use crate::store::list_sql::{Access, Plan};
 
     // These tests plan the clients' list.
     type ListQuery<'a> = crate::domain::list_query::ListQuery<'a, ClientRecord>;
@@ -66,191 +66,132 @@ mod tests {
         tx.commit().await.unwrap();
     }
 
-    #[test]
-    fn plans_read_the_index_with_fewest_candidates_or_walk() {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
+    /// An in-memory store holding the tenants `ids` (no clients yet).
+    async fn store_with(ids: &[&str]) -> SqliteStore {
+        let store = SqliteStore::connect("sqlite::memory:", &PoolSettings::default())
+            .await
             .unwrap();
-        runtime.block_on(async {
-            let store = SqliteStore::connect("sqlite::memory:", &PoolSettings::default())
-                .await
-                .unwrap();
-            sqlx::query("INSERT INTO tenants (tenant_id, name, created_at) VALUES ('t', 't', 0)")
+        for id in ids {
+            sqlx::query("INSERT INTO tenants (tenant_id, name, created_at) VALUES ($1, $1, 0)")
+                .bind(id)
                 .execute(&store.write)
                 .await
                 .unwrap();
-            load(&store, "t", "common", 2001).await;
-            load(&store, "t", "rare", 3).await;
-            // A neighbour full of the names `t` searches for: its postings
-            // are not `t`'s candidates, and must not push `t` onto a walk.
-            sqlx::query("INSERT INTO tenants (tenant_id, name, created_at) VALUES ('n', 'n', 0)")
-                .execute(&store.write)
+        }
+        store
+    }
+
+    /// The plan of the first page (newest first, 20) of `tenant` filtered
+    /// by `input`.
+    async fn plan_of(store: &SqliteStore, tenant: &str, input: &str) -> Plan {
+        let tenant = TenantId::from_trusted(tenant);
+        let filter = crate::filter::parse(input).unwrap();
+        let q = ListQuery {
+            tenant: &tenant,
+            filter: Some(&filter),
+            sort: Sort {
+                field: SortField::CreatedAt,
+                descending: true,
+            },
+            limit: 20,
+            position: None,
+            count_total: false,
+        };
+        crate::store::list_planner::plan_list(&store.list_exec(), &q)
+            .await
+            .unwrap()
+    }
+
+    fn trigrams(list: &[&str]) -> Access {
+        Access::Trigrams(list.iter().map(|t| (*t).to_owned()).collect())
+    }
+
+    #[tokio::test]
+    async fn plans_read_the_index_with_fewest_candidates_or_walk() {
+        let store = store_with(&["t", "n"]).await;
+        load(&store, "t", "common", 2001).await;
+        load(&store, "t", "rare", 3).await;
+        // A neighbour full of the names `t` searches for: its postings are
+        // not `t`'s candidates, and must not push `t` onto a walk.
+        load(&store, "n", "rare", 3000).await;
+        let plan = async |input: &str| plan_of(&store, "t", input).await.access;
+        assert_eq!(
+            plan("clientName co \"rare\"").await,
+            trigrams(&["rar", "are"])
+        );
+        assert_eq!(
+            plan("clientName co \"common20\"").await,
+            trigrams(&["n20", "on2", "com", "omm", "mmo", "mon"]),
+            "the rarest trigram in the tenant is read first, the next rarest checked first"
+        );
+        assert_eq!(
+            plan("clientName co \"common\"").await,
+            Access::Walk,
+            "too many candidates"
+        );
+        assert_eq!(
+            plan("clientName co \"ra\"").await,
+            Access::Walk,
+            "no index serves it"
+        );
+        assert_eq!(
+            plan("clientName sw \"rare\"").await,
+            Access::Index("clients_by_name")
+        );
+        assert_eq!(plan("clientName sw \"common\"").await, Access::Walk);
+        assert_eq!(
+            plan("clientId eq \"t-rare-1\"").await,
+            Access::Index("sqlite_autoindex_clients_1")
+        );
+        assert_eq!(
+            plan("clientName sw \"common\" and clientId sw \"t-rare\"").await,
+            Access::Index("sqlite_autoindex_clients_1"),
+            "the fewest candidates win"
+        );
+        assert_eq!(
+            plan("createdAt gt \"2000-01-01T00:00:00Z\"").await,
+            Access::Walk,
+            "the sort's own column"
+        );
+        assert_eq!(plan("clientId pr").await, Access::Walk);
+        let count: i64 =
+            sqlx::query_scalar("SELECT client_count FROM tenants WHERE tenant_id = 't'")
+                .fetch_one(&store.read)
                 .await
                 .unwrap();
-            load(&store, "n", "rare", 3000).await;
-            let tenant = TenantId::from_trusted("t");
-            let plan = |input: &str| {
-                let filter = crate::filter::parse(input).unwrap();
-                let store = store.clone();
-                let tenant = tenant.clone();
-                async move {
-                    let q = ListQuery {
-                        tenant: &tenant,
-                        filter: Some(&filter),
-                        sort: Sort {
-                            field: SortField::CreatedAt,
-                            descending: true,
-                        },
-                        limit: 20,
-                        position: None,
-                        count_total: false,
-                    };
-                    crate::store::list_planner::plan_list(&store.list_exec(), &q)
-                        .await
-                        .unwrap()
-                        .access
-                }
-            };
-            let trigrams = Access::Trigrams(vec!["rar".to_owned(), "are".to_owned()]);
-            assert_eq!(plan("clientName co \"rare\"").await, trigrams);
-            assert_eq!(
-                plan("clientName co \"common20\"").await,
-                Access::Trigrams(
-                    ["n20", "on2", "com", "omm", "mmo", "mon"]
-                        .map(str::to_owned)
-                        .to_vec()
-                ),
-                "the rarest trigram in the tenant is read first, the next rarest checked first"
-            );
-            assert_eq!(
-                plan("clientName co \"common\"").await,
-                Access::Walk,
-                "too many candidates"
-            );
-            assert_eq!(
-                plan("clientName co \"ra\"").await,
-                Access::Walk,
-                "no index serves it"
-            );
-            assert_eq!(
-                plan("clientName sw \"rare\"").await,
-                Access::Index("clients_by_name")
-            );
-            assert_eq!(plan("clientName sw \"common\"").await, Access::Walk);
-            assert_eq!(
-                plan("clientId eq \"t-rare-1\"").await,
-                Access::Index("sqlite_autoindex_clients_1")
-            );
-            assert_eq!(
-                plan("clientName sw \"common\" and clientId sw \"t-rare\"").await,
-                Access::Index("sqlite_autoindex_clients_1"),
-                "the fewest candidates win"
-            );
-            assert_eq!(
-                plan("createdAt gt \"2000-01-01T00:00:00Z\"").await,
-                Access::Walk,
-                "the sort's own column"
-            );
-            assert_eq!(plan("clientId pr").await, Access::Walk);
-            let count: i64 =
-                sqlx::query_scalar("SELECT client_count FROM tenants WHERE tenant_id = 't'")
-                    .fetch_one(&store.read)
-                    .await
-                    .unwrap();
-            assert_eq!(count, 2004, "the trigger counts bulk-loaded clients");
-        });
+        assert_eq!(count, 2004, "the trigger counts bulk-loaded clients");
     }
 
     /// Every trigram of the search is common in the tenant, the whole is
     /// rare: the conjunction is counted, and the postings read, rather than
     /// a walk through the whole tenant for a page that never fills.
-    #[test]
-    fn rare_conjunctions_of_common_trigrams_read_the_postings() {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
-            let store = SqliteStore::connect("sqlite::memory:", &PoolSettings::default())
-                .await
-                .unwrap();
-            sqlx::query("INSERT INTO tenants (tenant_id, name, created_at) VALUES ('w', 'w', 0)")
-                .execute(&store.write)
-                .await
-                .unwrap();
-            // 702 postings of `abc`: above the budget (346), within the
-            // counts' reach (3 budgets).
-            load(&store, "w", "xabcx", 700).await;
-            load(&store, "w", "xbcdx", 5000).await;
-            load(&store, "w", "abcd", 2).await;
-            let tenant = TenantId::from_trusted("w");
-            let filter = crate::filter::parse("clientName co \"abcd\"").unwrap();
-            let q = ListQuery {
-                tenant: &tenant,
-                filter: Some(&filter),
-                sort: Sort {
-                    field: SortField::CreatedAt,
-                    descending: true,
-                },
-                limit: 20,
-                position: None,
-                count_total: false,
-            };
-            let plan = crate::store::list_planner::plan_list(&store.list_exec(), &q)
-                .await
-                .unwrap();
-            assert_eq!(
-                plan.access,
-                Access::Trigrams(vec!["abc".to_owned(), "bcd".to_owned()])
-            );
-        });
+    #[tokio::test]
+    async fn rare_conjunctions_of_common_trigrams_read_the_postings() {
+        let store = store_with(&["w"]).await;
+        // 702 postings of `abc`: above the budget (346), within the counts'
+        // reach (3 budgets).
+        load(&store, "w", "xabcx", 700).await;
+        load(&store, "w", "xbcdx", 5000).await;
+        load(&store, "w", "abcd", 2).await;
+        let plan = plan_of(&store, "w", "clientName co \"abcd\"").await;
+        assert_eq!(plan.access, trigrams(&["abc", "bcd"]));
     }
 
     /// A tenant of at most 16 pages is walked whole, uncounted; one row
     /// more and the counts choose.
-    #[test]
-    fn small_tenants_are_walked_whole() {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
-            let store = SqliteStore::connect("sqlite::memory:", &PoolSettings::default())
-                .await
-                .unwrap();
-            sqlx::query("INSERT INTO tenants (tenant_id, name, created_at) VALUES ('s', 's', 0)")
-                .execute(&store.write)
-                .await
-                .unwrap();
-            load(&store, "s", "rare", 336).await;
-            let small = TenantId::from_trusted("s");
-            let filter = crate::filter::parse("clientName co \"more\"").unwrap();
-            let q = ListQuery {
-                tenant: &small,
-                filter: Some(&filter),
-                sort: Sort {
-                    field: SortField::CreatedAt,
-                    descending: true,
-                },
-                limit: 20,
-                position: None,
-                count_total: false,
-            };
-            let plan = crate::store::list_planner::plan_list(&store.list_exec(), &q)
-                .await
-                .unwrap();
-            assert_eq!(plan.access, Access::Walk);
-            assert_eq!(plan.budget, 336, "a probe reads the whole tenant");
-            load(&store, "s", "more", 1).await;
-            let plan = crate::store::list_planner::plan_list(&store.list_exec(), &q)
-                .await
-                .unwrap();
-            assert_eq!(
-                plan.access,
-                Access::Trigrams(vec!["mor".to_owned(), "ore".to_owned()]),
-                "one row more: the counts choose"
-            );
-        });
+    #[tokio::test]
+    async fn small_tenants_are_walked_whole() {
+        let store = store_with(&["s"]).await;
+        load(&store, "s", "rare", 336).await;
+        let plan = plan_of(&store, "s", "clientName co \"more\"").await;
+        assert_eq!(plan.access, Access::Walk);
+        assert_eq!(plan.budget, 336, "a probe reads the whole tenant");
+        load(&store, "s", "more", 1).await;
+        let plan = plan_of(&store, "s", "clientName co \"more\"").await;
+        assert_eq!(
+            plan.access,
+            trigrams(&["mor", "ore"]),
+            "one row more: the counts choose"
+        );
     }
 }

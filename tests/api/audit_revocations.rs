@@ -12,18 +12,6 @@ use serde_json::{Value, json};
 
 const REVOKED: &str = "com.registrar.token.revoked";
 
-/// Signs `email` in to `client` (trusted) with `scope`; the code and its
-/// verifier.
-async fn code_for(app: &TestApp, client: &str, email: &str, scope: &str) -> (String, String) {
-    let mut b = Browser::new(&app.base);
-    let (verifier, challenge) = pkce();
-    let start = b
-        .get(&authorize_url(client, &code_params(&challenge, scope, "s")))
-        .await;
-    let back = b.sign_in_through(start, email, PASSWORD, "allow").await;
-    (back.redirect_params()["code"].clone(), verifier)
-}
-
 /// The tenant's `token.revoked` events through `GET /api/core/audits`, and
 /// the page's text.
 async fn revoked_events(app: &TestApp) -> (Vec<Value>, String) {

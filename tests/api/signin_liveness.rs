@@ -9,17 +9,6 @@ use crate::support::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-/// A code for `client` (trusted, so no consent page) and its verifier.
-async fn code_for(app: &TestApp, client: &str, email: &str, scope: &str) -> (String, String) {
-    let mut b = Browser::new(&app.base);
-    let (verifier, challenge) = pkce();
-    let start = b
-        .get(&authorize_url(client, &code_params(&challenge, scope, "s")))
-        .await;
-    let back = b.sign_in_through(start, email, PASSWORD, "allow").await;
-    (back.redirect_params()["code"].clone(), verifier)
-}
-
 /// Whether introspection (by the tenant admin client) says the token is active.
 async fn is_active(app: &TestApp, token: &str) -> bool {
     let res = app

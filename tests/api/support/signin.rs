@@ -331,20 +331,22 @@ pub async fn token_form(app: &TestApp, fields: &[(&str, &str)]) -> (StatusCode, 
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
+/// A code for `client` (trusted, so no consent page) and its verifier:
+/// authorize, then sign `email` in.
+pub async fn code_for(app: &TestApp, client: &str, email: &str, scope: &str) -> (String, String) {
+    let mut b = Browser::new(&app.base);
+    let (verifier, challenge) = pkce();
+    let start = b
+        .get(&authorize_url(client, &code_params(&challenge, scope, "s")))
+        .await;
+    let back = b.sign_in_through(start, email, PASSWORD, "allow").await;
+    let code = back.redirect_params().get("code").cloned().expect("a code");
+    (code, verifier)
+}
+
 /// The whole flow for `client_id`: authorize, sign in, consent, exchange.
 pub async fn tokens_for(app: &TestApp, client_id: &str, email: &str, scope: &str) -> Value {
-    let mut browser = Browser::new(&app.base);
-    let (verifier, challenge) = pkce();
-    let start = browser
-        .get(&authorize_url(
-            client_id,
-            &code_params(&challenge, scope, "st"),
-        ))
-        .await;
-    let back = browser
-        .sign_in_through(start, email, PASSWORD, "allow")
-        .await;
-    let code = back.redirect_params().get("code").cloned().expect("a code");
+    let (code, verifier) = code_for(app, client_id, email, scope).await;
     let (status, body) = exchange(app, client_id, &code, &verifier).await;
     assert_eq!(status, StatusCode::OK, "exchange: {body}");
     body
