@@ -17,7 +17,9 @@ fuzz_target!(|data: &[u8]| {
         Mode::Create,
     )
     .expect("the base client is valid");
-    let Ok(patch) = parse_patch(&body) else { return };
+    let Ok(patch) = parse_patch(&body) else {
+        return;
+    };
     if let Ok(next) = apply(&base, &patch) {
         assert_eq!(next.app_type, base.app_type);
         let stored = serde_json::to_value(&next).expect("a config serializes");
