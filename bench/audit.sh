@@ -4,17 +4,20 @@
 #
 #   bash bench/audit.sh [BEFORE_REV]   # writes the "## Audit log" section of bench/RESULTS.md
 #
-# 1. Create-client throughput (POST /api/core/oauth-clients, SQLite) of the
-#    binary of BEFORE_REV and of the working tree's binary, measured
-#    alternately (before, after, before, after) in one run. Target: after
-#    >= 90% of before. BEFORE_REV defaults to the code just before the audit
-#    log: the first parent of the commit of main's first-parent history that
-#    added migrations/sqlite/0007_audit.sql. It is built in a detached
-#    worktree with its own target directory (AUDIT_BEFORE_TARGET, default
-#    $CARGO_TARGET_DIR/bench-before; seed it with a copy of a release target
-#    to save a full build), or AUDIT_BEFORE_BIN names a binary built already
-#    (no build; the section then names that file, and the commit only when
-#    BEFORE_REV is given).
+# 1. Create-client throughput (POST /api/core/oauth-clients, SQLite) of a
+#    baseline without the audit log and of the working tree's binary,
+#    measured alternately (before, after, before, after) in one run. Target:
+#    after >= 90% of before. The baseline is, by default, the working tree
+#    itself built with the `bench-without-audit` feature (Cargo.toml: every
+#    change records no event; nothing else differs), in its own target
+#    directory (AUDIT_BEFORE_TARGET, default $CARGO_TARGET_DIR/bench-no-audit;
+#    seed it with a copy of a release target to save a full build). With
+#    BEFORE_REV, the baseline is that commit instead (e.g. the code before
+#    the audit log: `before-audit` names the first parent of the commit of
+#    main's first-parent history that added migrations/sqlite/0007_audit.sql),
+#    built in a detached worktree; AUDIT_BEFORE_BIN names a
+#    binary built already (no build; the section names that file, and the
+#    commit only when BEFORE_REV is given).
 # 2. A tenant with 1,000,000 events (AUDIT_EVENTS), loaded with SQL, and
 #    filtered audit pages at BENCH_CONNECTIONS: `type eq`, `subject eq`,
 #    `actor.sub eq`, `traceid eq`, `time gt`, and a conjunction. Target:
@@ -34,8 +37,9 @@ before_audit() {
   added=$(git -C "$BENCH_ROOT" log --first-parent --diff-filter=A --format=%H main -- migrations/sqlite/0007_audit.sql | tail -1)
   git -C "$BENCH_ROOT" rev-parse "$added^1"
 }
-BEFORE_REV=${1:-$(before_audit)}
-BEFORE_TARGET=${AUDIT_BEFORE_TARGET:-$BENCH_TARGET/bench-before}
+BEFORE_REV=${1:-}
+if [ "$BEFORE_REV" = before-audit ]; then BEFORE_REV=$(before_audit); fi
+BEFORE_TARGET=${AUDIT_BEFORE_TARGET:-$BENCH_TARGET/bench-${BEFORE_REV:+before}${BEFORE_REV:-no-audit}}
 EVENTS=${AUDIT_EVENTS:-1000000}
 PG_URL=${AUDIT_PG_URL:-}
 SEED_BIN="$BENCH_TARGET/release/examples/seed"
@@ -55,12 +59,17 @@ if [ -n "${AUDIT_BEFORE_BIN:-}" ]; then
   BEFORE_BIN=$AUDIT_BEFORE_BIN
   # Named by the file, and by the commit only when the command names one.
   BEFORE_NAME="the prebuilt \`$BEFORE_BIN\` (AUDIT_BEFORE_BIN${1:+, built from $1})"
+elif [ -z "$BEFORE_REV" ]; then
+  echo "bench: building the working tree without the audit log in $BEFORE_TARGET" >&2
+  (cd "$BENCH_ROOT" && CARGO_TARGET_DIR="$BEFORE_TARGET" cargo build --release --features bench-without-audit --bin registrar)
+  BEFORE_BIN="$BEFORE_TARGET/release/registrar"
+  BEFORE_NAME="the working tree built with \`--features bench-without-audit\` (no audit event recorded; nothing else differs)"
 else
-  echo "bench: building $BEFORE_REV (before the audit log) in $BEFORE_TARGET" >&2
+  echo "bench: building $BEFORE_REV in $BEFORE_TARGET" >&2
   git -C "$BENCH_ROOT" worktree add --detach "$BEFORE_TREE" "$BEFORE_REV" >/dev/null
   (cd "$BEFORE_TREE" && CARGO_TARGET_DIR="$BEFORE_TARGET" cargo build --release --bin registrar)
   BEFORE_BIN="$BEFORE_TARGET/release/registrar"
-  BEFORE_NAME="$(git -C "$BENCH_ROOT" rev-parse --short=12 "$BEFORE_REV") (the commit before the audit log)"
+  BEFORE_NAME="$(git -C "$BENCH_ROOT" rev-parse --short=12 "$BEFORE_REV") (an earlier commit: the difference holds everything changed since, not only the audit log)"
 fi
 AFTER_BIN="$REGISTRAR_BIN"
 
@@ -195,7 +204,7 @@ SECTION="$BENCH_TMP/section.md"
   echo "## Audit log"
   echo
   provenance bench/audit.sh "BENCH_DURATION=$BENCH_DURATION BENCH_CONNECTIONS=$BENCH_CONNECTIONS BENCH_THREADS=$BENCH_THREADS AUDIT_EVENTS=$EVENTS${AUDIT_BEFORE_BIN:+ AUDIT_BEFORE_BIN=$AUDIT_BEFORE_BIN}${PG_URL:+ AUDIT_PG_URL=…} bash bench/audit.sh${1:+ $1}"
-  echo "Before = $BEFORE_NAME, without the audit log; after = this commit, where every change records its event in its own transaction."
+  echo "Before = $BEFORE_NAME; after = this commit, where every change records its event in its own transaction."
   machine_note
   echo "Create-client throughput: each binary twice, alternately, each run on a fresh SQLite database; the means are compared."
   echo "Audit pages: one tenant with $EVENTS events (loaded with SQL, then ANALYZE) and a second tenant with 1,000; each request is a first page of 20 newest-first events."

@@ -57,6 +57,11 @@ async fn bind(addr: &str) -> anyhow::Result<(TcpListener, std::net::SocketAddr)>
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    if cfg!(feature = "bench-without-audit") {
+        tracing::warn!(
+            "this build records no audit events: it is a benchmark's baseline, not for use"
+        );
+    }
     let kek = args.db.kek()?.map(std::sync::Arc::new);
     let store = Store::connect(&args.db.database_url, &args.db.pool()).await?;
     let (listener, bound) = bind(&args.listen).await?;

@@ -7,23 +7,24 @@ use super::client_record::{ClientRecord, SecretInfo};
 use super::ids::ClientId;
 use super::secret::REDACTED;
 use super::time::Timestamp;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Value, json};
 
-#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+/// A secret's metadata as a client shows it, borrowed from the record.
+#[derive(Debug, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
-pub struct SecretHint {
-    pub hint: String,
-    pub created_at: String,
-    pub created_by: String,
+pub struct SecretHint<'a> {
+    pub hint: &'a str,
+    pub created_at: Timestamp,
+    pub created_by: &'a str,
 }
 
-impl From<&SecretInfo> for SecretHint {
-    fn from(s: &SecretInfo) -> Self {
+impl<'a> From<&'a SecretInfo> for SecretHint<'a> {
+    fn from(s: &'a SecretInfo) -> Self {
         Self {
-            hint: s.hint.clone(),
-            created_at: s.created_at.to_rfc3339(),
-            created_by: s.created_by.clone(),
+            hint: &s.hint,
+            created_at: s.created_at,
+            created_by: &s.created_by,
         }
     }
 }
@@ -39,7 +40,7 @@ pub struct ClientResponse<'a> {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub client_secrets: Option<Vec<SecretHint>>,
+    pub client_secrets: Option<Vec<SecretHint<'a>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<&'a str>,
 }

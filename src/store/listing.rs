@@ -24,9 +24,17 @@ pub async fn list<R: ListTable, E: ListExec>(
 ) -> Result<ListPage<R>> {
     let plan = plan_list(exec, q).await?;
     let (sql, args) = list_sql::page_sql(q, &plan);
-    let mut items: Vec<R> = Vec::new();
+    let limit = usize::try_from(q.limit).unwrap_or(usize::MAX);
+    let mut items: Vec<R> = Vec::with_capacity(limit.min(100));
     let mut with_details = Vec::new();
+    // The statement reads one row beyond the page: it only tells that more
+    // follow, so it is not decoded.
+    let mut more_in_walk = false;
     exec.rows(sql, args, &mut |row| {
+        if items.len() == limit {
+            more_in_walk = true;
+            return Ok(());
+        }
         let item = R::decode(row)?;
         if R::has_details(row)? {
             with_details.push(item.row_id().to_owned());
@@ -35,9 +43,6 @@ pub async fn list<R: ListTable, E: ListExec>(
         Ok(())
     })
     .await?;
-    let limit = usize::try_from(q.limit).unwrap_or(usize::MAX);
-    let more_in_walk = items.len() > limit;
-    items.truncate(limit);
     let forward = Walk::page(q).forward;
     let behind = rows_behind(exec, q, &plan, items.first()).await?;
     if !forward {

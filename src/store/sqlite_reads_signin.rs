@@ -6,7 +6,7 @@
 use super::Result;
 use super::signin::{FIND_CODE, decode_code};
 use super::signin_grants::{FIND_REFRESH, decode_refresh};
-use super::sqlite_list_in_thread::ConnRow;
+use super::sqlite_list_in_thread::{ColumnNames, ConnRow};
 use super::sqlite_reads::{InThreadReads, ReadResult, classify};
 use super::users::{FIND_USER, decode_user};
 use crate::domain::ids::{TenantId, UserId};
@@ -24,8 +24,9 @@ impl InThreadReads {
     ) -> ReadResult<Option<T>> {
         self.with_connection(|c| {
             let found = c.prepare_cached(sql).and_then(|mut stmt| {
+                let names = ColumnNames::of(&stmt);
                 let mut rows = stmt.query(params)?;
-                Ok(rows.next()?.map(|row| decode(&ConnRow(row))))
+                Ok(rows.next()?.map(|row| decode(&ConnRow::new(row, &names))))
             });
             match found {
                 Ok(decoded) => Ok(decoded.transpose()),
