@@ -41,6 +41,7 @@ mod tests {
     use crate::domain::ids::TenantId;
     use crate::domain::list_query::Sort;
     use crate::store::PoolSettings;
+    use crate::store::list_exec::ListExec;
     use crate::store::list_sql::{Access, Plan};
 
     // These tests plan the clients' list.
@@ -84,6 +85,11 @@ mod tests {
     /// The plan of the first page (newest first, 20) of `tenant` filtered
     /// by `input`.
     async fn plan_of(store: &SqliteStore, tenant: &str, input: &str) -> Plan {
+        plan_with(&store.list_exec(), tenant, input).await
+    }
+
+    /// The same through `exec`.
+    async fn plan_with(exec: &impl ListExec, tenant: &str, input: &str) -> Plan {
         let tenant = TenantId::from_trusted(tenant);
         let filter = crate::filter::parse(input).unwrap();
         let q = ListQuery {
@@ -97,9 +103,73 @@ mod tests {
             position: None,
             count_total: false,
         };
-        crate::store::list_planner::plan_list(&store.list_exec(), &q)
+        crate::store::list_planner::plan_list(exec, &q)
             .await
             .unwrap()
+    }
+
+    /// A [`ListExec`] that counts the statements it runs.
+    struct Counting<E> {
+        inner: E,
+        statements: std::cell::Cell<usize>,
+    }
+
+    impl<E: ListExec> ListExec for Counting<E> {
+        fn plans(&self) -> bool {
+            self.inner.plans()
+        }
+
+        async fn rows(
+            &self,
+            sql: String,
+            args: Vec<SqlArg>,
+            each: crate::store::list_exec::EachRow<'_>,
+        ) -> crate::store::Result<()> {
+            self.statements.set(self.statements.get() + 1);
+            self.inner.rows(sql, args, each).await
+        }
+
+        async fn scalar(
+            &self,
+            sql: String,
+            args: Vec<SqlArg>,
+        ) -> crate::store::Result<Option<i64>> {
+            self.statements.set(self.statements.get() + 1);
+            self.inner.scalar(sql, args).await
+        }
+    }
+
+    /// A search whose first trigram is past the counts' reach, and whose
+    /// whole most of that trigram's postings hold, walks after that one
+    /// count and a sample: the other trigrams are not counted.
+    #[tokio::test]
+    async fn common_searches_walk_without_counting_every_trigram() {
+        let store = store_with(&["c"]).await;
+        // 2,001 names: a budget of 206 (a reach of 618) for pages of 20.
+        load(&store, "c", "common", 2001).await;
+        let exec = Counting {
+            inner: store.list_exec(),
+            statements: std::cell::Cell::new(0),
+        };
+        let plan = plan_with(&exec, "c", "clientName co \"common\"").await;
+        assert_eq!(plan.access, Access::Walk);
+        assert_eq!(
+            exec.statements.get(),
+            3,
+            "the tenant's size, the first trigram's count, the sample"
+        );
+        // A rare whole among the same common trigrams still counts them.
+        load(&store, "c", "commonzq", 1).await;
+        let exec = Counting {
+            inner: store.list_exec(),
+            statements: std::cell::Cell::new(0),
+        };
+        let plan = plan_with(&exec, "c", "clientName co \"commonzq\"").await;
+        assert_eq!(
+            plan.access,
+            trigrams(&["onz", "nzq", "com", "omm", "mmo", "mon"])
+        );
+        assert!(exec.statements.get() > 3, "{}", exec.statements.get());
     }
 
     fn trigrams(list: &[&str]) -> Access {
