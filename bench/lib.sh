@@ -107,6 +107,20 @@ run_wrk() {
   echo "bench: $name: $rps req/s, p50 ${p50} ms, p99 ${p99} ms" >&2
 }
 
+# settle URL: waits (at most 60 s) until one GET of URL is answered within
+# 20 ms. wrk stops by closing its connections, but the server finishes the
+# requests it is running; after a slow workload that backlog would be
+# measured as the next workload's latency.
+settle() {
+  local i took
+  for i in $(seq 600); do
+    took=$(curl -s -o /dev/null -w '%{time_total}' "$1" || echo 1)
+    if awk -v t="$took" 'BEGIN { exit !(t < 0.02) }'; then return 0; fi
+    sleep 0.1
+  done
+  echo "bench: $1 did not settle within 60 s" >&2
+}
+
 # result_field NAME FIELD(2=rps,3=p50,4=p99) -> a value from $BENCH_TMP/results.
 result_field() { awk -F'|' -v n="$1" -v f="$2" '$1 == n {print $f}' "$BENCH_TMP/results" | tail -1; }
 

@@ -90,6 +90,8 @@ run_wrk "hello world" "$HELLO_URL/"
 run_wrk "reference: GET /health" "$REG_URL/health"
 run_wrk "reference: GET one client" -H "Authorization: Bearer $TOKEN" "$REG_URL/api/core/oauth-clients/$ONE"
 for i in "${!NAMES[@]}"; do
+  # The slowest workloads leave requests running when wrk stops.
+  settle "$REG_URL/health"
   run_wrk "${NAMES[$i]}" -H "Authorization: Bearer $TOKEN" "$REG_URL$(path_of "$i")"
 done
 stop_pid "$REG_PID"
