@@ -11,7 +11,7 @@
 
 use super::ids::{TenantId, random_alnum};
 use super::time::Timestamp;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 /// The `type` of every event, with the resource its `subject` names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,27 +156,23 @@ impl Origin {
     ) -> AuditEvent {
         redact(&mut data);
         let id = random_alnum(32);
-        let mut actor = Map::new();
-        actor.insert("sub".into(), json!(self.actor.sub));
-        if let Some(c) = &self.actor.client_id {
-            actor.insert("clientId".into(), json!(c));
-        }
-        let mut ce = Map::new();
-        ce.insert("specversion".into(), json!("1.0"));
-        ce.insert("id".into(), json!(id));
-        ce.insert("source".into(), json!(self.source));
-        ce.insert("type".into(), json!(kind.as_str()));
-        ce.insert("time".into(), json!(time.to_rfc3339()));
-        ce.insert("subject".into(), json!(subject));
-        if let Some(t) = tenant {
-            ce.insert("tenantid".into(), json!(t.as_str()));
-        }
-        ce.insert("actor".into(), Value::Object(actor));
-        if let Some(t) = &self.trace_id {
-            ce.insert("traceid".into(), json!(t));
-        }
-        ce.insert("datacontenttype".into(), json!("application/json"));
-        ce.insert("data".into(), data);
+        let json = serde_json::to_string(&CloudEvent {
+            actor: ActorJson {
+                sub: &self.actor.sub,
+                client_id: self.actor.client_id.as_deref(),
+            },
+            data: &data,
+            datacontenttype: "application/json",
+            id: &id,
+            source: &self.source,
+            specversion: "1.0",
+            subject,
+            tenantid: tenant.map(TenantId::as_str),
+            time: time.to_rfc3339(),
+            traceid: self.trace_id.as_deref(),
+            kind: kind.as_str(),
+        })
+        .unwrap_or_default();
         AuditEvent {
             id,
             tenant: tenant.cloned(),
@@ -185,9 +181,36 @@ impl Origin {
             subject: subject.to_owned(),
             actor_sub: self.actor.sub.clone(),
             trace_id: self.trace_id.clone(),
-            json: Value::Object(ce).to_string(),
+            json,
         }
     }
+}
+
+/// The CloudEvents 1.0 object as recorded, written straight to text (its
+/// members in name order, as a JSON object map would put them).
+#[derive(serde::Serialize)]
+struct CloudEvent<'a> {
+    actor: ActorJson<'a>,
+    data: &'a Value,
+    datacontenttype: &'static str,
+    id: &'a str,
+    source: &'a str,
+    specversion: &'static str,
+    subject: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tenantid: Option<&'a str>,
+    time: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    traceid: Option<&'a str>,
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
+#[derive(serde::Serialize)]
+struct ActorJson<'a> {
+    #[serde(rename = "clientId", skip_serializing_if = "Option::is_none")]
+    client_id: Option<&'a str>,
+    sub: &'a str,
 }
 
 /// One event: what the store indexes, and the CloudEvent itself.

@@ -5,13 +5,19 @@
 //!
 //! A change records its event with one call, `record_event(&mut tx, &event)`,
 //! in the transaction that makes the change: both are committed together or
-//! neither is (on SQLite, the request's savepoint in a group-commit batch).
+//! neither is. On PostgreSQL that call inserts the event; on SQLite, whose
+//! request transactions are savepoints of a group-commit batch, the batch
+//! inserts its requests' events just before its `COMMIT` (`sqlite_events.rs`).
 //! A trigger (migration 0007) copies the events of tenants with a webhook
 //! into the outbox in the same statement.
 
 use crate::domain::audit::filter_key;
 use crate::domain::ids::TenantId;
 
+/// The insert of events, without its `VALUES`.
+pub(super) const INSERT_EVENT_COLUMNS: &str = "INSERT INTO audit_events (tenant_id, time, event_id, type, subject, actor_sub, traceid, event)";
+
+/// The insert of one event (`sqlite_events.rs` builds the inserts of several).
 pub(super) const INSERT_EVENT: &str = "INSERT INTO audit_events (tenant_id, time, event_id, type, subject, actor_sub, traceid, event) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 
@@ -52,32 +58,20 @@ macro_rules! impl_audit {
         mod audit {
             use super::WriteTx;
             use sqlx::Row as _;
-            use $crate::domain::audit::{AuditEvent, filter_key};
+            use $crate::domain::audit::AuditEvent;
             use $crate::domain::time::Timestamp;
             use $crate::store::Result;
-            use $crate::store::audit::{
-                DELETE_EXPIRED, EVENTS_AFTER, HAS_EXPIRED, INSERT_EVENT, TENANTS_AFTER,
-                tenant_column, trace_column,
-            };
+            use $crate::store::audit::{DELETE_EXPIRED, EVENTS_AFTER, HAS_EXPIRED, TENANTS_AFTER};
 
-            /// Records `ev` in the transaction of the change it describes.
+            /// Records `ev` in the transaction of the change it describes
+            /// (each backend's `write_event`: an insert on PostgreSQL, a row
+            /// the batch inserts before its commit on SQLite).
             pub(super) async fn record_event(tx: &mut WriteTx, ev: &AuditEvent) -> Result<()> {
                 // Builds made for `bench/audit.sh`'s baseline only (Cargo.toml).
                 if cfg!(feature = "bench-without-audit") {
                     return Ok(());
                 }
-                sqlx::query(INSERT_EVENT)
-                    .bind(tenant_column(ev.tenant.as_ref()))
-                    .bind(ev.time.micros())
-                    .bind(&ev.id)
-                    .bind(ev.kind.as_str())
-                    .bind(filter_key(&ev.subject))
-                    .bind(filter_key(&ev.actor_sub))
-                    .bind(trace_column(ev.trace_id.as_deref()))
-                    .bind(&ev.json)
-                    .execute(&mut **tx)
-                    .await?;
-                Ok(())
+                super::write_event(tx, ev).await
             }
 
             impl super::$Store {

@@ -13,7 +13,7 @@ macro_rules! impl_client_writes {
             use super::secrets::{insert_secret, secrets_of};
             use super::{Db, LOCK_CLIENT, WriteTx};
             use $crate::domain::ValidationError;
-            use $crate::domain::audit::{EventType, Origin};
+            use $crate::domain::audit::{AuditEvent, EventType, Origin};
             use $crate::domain::client_record::{ClientRecord, NewClient, SecretInfo};
             use $crate::domain::client_view::{client_json, secret_json};
             use $crate::domain::ids::{ClientId, TenantId};
@@ -28,13 +28,32 @@ macro_rules! impl_client_writes {
 
             type Row = <Db as sqlx::Database>::Row;
 
-            /// Inserts a client (and its first secret) and records one
-            /// `created` event for both.
+            /// The `created` event of a new client (and its first secret),
+            /// built before the write transaction so the writer is not held
+            /// while its JSON is made.
+            fn created_event(tenant: &TenantId, c: &NewClient<'_>, origin: &Origin) -> AuditEvent {
+                let record = ClientRecord::created(
+                    c.client_id.clone(),
+                    c.config.clone(),
+                    c.now,
+                    c.first_secret,
+                );
+                origin.event(
+                    EventType::ClientCreated,
+                    Some(tenant),
+                    c.client_id.as_str(),
+                    c.now,
+                    client_json(&record),
+                )
+            }
+
+            /// Inserts a client (and its first secret) and records its
+            /// `created` event (see `created_event`).
             async fn insert_client_tx(
                 tx: &mut WriteTx,
                 tenant: &TenantId,
                 c: &NewClient<'_>,
-                origin: &Origin,
+                event: &AuditEvent,
             ) -> Result<()> {
                 let config = encode_config(c.config)?;
                 sqlx::query(INSERT_DIRECTORY_ENTRY)
@@ -56,20 +75,7 @@ macro_rules! impl_client_writes {
                 if let Some((secret, by)) = c.first_secret {
                     insert_secret(tx, tenant, c.client_id, secret, by, c.now).await?;
                 }
-                let record = ClientRecord::created(
-                    c.client_id.clone(),
-                    c.config.clone(),
-                    c.now,
-                    c.first_secret,
-                );
-                let event = origin.event(
-                    EventType::ClientCreated,
-                    Some(tenant),
-                    c.client_id.as_str(),
-                    c.now,
-                    client_json(&record),
-                );
-                record_event(tx, &event).await
+                record_event(tx, event).await
             }
 
             /// Reads a client inside a write transaction, locking its row.
@@ -96,6 +102,10 @@ macro_rules! impl_client_writes {
                     clients: &[NewClient<'_>],
                     origin: &Origin,
                 ) -> Result<()> {
+                    let events: Vec<AuditEvent> = clients
+                        .iter()
+                        .map(|c| created_event(tenant, c, origin))
+                        .collect();
                     let mut tx = self.begin_write().await?;
                     sqlx::query(INSERT_TENANT)
                         .bind(tenant.as_str())
@@ -103,8 +113,8 @@ macro_rules! impl_client_writes {
                         .bind(now.micros())
                         .execute(&mut *tx)
                         .await?;
-                    for client in clients {
-                        insert_client_tx(&mut tx, tenant, client, origin).await?;
+                    for (client, event) in clients.iter().zip(&events) {
+                        insert_client_tx(&mut tx, tenant, client, event).await?;
                     }
                     tx.commit().await?;
                     Ok(())
@@ -117,6 +127,7 @@ macro_rules! impl_client_writes {
                     max_clients: u64,
                     origin: &Origin,
                 ) -> Result<()> {
+                    let event = created_event(tenant, &client, origin);
                     let mut tx = self.begin_write().await?;
                     let slot = sqlx::query(TAKE_CLIENT_SLOT)
                         .bind(tenant.as_str())
@@ -126,7 +137,7 @@ macro_rules! impl_client_writes {
                     if slot.rows_affected() == 0 {
                         return Err(StoreError::ClientQuota(max_clients));
                     }
-                    insert_client_tx(&mut tx, tenant, &client, origin).await?;
+                    insert_client_tx(&mut tx, tenant, &client, &event).await?;
                     tx.commit().await?;
                     Ok(())
                 }

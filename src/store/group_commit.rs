@@ -22,11 +22,17 @@
 //! waiting (tokio's mutex is FIFO), so those join the batch before it commits.
 //! A lone request is committed at once.
 //!
+//! A request's audit events wait in its `WriteTx` and join the batch when its
+//! savepoint is released; the batch inserts them just before its `COMMIT`
+//! (`sqlite_events.rs`), so they share the fate of the changes they describe.
+//!
 //! Some SQLite errors (I/O, disk full) roll back the whole transaction, not
 //! just a statement. A marker row written into a temporary table when the
 //! batch begins must still be there at `COMMIT`; if it is not, the batch
 //! transaction was lost and every request of the batch gets an error.
 
+use super::sqlite_checkpoint::{FINISH_CHECKPOINT, WalRestart};
+use super::sqlite_events::{EventRow, insert_events};
 use sqlx::Sqlite;
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{SqliteConnection, SqlitePool, SqliteTransactionManager};
@@ -44,6 +50,9 @@ pub(crate) const MARKER_TABLE_SQL: &str =
 
 struct OpenBatch {
     conn: PoolConnection<Sqlite>,
+    /// The audit events of the requests released into the batch, inserted
+    /// just before its `COMMIT` (`sqlite_events.rs`).
+    events: Vec<EventRow>,
     done: watch::Sender<Outcome>,
     /// Set when a request was dropped while its savepoint was being
     /// released: whether that release ran is unknown, so the batch is rolled
@@ -62,10 +71,12 @@ pub(crate) struct GroupCommit {
 impl GroupCommit {
     /// Starts the committer task on the current tokio runtime; it ends when
     /// the last `GroupCommit` of this store is dropped.
-    pub(crate) fn start(pool: SqlitePool) -> GroupCommit {
+    /// `restart` asks it to finish a checkpoint between two batches
+    /// (`sqlite_checkpoint.rs`).
+    pub(crate) fn start(pool: SqlitePool, restart: WalRestart) -> GroupCommit {
         let batch = Arc::new(Mutex::new(None));
         let wake = Arc::new(Notify::new());
-        tokio::spawn(committer(Arc::downgrade(&batch), wake.clone()));
+        tokio::spawn(committer(Arc::downgrade(&batch), wake.clone(), restart));
         GroupCommit { pool, batch, wake }
     }
 
@@ -89,6 +100,7 @@ impl GroupCommit {
         }
         Ok(WriteTx {
             batch: Some(batch),
+            events: Vec::new(),
             wake: self.wake.clone(),
             releasing: false,
         })
@@ -113,6 +125,7 @@ async fn open_batch(pool: &SqlitePool, slot: &mut Option<OpenBatch>) -> Result<(
     let (done, _) = watch::channel(None);
     let batch = slot.insert(OpenBatch {
         conn,
+        events: Vec::new(),
         done,
         poisoned: false,
     });
@@ -127,7 +140,7 @@ async fn open_batch(pool: &SqlitePool, slot: &mut Option<OpenBatch>) -> Result<(
 }
 
 /// Commits open batches as requests finish with them.
-async fn committer(batch: Weak<Mutex<Option<OpenBatch>>>, wake: Arc<Notify>) {
+async fn committer(batch: Weak<Mutex<Option<OpenBatch>>>, wake: Arc<Notify>, restart: WalRestart) {
     loop {
         wake.notified().await;
         let Some(batch) = batch.upgrade() else { return };
@@ -143,6 +156,15 @@ async fn committer(batch: Weak<Mutex<Option<OpenBatch>>>, wake: Arc<Notify>) {
             open.conn.close_on_drop();
         }
         open.done.send_replace(Some(outcome));
+        // Between two batches (the slot is still held): what the checkpoint
+        // task left of the WAL, so the next batch writes it from its start.
+        if restart.take()
+            && let Err(e) = sqlx::query(FINISH_CHECKPOINT)
+                .execute(&mut *open.conn)
+                .await
+        {
+            tracing::warn!(error = %e, "WAL checkpoint between batches failed");
+        }
     }
 }
 
@@ -151,6 +173,9 @@ async fn finish_batch(batch: &mut OpenBatch) -> Result<(), Arc<str>> {
         return Err("a request of the batch was interrupted while it committed".into());
     }
     let conn = &mut *batch.conn;
+    insert_events(conn, &batch.events)
+        .await
+        .map_err(|e| Arc::<str>::from(e.to_string()))?;
     let marker = sqlx::query("DELETE FROM temp.registrar_batch_marker")
         .execute(&mut *conn)
         .await
@@ -171,12 +196,21 @@ async fn finish_batch(batch: &mut OpenBatch) -> Result<(), Arc<str>> {
 /// `&mut *tx`. Dropped without [`WriteTx::commit`], it rolls back.
 pub(crate) struct WriteTx {
     batch: Option<OwnedMappedMutexGuard<Option<OpenBatch>, OpenBatch>>,
+    /// Audit events recorded by this request, handed to the batch when its
+    /// savepoint is released.
+    events: Vec<EventRow>,
     wake: Arc<Notify>,
     /// True while the savepoint's RELEASE is in flight.
     releasing: bool,
 }
 
 impl WriteTx {
+    /// Keeps an audit event of this request for its batch to insert once the
+    /// request's savepoint is released; dropped with the request otherwise.
+    pub(crate) fn defer_event(&mut self, row: EventRow) {
+        self.events.push(row);
+    }
+
     /// Releases the savepoint and waits until the batch is committed.
     pub(crate) async fn commit(mut self) -> Result<(), sqlx::Error> {
         self.releasing = true;
@@ -184,9 +218,10 @@ impl WriteTx {
         self.releasing = false;
         // A failed RELEASE leaves the savepoint open: dropping rolls it back.
         released?;
-        let Some(batch) = self.batch.take() else {
+        let Some(mut batch) = self.batch.take() else {
             return Err(sqlx::Error::WorkerCrashed);
         };
+        batch.events.append(&mut self.events);
         let mut done = batch.done.subscribe();
         drop(batch);
         self.wake.notify_one();
@@ -247,133 +282,5 @@ impl DerefMut for WriteTx {
 }
 
 #[cfg(test)]
-mod tests {
-    use crate::store::PoolSettings;
-    use crate::store::sqlite::SqliteStore;
-    use sqlx::Row as _;
-
-    async fn fresh_store(dir: &tempfile::TempDir) -> SqliteStore {
-        let url = format!("sqlite://{}", dir.path().join("g.db").display());
-        SqliteStore::connect(&url, &PoolSettings::default())
-            .await
-            .unwrap()
-    }
-
-    async fn tenants(store: &SqliteStore) -> Vec<String> {
-        sqlx::query("SELECT tenant_id FROM tenants ORDER BY tenant_id")
-            .fetch_all(store.read_pool())
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| r.get(0))
-            .collect()
-    }
-
-    async fn insert(tx: &mut super::WriteTx, id: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("INSERT INTO tenants (tenant_id, name, created_at) VALUES ($1, 'n', 0)")
-            .bind(id)
-            .execute(&mut **tx)
-            .await
-            .map(|_| ())
-    }
-
-    /// Many concurrent transactions share batches: each one that commits is
-    /// visible to other connections as soon as its commit returns (so the
-    /// answer waits for the batch's COMMIT); one that fails or is dropped
-    /// leaves nothing, and takes nothing of the others with it.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn concurrent_transactions_keep_their_own_outcome() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = fresh_store(&dir).await;
-        let mut tasks = Vec::new();
-        for i in 0..120 {
-            let store = store.clone();
-            tasks.push(tokio::spawn(async move {
-                let id = format!("t{i:03}");
-                let mut tx = store.group().begin().await.unwrap();
-                insert(&mut tx, &id).await.unwrap();
-                match i % 4 {
-                    // Committed: visible to a reader at once.
-                    0 | 1 => {
-                        tx.commit().await.unwrap();
-                        let seen = sqlx::query("SELECT 1 FROM tenants WHERE tenant_id = $1")
-                            .bind(&id)
-                            .fetch_optional(store.read_pool())
-                            .await
-                            .unwrap();
-                        assert!(seen.is_some(), "{id} acknowledged but not committed");
-                        Some(id)
-                    }
-                    // Fails half-way (a duplicate key), then is dropped.
-                    2 => {
-                        assert!(insert(&mut tx, &id).await.is_err());
-                        None
-                    }
-                    // Dropped without commit.
-                    _ => None,
-                }
-            }));
-        }
-        let mut expected = Vec::new();
-        for t in tasks {
-            expected.extend(t.await.unwrap());
-        }
-        expected.sort();
-        assert_eq!(expected.len(), 60);
-        assert_eq!(tenants(&store).await, expected);
-        // The writer is in a clean state afterwards.
-        let mut tx = store.group().begin().await.unwrap();
-        insert(&mut tx, "zz").await.unwrap();
-        tx.commit().await.unwrap();
-        assert_eq!(tenants(&store).await.len(), 61);
-    }
-
-    /// A request dropped while its RELEASE was in flight poisons its batch:
-    /// every request of it gets an error, and none of it is kept.
-    #[tokio::test]
-    async fn a_request_dropped_while_releasing_fails_its_batch() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = fresh_store(&dir).await;
-        let mut first = store.group().begin().await.unwrap();
-        insert(&mut first, "first").await.unwrap();
-        first.releasing = true;
-        drop(first);
-        let mut second = store.group().begin().await.unwrap();
-        insert(&mut second, "second").await.unwrap();
-        assert!(second.commit().await.is_err());
-        assert!(tenants(&store).await.is_empty());
-        let mut third = store.group().begin().await.unwrap();
-        insert(&mut third, "third").await.unwrap();
-        third.commit().await.unwrap();
-        assert_eq!(tenants(&store).await, ["third"]);
-    }
-
-    /// A batch whose transaction SQLite rolled back as a whole (here by a
-    /// ROLLBACK behind sqlx's back) is reported as failed to its requests,
-    /// never acknowledged.
-    #[tokio::test]
-    async fn a_lost_batch_transaction_fails_its_requests() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = fresh_store(&dir).await;
-        let mut tx = store.group().begin().await.unwrap();
-        insert(&mut tx, "lost").await.unwrap();
-        // Its own savepoint release still succeeds: only the marker
-        // tells that the batch transaction is gone.
-        // A transaction opened again afterwards (as a later request's
-        // savepoint would) would let the batch's COMMIT succeed.
-        for sql in [
-            "ROLLBACK",
-            "SAVEPOINT resumed",
-            "SAVEPOINT _sqlx_savepoint_1",
-        ] {
-            sqlx::query(sql).execute(&mut *tx).await.unwrap();
-        }
-        assert!(tx.commit().await.is_err());
-        assert!(tenants(&store).await.is_empty());
-        // The next transaction starts on a fresh connection and works.
-        let mut tx = store.group().begin().await.unwrap();
-        insert(&mut tx, "kept").await.unwrap();
-        tx.commit().await.unwrap();
-        assert_eq!(tenants(&store).await, ["kept"]);
-    }
-}
+#[path = "group_commit_tests.rs"]
+mod tests;

@@ -47,6 +47,7 @@ mod signin;
 mod signin_grants;
 mod sqlite;
 mod sqlite_checkpoint;
+mod sqlite_events;
 mod sqlite_file;
 mod sqlite_in_thread;
 mod sqlite_list;

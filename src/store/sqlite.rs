@@ -15,10 +15,12 @@
 use super::PoolSettings;
 use super::error::is_transient;
 use super::group_commit::{self, GroupCommit};
-use super::sqlite_checkpoint::checkpoints;
+use super::sqlite_checkpoint::{WalRestart, checkpoints};
+use super::sqlite_events::EventRow;
 use super::sqlite_file;
 use super::sqlite_pragmas::{self, ConnectionPragmas};
 use super::sqlite_reads::InThreadReads;
+use crate::domain::audit::AuditEvent;
 use anyhow::Context as _;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -55,6 +57,14 @@ const LOCK_CLIENT: &str = super::clients::CLIENT_TO_CHANGE;
 const LOCK_USER: &str = super::users::USER_TO_CHANGE;
 /// The same for the stored private keys.
 const LOCK_STORED_KEYS: [&str; 2] = super::stored_keys::STORED_KEYS;
+
+/// Records an audit event in the change's transaction: the request's batch
+/// inserts it before its commit (`sqlite_events.rs`).
+#[allow(clippy::unused_async)]
+async fn write_event(tx: &mut WriteTx, ev: &AuditEvent) -> super::Result<()> {
+    tx.defer_event(EventRow::of(ev));
+    Ok(())
+}
 
 /// How long opening a database may keep meeting "busy" before it fails.
 const OPEN_BUSY_FOR: Duration = Duration::from_secs(5);
@@ -107,13 +117,14 @@ impl SqliteStore {
                 })?))
             }
         };
+        let restart = WalRestart::default();
         let (read, checkpoint_pragmas) = if in_memory {
             (write.clone(), None)
         } else {
-            let (read, pragmas) = open_readers(url, &opts, pool, &alive).await?;
+            let (read, pragmas) = open_readers(url, &opts, pool, &alive, &restart).await?;
             (read, Some(pragmas))
         };
-        let group = GroupCommit::start(write.clone());
+        let group = GroupCommit::start(write.clone(), restart);
         Ok(Self {
             read,
             write,
@@ -267,6 +278,7 @@ async fn open_readers(
     opts: &SqliteConnectOptions,
     pool: &PoolSettings,
     alive: &Arc<()>,
+    restart: &WalRestart,
 ) -> anyhow::Result<(SqlitePool, ConnectionPragmas)> {
     let cannot_open = || format!("cannot open SQLite database `{url}`");
     let mut conn = retry_while_busy(|| SqliteConnection::connect_with(opts))
@@ -275,7 +287,7 @@ async fn open_readers(
     let pragmas = sqlite_pragmas::of_sqlx(&mut conn, "checkpoint".into())
         .await
         .with_context(cannot_open)?;
-    tokio::spawn(checkpoints(conn, Arc::downgrade(alive)));
+    tokio::spawn(checkpoints(conn, Arc::downgrade(alive), restart.clone()));
     let read = retry_while_busy(|| {
         SqlitePoolOptions::new()
             .max_connections(pool.max_connections.max(1))

@@ -39,10 +39,24 @@ async fn a_failed_request_of_a_batch_leaves_no_event_and_the_others_keep_theirs(
                     tx.commit().await.unwrap();
                     Some(subject)
                 }
-                // Fails after its event was written (the same event again
-                // breaks the primary key), then is dropped.
+                // Fails after its event was recorded (a second tenant row
+                // with the same key), then is dropped.
                 1 => {
-                    assert!(record_event(&mut tx, &event).await.is_err());
+                    let again =
+                        "INSERT INTO tenants (tenant_id, name, created_at) VALUES ($1, 'n', 0)";
+                    let id = format!("tenant{i:03}");
+                    sqlx::query(again)
+                        .bind(&id)
+                        .execute(&mut *tx)
+                        .await
+                        .unwrap();
+                    assert!(
+                        sqlx::query(again)
+                            .bind(&id)
+                            .execute(&mut *tx)
+                            .await
+                            .is_err()
+                    );
                     None
                 }
                 // Dropped without commit.
@@ -65,4 +79,48 @@ async fn a_failed_request_of_a_batch_leaves_no_event_and_the_others_keep_theirs(
             .collect();
     assert_eq!(expected.len(), 30);
     assert_eq!(kept, expected);
+}
+
+/// The batch inserts its requests' events before its `COMMIT`; if that
+/// insert fails (here the same event twice), the batch commits nothing and
+/// its request is told so: no change without its event.
+#[tokio::test]
+async fn a_batch_whose_events_cannot_be_written_commits_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("a.db").display());
+    let store = SqliteStore::connect(&url, &PoolSettings::default())
+        .await
+        .unwrap();
+    let tenant = TenantId::from_trusted("t1");
+    let event = Origin::command().event(
+        EventType::ClientCreated,
+        Some(&tenant),
+        "s1",
+        Timestamp::from_micros(1),
+        json!({}),
+    );
+    let mut tx = store.group().begin().await.unwrap();
+    sqlx::query("INSERT INTO tenants (tenant_id, name, created_at) VALUES ('t1', 'n', 0)")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    record_event(&mut tx, &event).await.unwrap();
+    record_event(&mut tx, &event).await.unwrap();
+    assert!(tx.commit().await.is_err());
+    let count = |sql: &'static str| {
+        let store = store.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(store.read_pool())
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(count("SELECT count(*) FROM tenants").await, 0);
+    assert_eq!(count("SELECT count(*) FROM audit_events").await, 0);
+    // The next request starts a fresh batch and keeps its event.
+    let mut tx = store.group().begin().await.unwrap();
+    record_event(&mut tx, &event).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(count("SELECT count(*) FROM audit_events").await, 1);
 }
