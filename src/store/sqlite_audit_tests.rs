@@ -12,13 +12,19 @@ use crate::store::PoolSettings;
 use serde_json::json;
 use sqlx::Row as _;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_failed_request_of_a_batch_leaves_no_event_and_the_others_keep_theirs() {
+/// A store on a new file (kept as long as the returned directory).
+async fn fresh_store() -> (tempfile::TempDir, SqliteStore) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("a.db").display());
     let store = SqliteStore::connect(&url, &PoolSettings::default())
         .await
         .unwrap();
+    (dir, store)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_request_of_a_batch_leaves_no_event_and_the_others_keep_theirs() {
+    let (_dir, store) = fresh_store().await;
     let tenant = TenantId::from_trusted("t1");
     let mut tasks = Vec::new();
     for i in 0..90i64 {
@@ -86,11 +92,7 @@ async fn a_failed_request_of_a_batch_leaves_no_event_and_the_others_keep_theirs(
 /// its request is told so: no change without its event.
 #[tokio::test]
 async fn a_batch_whose_events_cannot_be_written_commits_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("a.db").display());
-    let store = SqliteStore::connect(&url, &PoolSettings::default())
-        .await
-        .unwrap();
+    let (_dir, store) = fresh_store().await;
     let tenant = TenantId::from_trusted("t1");
     let event = Origin::command().event(
         EventType::ClientCreated,
