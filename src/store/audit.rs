@@ -11,15 +11,25 @@
 //! A trigger (migration 0007) copies the events of tenants with a webhook
 //! into the outbox in the same statement.
 
-use crate::domain::audit::filter_key;
+use crate::domain::audit::{AuditEvent, filter_key};
 use crate::domain::ids::TenantId;
+use sqlx::query::Query;
+use sqlx::{Database, Encode, Type};
 
-/// The insert of events, without its `VALUES`.
-pub(super) const INSERT_EVENT_COLUMNS: &str = "INSERT INTO audit_events (tenant_id, time, event_id, type, subject, actor_sub, traceid, event)";
+/// The insert of events, without its `VALUES` (one row's values are bound
+/// by [`EventRow::bind`], in this order).
+macro_rules! insert_event_columns {
+    () => {
+        "INSERT INTO audit_events (tenant_id, time, event_id, type, subject, actor_sub, traceid, event)"
+    };
+}
+pub(super) const INSERT_EVENT_COLUMNS: &str = insert_event_columns!();
 
 /// The insert of one event (`sqlite_events.rs` builds the inserts of several).
-pub(super) const INSERT_EVENT: &str = "INSERT INTO audit_events (tenant_id, time, event_id, type, subject, actor_sub, traceid, event) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+pub(super) const INSERT_EVENT: &str = concat!(
+    insert_event_columns!(),
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+);
 
 /// A tenant's events from the position `($2, $3)` on, exclusive, in time order.
 pub(super) const EVENTS_AFTER: &str = "SELECT time, event_id, event FROM audit_events \
@@ -42,14 +52,58 @@ pub(super) const DELETE_EXPIRED: &str = "DELETE FROM audit_events WHERE tenant_i
 /// The `tenant_id` of server-wide events (signing keys), which no tenant lists.
 pub const SERVER_TENANT: &str = "";
 
-/// The stored `tenant_id` of an event's tenant.
-pub(super) fn tenant_column(tenant: Option<&TenantId>) -> &str {
-    tenant.map_or(SERVER_TENANT, TenantId::as_str)
+/// An event as `audit_events` stores it: `type`, `subject`, `actor_sub`
+/// and `traceid` lowercased (filters compare them without regard to case),
+/// `tenant_id` [`SERVER_TENANT`] for server-wide events.
+pub(crate) struct EventRow {
+    tenant: String,
+    time: i64,
+    id: String,
+    kind: &'static str,
+    subject: String,
+    actor: String,
+    trace: Option<String>,
+    json: String,
 }
 
-/// The lowercased trace id, as the `traceid` column keeps it.
-pub(super) fn trace_column(trace: Option<&str>) -> Option<String> {
-    trace.map(filter_key)
+impl EventRow {
+    pub(crate) fn of(ev: &AuditEvent) -> EventRow {
+        EventRow {
+            tenant: ev
+                .tenant
+                .as_ref()
+                .map_or(SERVER_TENANT, TenantId::as_str)
+                .to_owned(),
+            time: ev.time.micros(),
+            id: ev.id.clone(),
+            kind: ev.kind.as_str(),
+            subject: filter_key(&ev.subject),
+            actor: filter_key(&ev.actor_sub),
+            trace: ev.trace_id.as_deref().map(filter_key),
+            json: ev.json.clone(),
+        }
+    }
+
+    /// Binds the row's eight values, in the order of the insert's columns.
+    pub(super) fn bind<'q, DB: Database>(
+        &'q self,
+        query: Query<'q, DB, DB::Arguments>,
+    ) -> Query<'q, DB, DB::Arguments>
+    where
+        &'q str: Encode<'q, DB> + Type<DB>,
+        Option<&'q str>: Encode<'q, DB> + Type<DB>,
+        i64: Encode<'q, DB> + Type<DB>,
+    {
+        query
+            .bind(self.tenant.as_str())
+            .bind(self.time)
+            .bind(self.id.as_str())
+            .bind(self.kind)
+            .bind(self.subject.as_str())
+            .bind(self.actor.as_str())
+            .bind(self.trace.as_deref())
+            .bind(self.json.as_str())
+    }
 }
 
 /// The audit methods of `$Store`, and `record_event` for every write.

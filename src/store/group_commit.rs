@@ -31,8 +31,9 @@
 //! batch begins must still be there at `COMMIT`; if it is not, the batch
 //! transaction was lost and every request of the batch gets an error.
 
+use super::audit::EventRow;
 use super::sqlite_checkpoint::{FINISH_CHECKPOINT, WalRestart};
-use super::sqlite_events::{EventRow, insert_events};
+use super::sqlite_events::insert_events;
 use sqlx::Sqlite;
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{SqliteConnection, SqlitePool, SqliteTransactionManager};

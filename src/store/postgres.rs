@@ -6,12 +6,12 @@
 //! server was lost (a connection that sat idle is pinged before use), so the
 //! service recovers without a restart once PostgreSQL answers again.
 
-use super::audit::{INSERT_EVENT, tenant_column, trace_column};
+use super::audit::{EventRow, INSERT_EVENT};
 use super::filter_sql::SqlArg;
 use super::list_exec::PoolExec;
 use super::shared::bind_all;
 use super::{PoolSettings, redact_url};
-use crate::domain::audit::{AuditEvent, filter_key};
+use crate::domain::audit::AuditEvent;
 use anyhow::Context as _;
 use sqlx::ConnectOptions as _;
 use sqlx::Connection as _;
@@ -49,15 +49,8 @@ const LOCK_STORED_KEYS: [&str; 2] = super::stored_keys::STORED_KEYS_FOR_UPDATE;
 
 /// Records an audit event in the change's transaction (see `audit.rs`).
 async fn write_event(tx: &mut WriteTx, ev: &AuditEvent) -> super::Result<()> {
-    sqlx::query(INSERT_EVENT)
-        .bind(tenant_column(ev.tenant.as_ref()))
-        .bind(ev.time.micros())
-        .bind(&ev.id)
-        .bind(ev.kind.as_str())
-        .bind(filter_key(&ev.subject))
-        .bind(filter_key(&ev.actor_sub))
-        .bind(trace_column(ev.trace_id.as_deref()))
-        .bind(&ev.json)
+    let row = EventRow::of(ev);
+    row.bind(sqlx::query(INSERT_EVENT))
         .execute(&mut **tx)
         .await?;
     Ok(())

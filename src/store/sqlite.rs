@@ -13,10 +13,10 @@
 //! `sqlite_list.rs`.
 
 use super::PoolSettings;
+use super::audit::EventRow;
 use super::error::is_transient;
 use super::group_commit::{self, GroupCommit};
 use super::sqlite_checkpoint::{WalRestart, checkpoints};
-use super::sqlite_events::EventRow;
 use super::sqlite_file;
 use super::sqlite_pragmas::{self, ConnectionPragmas};
 use super::sqlite_reads::InThreadReads;

@@ -12,37 +12,9 @@
 //! Should the batch's insert fail, the whole batch fails, as any failed
 //! `COMMIT` does.
 
-use super::audit::{INSERT_EVENT_COLUMNS, tenant_column, trace_column};
-use crate::domain::audit::{AuditEvent, filter_key};
+use super::audit::{EventRow, INSERT_EVENT_COLUMNS};
 use sqlx::SqliteConnection;
 use std::sync::OnceLock;
-
-/// An event as `audit_events` stores it.
-pub(crate) struct EventRow {
-    tenant: String,
-    time: i64,
-    id: String,
-    kind: &'static str,
-    subject: String,
-    actor: String,
-    trace: Option<String>,
-    json: String,
-}
-
-impl EventRow {
-    pub(crate) fn of(ev: &AuditEvent) -> EventRow {
-        EventRow {
-            tenant: tenant_column(ev.tenant.as_ref()).to_owned(),
-            time: ev.time.micros(),
-            id: ev.id.clone(),
-            kind: ev.kind.as_str(),
-            subject: filter_key(&ev.subject),
-            actor: filter_key(&ev.actor_sub),
-            trace: trace_column(ev.trace_id.as_deref()),
-            json: ev.json.clone(),
-        }
-    }
-}
 
 /// Rows per `INSERT` (8 parameters each; SQLite allows 32,766). Parameters
 /// are `?`, numbered by position (sqlx looks up the name of every `$n` at
@@ -75,16 +47,8 @@ pub(crate) async fn insert_events(
 ) -> Result<(), sqlx::Error> {
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let mut query = sqlx::query(sqlx::AssertSqlSafe(insert_sql(chunk.len())));
-        for r in chunk {
-            query = query
-                .bind(r.tenant.as_str())
-                .bind(r.time)
-                .bind(r.id.as_str())
-                .bind(r.kind)
-                .bind(r.subject.as_str())
-                .bind(r.actor.as_str())
-                .bind(r.trace.as_deref())
-                .bind(r.json.as_str());
+        for row in chunk {
+            query = row.bind(query);
         }
         query.execute(&mut *conn).await?;
     }
