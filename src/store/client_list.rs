@@ -1,15 +1,15 @@
 //! Clients as a listable table: the columns of their filter attributes and
 //! sort orders, the row decoder, their secrets as a page's details, the
 //! tenant's client counter, and the hints SQLite's planner uses (the sort
-//! indexes and the per-tenant trigram index over names, migrations 0001, 0003
-//! and 0009).
+//! indexes, the per-tenant trigram index over names and the index of their
+//! reversed tails, migrations 0001, 0003, 0009 and 0010).
 
 use super::Result;
 use super::list_table::{AttrColumn, Column, DbRow, ListTable, SqlitePlanning, Trigrams};
 use super::shared::{decode_client, decode_secret};
 use crate::domain::client_list::ClientSort;
 use crate::domain::client_record::ClientRecord;
-use crate::filter::ClientAttr;
+use crate::filter::{ClientAttr, CompareOp};
 
 impl AttrColumn for ClientAttr {
     /// `client_id` and `app_type` are stored in lowercase; `name_key` holds
@@ -22,6 +22,11 @@ impl AttrColumn for ClientAttr {
             ClientAttr::CreatedAt => Column::Value("created_at"),
             ClientAttr::UpdatedAt => Column::Value("updated_at"),
         }
+    }
+
+    /// Names end-matched by `ew` through `clients_by_name_tail`.
+    fn tail_column(self) -> Option<&'static str> {
+        (self == ClientAttr::ClientName).then_some("name_tail")
     }
 }
 
@@ -82,7 +87,10 @@ impl ListTable for ClientRecord {
     fn sqlite_planning() -> Option<SqlitePlanning<ClientRecord>> {
         Some(SqlitePlanning {
             sort_index,
-            attr_index: |attr| Some(sort_index(sort_of(attr))),
+            attr_index: |attr, op| match op {
+                CompareOp::Ew => attr.tail_column().map(|_| "clients_by_name_tail"),
+                _ => Some(sort_index(sort_of(attr))),
+            },
             filter_columns: "client_id, app_type, name_key, created_at, updated_at",
             trigrams: Some(Trigrams {
                 attr: ClientAttr::ClientName,

@@ -13,7 +13,7 @@
 
 use std::fmt::Write as _;
 
-use super::list_table::AttrColumn;
+use super::list_table::{AttrColumn, TAIL_CHARS};
 use crate::filter::{CompareOp, Filter, Operand, ValueKind};
 
 /// A bind argument for one `$N` placeholder.
@@ -33,12 +33,41 @@ pub fn push_filter_sql<A: AttrColumn>(
     sql: &mut String,
     args: &mut Vec<SqlArg>,
 ) {
+    push_filter(filter, Tails::Range, sql, args);
+}
+
+/// Whether an `ew` on an attribute with a tail column adds the tail's range
+/// to its `LIKE`. The range only helps a statement that reads the tail's
+/// index (or leaves the choice to the database); elsewhere SQLite computes
+/// the virtual tail for every row the `LIKE` accepts, for nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tails {
+    Range,
+    LikeOnly,
+}
+
+/// [`push_filter_sql`], with or without the tails' ranges.
+pub fn push_filter_sql_with<A: AttrColumn>(
+    filter: &Filter<A>,
+    tails: Tails,
+    sql: &mut String,
+    args: &mut Vec<SqlArg>,
+) {
+    push_filter(filter, tails, sql, args);
+}
+
+fn push_filter<A: AttrColumn>(
+    filter: &Filter<A>,
+    tails: Tails,
+    sql: &mut String,
+    args: &mut Vec<SqlArg>,
+) {
     match filter {
-        Filter::Or(..) => push_chain(filter, true, sql, args),
-        Filter::And(..) => push_chain(filter, false, sql, args),
+        Filter::Or(..) => push_chain(filter, true, tails, sql, args),
+        Filter::And(..) => push_chain(filter, false, tails, sql, args),
         Filter::Not(inner) => {
             sql.push_str("NOT (");
-            push_filter_sql(inner, sql, args);
+            push_filter(inner, tails, sql, args);
             sql.push(')');
         }
         Filter::Present(attr) if attr.optional() => {
@@ -53,10 +82,10 @@ pub fn push_filter_sql<A: AttrColumn>(
             sql.push('(');
             sql.push_str(attr.column().sql());
             sql.push_str(" IS NOT NULL AND ");
-            push_compare(*attr, *op, value, sql, args);
+            push_compare(*attr, *op, value, tails, sql, args);
             sql.push(')');
         }
-        Filter::Compare { attr, op, value } => push_compare(*attr, *op, value, sql, args),
+        Filter::Compare { attr, op, value } => push_compare(*attr, *op, value, tails, sql, args),
     }
 }
 
@@ -68,6 +97,7 @@ pub fn push_filter_sql<A: AttrColumn>(
 fn push_chain<A: AttrColumn>(
     filter: &Filter<A>,
     is_or: bool,
+    tails: Tails,
     sql: &mut String,
     args: &mut Vec<SqlArg>,
 ) {
@@ -78,7 +108,7 @@ fn push_chain<A: AttrColumn>(
         if i > 0 {
             sql.push_str(if is_or { " OR " } else { " AND " });
         }
-        push_filter_sql(term, sql, args);
+        push_filter(term, tails, sql, args);
     }
     sql.push(')');
 }
@@ -114,12 +144,17 @@ fn push_compare<A: AttrColumn>(
     attr: A,
     op: CompareOp,
     value: &Operand,
+    tails: Tails,
     sql: &mut String,
     args: &mut Vec<SqlArg>,
 ) {
     let col = attr.column().sql();
+    let tail = attr.tail_column().filter(|_| tails == Tails::Range);
     match (attr.kind(), value) {
-        (ValueKind::Text, Operand::Text(text)) => push_text_compare(col, op, text, sql, args),
+        (ValueKind::Text, Operand::Text(text)) => match (op, tail) {
+            (CompareOp::Ew, Some(tail)) => push_ends_with(col, tail, text, sql, args),
+            _ => push_text_compare(col, op, text, sql, args),
+        },
         (ValueKind::Timestamp, Operand::Time(nanos)) => match instant_predicate(op, *nanos) {
             Predicate::Const(value) => push_const(value, sql),
             Predicate::Compare(sql_op, micros) => {
@@ -196,6 +231,23 @@ fn push_starts_with(col: &str, prefix: String, sql: &mut String, args: &mut Vec<
         sql.push_str(" < ");
         push_arg(SqlArg::Text(upper), sql, args);
     }
+    sql.push(')');
+}
+
+/// A suffix match on a column with a tail column (the reversed last
+/// [`TAIL_CHARS`] characters of the column): the `LIKE` decides, and the
+/// range of tails that start with the operand's own tail (reversed, at most
+/// [`TAIL_CHARS`] characters) lets an index find the candidates. The range
+/// holds for every row the `LIKE` accepts: a value that ends with the operand
+/// ends with the operand's last characters, so its tail starts with them
+/// reversed.
+fn push_ends_with(col: &str, tail: &str, text: &str, sql: &mut String, args: &mut Vec<SqlArg>) {
+    let text = text.to_lowercase();
+    let tail_prefix: String = text.chars().rev().take(TAIL_CHARS).collect();
+    sql.push('(');
+    push_like(col, format!("%{}", like_escape(&text)), sql, args);
+    sql.push_str(" AND ");
+    push_starts_with(tail, tail_prefix, sql, args);
     sql.push(')');
 }
 

@@ -26,9 +26,9 @@
 //! the budget before leaving the choice to the planner: a walk that finds
 //! nothing cannot tell how far it would have to go.
 
-use super::filter_sql::{SqlArg, push_filter_sql};
+use super::filter_sql::{SqlArg, Tails, push_filter_sql, push_filter_sql_with};
 use super::list_sql::{NameSearch, Walk, push_keyset, push_order};
-use super::list_table::{ListTable, SqlitePlanning};
+use super::list_table::{AttrColumn, ListTable, SqlitePlanning};
 use crate::domain::list_query::ListQuery;
 use crate::filter::{CompareOp, Filter, Operand};
 use std::collections::HashSet;
@@ -90,7 +90,7 @@ pub fn hits_sql<R: ListTable>(
     let mut sql = format!("SELECT count(*) FROM (SELECT 1 FROM ({inner}) WHERE 1=1");
     if let Some(filter) = q.filter {
         sql.push_str(" AND (");
-        push_filter_sql(filter, &mut sql, &mut args);
+        push_filter_sql_with(filter, Tails::LikeOnly, &mut sql, &mut args);
         sql.push(')');
     }
     sql.push_str(&format!(" LIMIT {needed})"));
@@ -128,7 +128,7 @@ pub fn indexed_conjuncts<'f, R: ListTable>(
         .filter_map(|f| match f {
             Filter::Compare { attr, op, .. } if is_range(*op) => {
                 // On the sort's own column the walk already uses the range.
-                let index = (planning.attr_index)(*attr)?;
+                let index = (planning.attr_index)(*attr, *op)?;
                 (index != sort_index).then_some((index, f))
             }
             _ => None,
@@ -137,12 +137,14 @@ pub fn indexed_conjuncts<'f, R: ListTable>(
 }
 
 /// Operators a B-tree index answers with a range (`sw` is a LIKE plus the
-/// byte range of its prefix, see `filter_sql`).
+/// byte range of its prefix, `ew` one of the tail column's where the
+/// attribute has one: see `filter_sql`).
 fn is_range(op: CompareOp) -> bool {
     matches!(
         op,
         CompareOp::Eq
             | CompareOp::Sw
+            | CompareOp::Ew
             | CompareOp::Gt
             | CompareOp::Ge
             | CompareOp::Lt
@@ -170,13 +172,14 @@ pub fn candidates_sql<R: ListTable>(
 }
 
 /// The trigram query implied by `filter` on the indexed attribute `name`
-/// (clients' `clientName`), if it has one: a `co` or `ew` comparison of at
+/// (clients' `clientName`), if it has one: a `co` comparison (or an `ew` on
+/// an attribute without a tail column, whose index serves it better) of at
 /// least three characters that must hold for the whole filter to hold (a
 /// conjunct at the top level, not under `or` or `not`). Among several, the
 /// longest operand is the most selective. The trigrams are those of the
 /// operand lowercased as `filter_sql` lowercases it for the `LIKE`, so
 /// every name the `LIKE` accepts holds them all.
-pub fn name_trigram_query<A: PartialEq>(filter: &Filter<A>, name: &A) -> Option<NameSearch> {
+pub fn name_trigram_query<A: AttrColumn>(filter: &Filter<A>, name: &A) -> Option<NameSearch> {
     let mut conjuncts = Vec::new();
     collect_conjuncts(filter, &mut conjuncts);
     let operand = conjuncts
@@ -184,9 +187,14 @@ pub fn name_trigram_query<A: PartialEq>(filter: &Filter<A>, name: &A) -> Option<
         .filter_map(|f| match f {
             Filter::Compare {
                 attr,
-                op: CompareOp::Co | CompareOp::Ew,
+                op,
                 value: Operand::Text(text),
-            } if attr == name => Some(text.to_lowercase().chars().collect::<Vec<char>>()),
+            } if attr == name
+                && (*op == CompareOp::Co
+                    || (*op == CompareOp::Ew && attr.tail_column().is_none())) =>
+            {
+                Some(text.to_lowercase().chars().collect::<Vec<char>>())
+            }
             _ => None,
         })
         .filter(|chars| chars.len() >= 3)
@@ -219,162 +227,5 @@ fn collect_conjuncts<'f, A>(filter: &'f Filter<A>, out: &mut Vec<&'f Filter<A>>)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::client_list::ClientSort as SortField;
-    use crate::domain::client_record::ClientRecord;
-    use crate::domain::ids::TenantId;
-    use crate::domain::list_query::{Position, Sort, SortKey};
-    use crate::filter::{ClientAttr, parse};
-
-    // These tests plan the clients' list.
-    type ListQuery<'a> = crate::domain::list_query::ListQuery<'a, ClientRecord>;
-
-    fn planning() -> SqlitePlanning<ClientRecord> {
-        ClientRecord::sqlite_planning().expect("clients are planned")
-    }
-
-    fn name_trigram_query(filter: &Filter<ClientAttr>) -> Option<NameSearch> {
-        super::name_trigram_query(filter, &ClientAttr::ClientName)
-    }
-
-    fn indexed_conjuncts(
-        filter: &Filter<ClientAttr>,
-        sort: SortField,
-    ) -> Vec<(&'static str, &Filter<ClientAttr>)> {
-        super::indexed_conjuncts(filter, &planning(), sort)
-    }
-
-    fn hits_sql(
-        q: &ListQuery<'_>,
-        walk: Walk<'_>,
-        budget: u64,
-        needed: u64,
-    ) -> (String, Vec<SqlArg>) {
-        super::hits_sql(q, &planning(), walk, budget, needed)
-    }
-
-    #[test]
-    fn trigram_queries_come_from_required_substrings_only() {
-        #[rustfmt::skip]
-        let cases = [
-            (r#"clientName co "abc""#, Some(&["abc"][..])),
-            (r#"clientName CO "ABCD""#, Some(&["abc", "bcd"])),
-            (r#"clientName ew "xyz""#, Some(&["xyz"])),
-            (r#"clientName co "a\"b""#, Some(&["a\"b"])),
-            (r#"clientName co "aaaa""#, Some(&["aaa"])),
-            (r#"clientName co "ab""#, None),
-            (r#"clientName sw "abc""#, None),
-            (r#"clientName eq "abc""#, None),
-            (r#"clientId co "abc""#, None),
-            (r#"clientName co "abc" or appType eq "spa""#, None),
-            (r#"not (clientName co "abc")"#, None),
-            (r#"appType eq "spa" and (clientName co "abc" and clientName co "wxyz")"#, Some(&["wxy", "xyz"])),
-            (r#"clientName co "É😀 x""#, Some(&["é😀 ", "😀 x"])),
-        ];
-        for (input, expected) in cases {
-            let filter = parse(input).unwrap_or_else(|err| panic!("{input}: {err}"));
-            let expected = expected.map(|e| e.iter().map(|t| (*t).to_owned()).collect());
-            assert_eq!(name_trigram_query(&filter), expected, "{input}");
-        }
-    }
-
-    #[test]
-    fn long_operands_keep_sixteen_spread_trigrams() {
-        let operand: String = ('a'..='z').collect();
-        let filter = parse(&format!("clientName co \"{operand}\"")).unwrap();
-        let trigrams = name_trigram_query(&filter).unwrap_or_default();
-        assert_eq!(trigrams.len(), MAX_TRIGRAMS, "{trigrams:?}");
-        assert_eq!(trigrams.first().map(String::as_str), Some("abc"));
-        assert_eq!(trigrams.last().map(String::as_str), Some("xyz"));
-    }
-
-    #[test]
-    fn indexed_conditions_are_top_level_ranges_off_the_sort_column() {
-        let filter = parse(
-            r#"clientName sw "a" and appType ne "spa" and (clientId eq "x" or clientId eq "y") and createdAt gt "2024-01-01T00:00:00Z" and updatedAt le "2024-01-01T00:00:00Z" and clientId pr"#,
-        )
-        .unwrap();
-        let indexes: Vec<&str> = indexed_conjuncts(&filter, SortField::UpdatedAt)
-            .into_iter()
-            .map(|(i, _)| i)
-            .collect();
-        assert_eq!(indexes, ["clients_by_name", "clients_by_created_at"]);
-        let (sql, args) = candidates_sql(
-            &ListQuery {
-                tenant: &TenantId::from_trusted("t"),
-                filter: Some(&filter),
-                sort: Sort {
-                    field: SortField::UpdatedAt,
-                    descending: false,
-                },
-                limit: 20,
-                position: None,
-                count_total: false,
-            },
-            "clients_by_name",
-            indexed_conjuncts(&filter, SortField::UpdatedAt)[0].1,
-            101,
-        );
-        assert_eq!(
-            sql,
-            "SELECT count(*) FROM (SELECT 1 FROM clients INDEXED BY clients_by_name WHERE tenant_id = $1 AND \
-             ((name_key >= $2 AND name_key < $3)) LIMIT 101)"
-        );
-        assert_eq!(args.len(), 3);
-    }
-
-    #[test]
-    fn budget_balances_walking_against_an_index() {
-        assert_eq!(walk_budget(20, 1_000_000), 4582);
-        assert_eq!(walk_budget(100, 1_000_000), 10_049);
-        assert_eq!(walk_budget(20, 100), 45);
-        assert_eq!(walk_budget(20, 0), 21, "never less than a page");
-        assert_eq!(walk_budget(20, -5), 21);
-    }
-
-    #[test]
-    fn probes_walk_from_the_position_in_its_direction() {
-        let tenant = TenantId::from_trusted("t");
-        let filter = parse(r#"clientName sw "x""#).unwrap();
-        let q = ListQuery {
-            tenant: &tenant,
-            filter: Some(&filter),
-            sort: Sort {
-                field: SortField::CreatedAt,
-                descending: true,
-            },
-            limit: 20,
-            position: Some(Position {
-                forward: false,
-                inclusive: false,
-                key: SortKey::Int(7),
-                id: "c".into(),
-            }),
-            count_total: false,
-        };
-        let (sql, args) = hits_sql(&q, Walk::page(&q), 500, 21);
-        assert_eq!(
-            sql,
-            "SELECT count(*) FROM (SELECT 1 FROM (SELECT client_id, app_type, name_key, created_at, updated_at \
-             FROM clients WHERE tenant_id = $1 AND (created_at, client_id) > ($2, $3) \
-             ORDER BY created_at ASC, client_id ASC LIMIT 500) WHERE 1=1 AND \
-             ((name_key >= $4 AND name_key < $5)) LIMIT 21)"
-        );
-        assert_eq!(args.len(), 5);
-        let (sql, args) = window_len_sql(
-            &q,
-            Walk {
-                forward: true,
-                from: None,
-            },
-            500,
-        );
-        assert_eq!(
-            sql,
-            "SELECT count(*) FROM (SELECT 1 FROM clients WHERE tenant_id = $1 \
-             ORDER BY created_at DESC, client_id DESC LIMIT 500)"
-        );
-        assert_eq!(args.len(), 1);
-    }
-}
+#[path = "list_plan_tests.rs"]
+mod tests;

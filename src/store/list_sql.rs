@@ -6,7 +6,7 @@
 //! or to the tenant's trigram postings. PostgreSQL always gets the default plan: plain
 //! SQL, and its planner chooses.
 
-use super::filter_sql::{SqlArg, push_filter_sql};
+use super::filter_sql::{SqlArg, Tails, push_filter_sql_with};
 use super::list_table::ListTable;
 use crate::domain::list_query::{ListQuery, Sort, SortKey};
 
@@ -85,7 +85,13 @@ fn base<R: ListTable>(
     let mut args = vec![SqlArg::Text(q.tenant.as_str().to_owned())];
     if let Some(f) = q.filter {
         sql.push_str(" AND (");
-        push_filter_sql(f, &mut sql, &mut args);
+        // The tails' ranges serve their own index, and any statement whose
+        // index the database chooses (see `filter_sql::Tails`).
+        let tails = match access {
+            Access::Planner | Access::Index(_) => Tails::Range,
+            Access::Walk | Access::Trigrams(_) => Tails::LikeOnly,
+        };
+        push_filter_sql_with(f, tails, &mut sql, &mut args);
         sql.push(')');
     }
     let trigrams = R::sqlite_planning().and_then(|p| p.trigrams);

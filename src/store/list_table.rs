@@ -12,7 +12,7 @@
 
 use super::Result;
 use crate::domain::list_query::Listing;
-use crate::filter::Attribute;
+use crate::filter::{Attribute, CompareOp};
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
 /// Where the filter translation finds an attribute's values.
@@ -41,7 +41,19 @@ impl Column {
 /// the item has no value; every other column is `NOT NULL`.
 pub trait AttrColumn: Attribute {
     fn column(self) -> Column;
+
+    /// The column holding the reversed last [`TAIL_CHARS`] characters of
+    /// this attribute's text column, where the table keeps one (clients'
+    /// `name_tail`, migration 0010): `ew` then adds a prefix range on it,
+    /// which an index reads where `LIKE '%…'` reads every row.
+    fn tail_column(self) -> Option<&'static str> {
+        None
+    }
 }
+
+/// How many characters of a text column its tail column keeps (reversed):
+/// the migrations that define such columns use the same number.
+pub const TAIL_CHARS: usize = 16;
 
 /// A listable resource's table, implemented by the type of one item.
 ///
@@ -106,12 +118,14 @@ pub trait ListTable: Listing<Attr: AttrColumn> {
 pub struct SqlitePlanning<R: ListTable> {
     /// The index holding each sort order, as `INDEXED BY` names it.
     pub sort_index: fn(R::Sort) -> &'static str,
-    /// The index that answers a range condition on an attribute, if any.
-    pub attr_index: fn(R::Attr) -> Option<&'static str>,
+    /// The index that answers a range condition (`op`) on an attribute, if
+    /// any: `ew` is a range of the attribute's tail column.
+    pub attr_index: fn(R::Attr, CompareOp) -> Option<&'static str>,
     /// Every column a filter may name, as a `SELECT` list (a probe filters
     /// the first rows of a walk by them).
     pub filter_columns: &'static str,
-    /// A trigram index over one text attribute, for `co` and `ew`.
+    /// A trigram index over one text attribute, for `co` (and `ew` where the
+    /// attribute has no tail column).
     pub trigrams: Option<Trigrams<R::Attr>>,
 }
 

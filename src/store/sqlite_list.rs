@@ -55,7 +55,8 @@ mod tests {
             let name = format!("{prefix}{i}");
             sqlx::query(
                 "INSERT INTO clients (tenant_id, client_id, app_type, client_name, name_key, created_at, updated_at, config) \
-                 VALUES ($1, $2, 'spa', $3, $3, 0, 0, '{}')",
+                 VALUES ($1, $2, 'spa', $3, $3, 0, 0, json_object('appType', 'spa', 'clientName', $3, \
+                 'connectionConfig', json_object('consentMethod', 'required')))",
             )
             .bind(tenant)
             .bind(format!("{tenant}-{prefix}-{i}"))
@@ -245,6 +246,98 @@ mod tests {
         load(&store, "w", "abcd", 2).await;
         let plan = plan_of(&store, "w", "clientName co \"abcd\"").await;
         assert_eq!(plan.access, trigrams(&["abc", "bcd"]));
+    }
+
+    /// A suffix that is rare as a whole but made of common trigrams, as
+    /// `portal #71` among 2,000 names `portal #7…`: the index of reversed
+    /// tails finds its one match, where the trigrams could only walk.
+    #[tokio::test]
+    async fn suffixes_read_the_index_of_reversed_tails() {
+        let store = store_with(&["e"]).await;
+        load(&store, "e", "portal #7", 2000).await;
+        let plan = plan_of(&store, "e", "clientName ew \"portal #71\"").await;
+        assert_eq!(plan.access, Access::Index("clients_by_name_tail"));
+        assert_eq!(
+            names(&store, "e", "clientName ew \"PORTAL #71\"").await,
+            ["portal #71"]
+        );
+        let many = names(&store, "e", "clientName ew \"9\"").await;
+        assert_eq!(many.len(), 20, "a page of the 200 names ending in 9");
+        assert!(many.iter().all(|n| n.ends_with('9')), "{many:?}");
+    }
+
+    /// Names longer than the tail and beyond ASCII: the range on the tail
+    /// (the last 16 characters) admits them, the `LIKE` decides.
+    #[tokio::test]
+    async fn long_and_unicode_suffixes_match_exactly() {
+        let store = store_with(&["u"]).await;
+        load(&store, "u", "padding", 400).await;
+        let long = "éléphant rosé au 🐘 très long nom";
+        for (i, name) in [
+            long,
+            "ant rosé au 🐘 très long nom",
+            "x très long nom",
+            "très long nom",
+        ]
+        .iter()
+        .enumerate()
+        {
+            sqlx::query(
+                "INSERT INTO clients (tenant_id, client_id, app_type, client_name, name_key, created_at, updated_at, config) \
+                 VALUES ('u', $1, 'spa', $2, $2, $3, 0, json_object('appType', 'spa', 'clientName', $2, \
+                 'connectionConfig', json_object('consentMethod', 'required')))",
+            )
+            .bind(format!("u-long-{i}"))
+            .bind(*name)
+            .bind(i64::try_from(i).unwrap())
+            .execute(&store.write)
+            .await
+            .unwrap();
+        }
+        let tail: String =
+            sqlx::query_scalar("SELECT name_tail FROM clients WHERE client_id = 'u-long-0'")
+                .fetch_one(&store.read)
+                .await
+                .unwrap();
+        let expected: String = long.chars().rev().take(16).collect();
+        assert_eq!(tail, expected);
+        assert_eq!(
+            names(&store, "u", "clientName ew \"ROSÉ AU 🐘 TRÈS LONG NOM\"").await,
+            ["ant rosé au 🐘 très long nom", long]
+        );
+        assert_eq!(
+            names(&store, "u", "clientName ew \" très long nom\"").await,
+            ["x très long nom", "ant rosé au 🐘 très long nom", long]
+        );
+        assert_eq!(
+            names(&store, "u", "clientName ew \"éléphant\"").await,
+            Vec::<String>::new()
+        );
+    }
+
+    /// The names of the first page (newest first, 20) of `tenant` filtered
+    /// by `input`.
+    async fn names(store: &SqliteStore, tenant: &str, input: &str) -> Vec<String> {
+        let tenant = TenantId::from_trusted(tenant);
+        let filter = crate::filter::parse(input).unwrap();
+        let q = ListQuery {
+            tenant: &tenant,
+            filter: Some(&filter),
+            sort: Sort {
+                field: SortField::CreatedAt,
+                descending: true,
+            },
+            limit: 20,
+            position: None,
+            count_total: false,
+        };
+        let page = crate::store::listing::list(&store.list_exec(), &q)
+            .await
+            .unwrap();
+        page.items
+            .iter()
+            .map(|c| c.config.client_name.clone())
+            .collect()
     }
 
     /// A tenant of at most 16 pages is walked whole, uncounted; one row

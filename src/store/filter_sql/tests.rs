@@ -43,7 +43,10 @@ fn translation_cases() -> Vec<(&'static str, &'static str, Vec<SqlArg>)> {
         (r#"appType gt "b""#, "app_type > $1", vec![text("b")]),
         (r#"appType le "b""#, "app_type <= $1", vec![text("b")]),
         (r#"clientName co "5%_\\""#, r"name_key LIKE $1 ESCAPE '\'", vec![text(r"%5\%\_\\%")]),
-        (r#"clientName ew "É""#, r"name_key LIKE $1 ESCAPE '\'", vec![text("%é")]),
+        (r#"clientName ew "É""#, r"(name_key LIKE $1 ESCAPE '\' AND (name_tail >= $2 AND name_tail < $3))", vec![text("%é"), text("é"), text("ê")]),
+        (r#"clientName ew "a_%0123456789abcdefg""#, r"(name_key LIKE $1 ESCAPE '\' AND (name_tail >= $2 AND name_tail < $3))",
+            vec![text(r"%a\_\%0123456789abcdefg"), text("gfedcba987654321"), text("gfedcba987654322")]),
+        (r#"clientName ew """#, r"(name_key LIKE $1 ESCAPE '\' AND (name_tail LIKE $2 ESCAPE '\' AND name_tail >= $3))", vec![text("%"), text("%"), text("")]),
         (r#"clientName sw "ab""#, "(name_key >= $1 AND name_key < $2)", vec![text("ab"), text("ac")]),
         (r#"clientName sw "5%_\\""#, "(name_key >= $1 AND name_key < $2)", vec![text(r"5%_\"), text("5%_]")]),
         (r#"clientName sw """#, r"(name_key LIKE $1 ESCAPE '\' AND name_key >= $2)", vec![text("%"), text("")]),
@@ -110,6 +113,18 @@ fn timestamp_bounds_beyond_the_column_range_become_constants() {
     for (op, nanos, expected) in cases {
         assert_eq!(instant_predicate(op, nanos), expected, "{op:?} {nanos}");
     }
+}
+
+#[test]
+fn walks_check_suffixes_by_like_alone() {
+    let filter = parse(r#"clientName ew "ab" and clientName co "c""#).unwrap();
+    let (mut sql, mut args) = (String::new(), Vec::new());
+    push_filter_sql_with(&filter, Tails::LikeOnly, &mut sql, &mut args);
+    assert_eq!(
+        sql,
+        r"(name_key LIKE $1 ESCAPE '\' AND name_key LIKE $2 ESCAPE '\')"
+    );
+    assert_eq!(args, vec![text("%ab"), text("%c%")]);
 }
 
 #[test]
@@ -181,6 +196,15 @@ proptest! {
     }
 }
 
+/// The expression of migration 0010's `name_tail` on SQLite: the last
+/// [`TAIL_CHARS`] characters of `column`, last first.
+pub(crate) fn sqlite_tail_expression(column: &str) -> String {
+    (1..=TAIL_CHARS)
+        .map(|i| format!("substr({column}, -{i}, 1)"))
+        .collect::<Vec<_>>()
+        .join(" || ")
+}
+
 async fn memory_pool() -> Result<SqlitePool, sqlx::Error> {
     // Each SQLite connection to `:memory:` has its own database, so the
     // pool must keep exactly one connection alive for the whole test.
@@ -191,20 +215,26 @@ async fn memory_pool() -> Result<SqlitePool, sqlx::Error> {
         .max_lifetime(None)
         .connect("sqlite::memory:")
         .await?;
-    sqlx::query(
+    let table = format!(
         "CREATE TABLE clients (seq INTEGER PRIMARY KEY, tenant TEXT NOT NULL, \
          client_id TEXT NOT NULL, name_key TEXT NOT NULL, app_type TEXT NOT NULL, \
-         created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)",
-    )
-    .execute(&pool)
-    .await?;
+         created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, \
+         name_tail TEXT GENERATED ALWAYS AS ({}) VIRTUAL)",
+        sqlite_tail_expression("name_key")
+    );
+    sqlx::query(sqlx::AssertSqlSafe(table))
+        .execute(&pool)
+        .await?;
     Ok(pool)
 }
 
 async fn load(pool: &SqlitePool, rows: &[(&str, OwnedRecord)]) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM clients").execute(pool).await?;
     for (seq, (tenant, row)) in rows.iter().enumerate() {
-        sqlx::query("INSERT INTO clients VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        sqlx::query(
+            "INSERT INTO clients (seq, tenant, client_id, name_key, app_type, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
             .bind(i64::try_from(seq).unwrap_or(i64::MAX))
             .bind(*tenant)
             .bind(&row.client_id)
