@@ -17,11 +17,16 @@ use crate::domain::list_query::ListQuery;
 /// How to build a list query: the index with the fewest candidates within
 /// the walk budget, or else a walk; see `list_plan.rs`.
 pub async fn plan_list<R: ListTable, E: ListExec>(exec: &E, q: &ListQuery<'_, R>) -> Result<Plan> {
-    let (Some(filter), Some(planning), true) = (q.filter, R::sqlite_planning(), exec.plans())
-    else {
-        // Nothing but the sort index can serve the page, or the database's
-        // planner chooses.
+    let (Some(planning), true) = (R::sqlite_planning(), exec.plans()) else {
+        // The database's planner chooses.
         return Ok(Plan::default());
+    };
+    let Some(filter) = q.filter else {
+        // Nothing but the sort index serves the page.
+        return Ok(Plan {
+            access: Access::Sorted,
+            budget: 0,
+        });
     };
     let (sql, args) = list_sql::tenant_count_sql(q);
     let size = exec.scalar(sql, args).await?.unwrap_or(0);

@@ -17,10 +17,14 @@ pub type NameSearch = Vec<String>;
 /// Which road a list query takes to its rows.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub enum Access {
-    /// Plain SQL: the database's planner chooses (always on PostgreSQL, and
-    /// on SQLite without a filter, where only the sort index can serve).
+    /// Plain SQL: the database's planner chooses (always on PostgreSQL).
     #[default]
     Planner,
+    /// Read the sort order's own index (SQLite's `INDEXED BY`) for a page
+    /// without a filter: only that index serves it, and statistics that
+    /// lack an index (one added since the last `ANALYZE`) must not lead
+    /// SQLite's planner to another and a sort of the whole tenant.
+    Sorted,
     /// Walk the sort order's own index (SQLite's `INDEXED BY`): matches are
     /// common enough that a page fills soon.
     Walk,
@@ -70,7 +74,7 @@ fn base<R: ListTable>(
 ) -> (String, Vec<SqlArg>) {
     let mut sql = format!("SELECT {select} FROM {}", R::TABLE);
     let index = match access {
-        Access::Walk => R::sqlite_planning().map(|p| (p.sort_index)(q.sort.field)),
+        Access::Walk | Access::Sorted => R::sqlite_planning().map(|p| (p.sort_index)(q.sort.field)),
         Access::Index(index) => Some(*index),
         Access::Trigrams(_) => R::sqlite_planning()
             .and_then(|p| p.trigrams)
@@ -89,7 +93,7 @@ fn base<R: ListTable>(
         // index the database chooses (see `filter_sql::Tails`).
         let tails = match access {
             Access::Planner | Access::Index(_) => Tails::Range,
-            Access::Walk | Access::Trigrams(_) => Tails::LikeOnly,
+            Access::Walk | Access::Sorted | Access::Trigrams(_) => Tails::LikeOnly,
         };
         push_filter_sql_with(f, tails, &mut sql, &mut args);
         sql.push(')');

@@ -315,6 +315,41 @@ mod tests {
         );
     }
 
+    /// A page without a filter reads its sort index by name, whatever the
+    /// statistics say of the other indexes.
+    #[tokio::test]
+    async fn unfiltered_pages_read_the_sort_index() {
+        let store = store_with(&["a"]).await;
+        load(&store, "a", "name", 50).await;
+        sqlx::query("ANALYZE").execute(&store.write).await.unwrap();
+        sqlx::query("DELETE FROM sqlite_stat1 WHERE idx = 'clients_by_name_tail'")
+            .execute(&store.write)
+            .await
+            .unwrap();
+        let tenant = TenantId::from_trusted("a");
+        let q = ListQuery {
+            tenant: &tenant,
+            filter: None,
+            sort: Sort {
+                field: SortField::CreatedAt,
+                descending: true,
+            },
+            limit: 20,
+            position: None,
+            count_total: false,
+        };
+        let plan = crate::store::list_planner::plan_list(&store.list_exec(), &q)
+            .await
+            .unwrap();
+        assert_eq!(plan.access, Access::Sorted);
+        let (sql, _) = crate::store::list_sql::page_sql(&q, &plan);
+        assert!(sql.contains("INDEXED BY clients_by_created_at"), "{sql}");
+        let page = crate::store::listing::list(&store.list_exec(), &q)
+            .await
+            .unwrap();
+        assert_eq!(page.items.len(), 20);
+    }
+
     /// The names of the first page (newest first, 20) of `tenant` filtered
     /// by `input`.
     async fn names(store: &SqliteStore, tenant: &str, input: &str) -> Vec<String> {
