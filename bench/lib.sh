@@ -96,7 +96,7 @@ run_wrk() {
   p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$out")")
   non2xx=$(awk '/Non-2xx or 3xx responses/ {print $5}' "$out")
   if [ -n "$non2xx" ]; then echo "bench: $name had $non2xx non-2xx responses" >&2; fi
-  grep -E '^(script:|  Socket errors)' "$out" | sed "s/^/bench: $name: /" >&2 || true
+  grep -E '^(script:|  Socket errors)' "$out" | awk -v p="bench: $name: " '{print p $0}' >&2 || true
   # A script that ran out of prepared requests stopped early, while wrk
   # still divides by the whole duration: the figures would be wrong.
   if grep -q '^script:.*ran dry' "$out"; then
