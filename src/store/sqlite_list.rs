@@ -89,13 +89,14 @@ mod tests {
         plan_with(&store.list_exec(), tenant, input).await
     }
 
-    /// The same through `exec`.
-    async fn plan_with(exec: &impl ListExec, tenant: &str, input: &str) -> Plan {
-        let tenant = TenantId::from_trusted(tenant);
-        let filter = crate::filter::parse(input).unwrap();
-        let q = ListQuery {
-            tenant: &tenant,
-            filter: Some(&filter),
+    /// The first page (newest first, 20) of `tenant`, filtered by `filter`.
+    fn first_page<'a>(
+        tenant: &'a TenantId,
+        filter: Option<&'a crate::filter::Filter<crate::filter::ClientAttr>>,
+    ) -> ListQuery<'a> {
+        ListQuery {
+            tenant,
+            filter,
             sort: Sort {
                 field: SortField::CreatedAt,
                 descending: true,
@@ -103,7 +104,14 @@ mod tests {
             limit: 20,
             position: None,
             count_total: false,
-        };
+        }
+    }
+
+    /// [`plan_of`]'s plan, through `exec`.
+    async fn plan_with(exec: &impl ListExec, tenant: &str, input: &str) -> Plan {
+        let tenant = TenantId::from_trusted(tenant);
+        let filter = crate::filter::parse(input).unwrap();
+        let q = first_page(&tenant, Some(&filter));
         crate::store::list_planner::plan_list(exec, &q)
             .await
             .unwrap()
@@ -327,17 +335,7 @@ mod tests {
             .await
             .unwrap();
         let tenant = TenantId::from_trusted("a");
-        let q = ListQuery {
-            tenant: &tenant,
-            filter: None,
-            sort: Sort {
-                field: SortField::CreatedAt,
-                descending: true,
-            },
-            limit: 20,
-            position: None,
-            count_total: false,
-        };
+        let q = first_page(&tenant, None);
         let plan = crate::store::list_planner::plan_list(&store.list_exec(), &q)
             .await
             .unwrap();
@@ -355,17 +353,7 @@ mod tests {
     async fn names(store: &SqliteStore, tenant: &str, input: &str) -> Vec<String> {
         let tenant = TenantId::from_trusted(tenant);
         let filter = crate::filter::parse(input).unwrap();
-        let q = ListQuery {
-            tenant: &tenant,
-            filter: Some(&filter),
-            sort: Sort {
-                field: SortField::CreatedAt,
-                descending: true,
-            },
-            limit: 20,
-            position: None,
-            count_total: false,
-        };
+        let q = first_page(&tenant, Some(&filter));
         let page = crate::store::listing::list(&store.list_exec(), &q)
             .await
             .unwrap();
