@@ -33,7 +33,7 @@ pub fn push_filter_sql<A: AttrColumn>(
     sql: &mut String,
     args: &mut Vec<SqlArg>,
 ) {
-    push_filter(filter, Tails::Range, sql, args);
+    push_filter_sql_with(filter, Tails::Range, sql, args);
 }
 
 /// Whether an `ew` on an attribute with a tail column adds the tail's range
@@ -53,21 +53,12 @@ pub fn push_filter_sql_with<A: AttrColumn>(
     sql: &mut String,
     args: &mut Vec<SqlArg>,
 ) {
-    push_filter(filter, tails, sql, args);
-}
-
-fn push_filter<A: AttrColumn>(
-    filter: &Filter<A>,
-    tails: Tails,
-    sql: &mut String,
-    args: &mut Vec<SqlArg>,
-) {
     match filter {
         Filter::Or(..) => push_chain(filter, true, tails, sql, args),
         Filter::And(..) => push_chain(filter, false, tails, sql, args),
         Filter::Not(inner) => {
             sql.push_str("NOT (");
-            push_filter(inner, tails, sql, args);
+            push_filter_sql_with(inner, tails, sql, args);
             sql.push(')');
         }
         Filter::Present(attr) if attr.optional() => {
@@ -108,7 +99,7 @@ fn push_chain<A: AttrColumn>(
         if i > 0 {
             sql.push_str(if is_or { " OR " } else { " AND " });
         }
-        push_filter(term, tails, sql, args);
+        push_filter_sql_with(term, tails, sql, args);
     }
     sql.push(')');
 }

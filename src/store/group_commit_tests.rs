@@ -22,6 +22,13 @@ async fn tenants(store: &SqliteStore) -> Vec<String> {
         .collect()
 }
 
+/// One request that inserts the tenant `id` and commits: the writer works.
+async fn commit_one(store: &SqliteStore, id: &str) {
+    let mut tx = store.group().begin().await.unwrap();
+    insert(&mut tx, id).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
 async fn insert(tx: &mut super::WriteTx, id: &str) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO tenants (tenant_id, name, created_at) VALUES ($1, 'n', 0)")
         .bind(id)
@@ -75,9 +82,7 @@ async fn concurrent_transactions_keep_their_own_outcome() {
     assert_eq!(expected.len(), 60);
     assert_eq!(tenants(&store).await, expected);
     // The writer is in a clean state afterwards.
-    let mut tx = store.group().begin().await.unwrap();
-    insert(&mut tx, "zz").await.unwrap();
-    tx.commit().await.unwrap();
+    commit_one(&store, "zz").await;
     assert_eq!(tenants(&store).await.len(), 61);
 }
 
@@ -95,9 +100,7 @@ async fn a_request_dropped_while_releasing_fails_its_batch() {
     insert(&mut second, "second").await.unwrap();
     assert!(second.commit().await.is_err());
     assert!(tenants(&store).await.is_empty());
-    let mut third = store.group().begin().await.unwrap();
-    insert(&mut third, "third").await.unwrap();
-    third.commit().await.unwrap();
+    commit_one(&store, "third").await;
     assert_eq!(tenants(&store).await, ["third"]);
 }
 
@@ -124,8 +127,6 @@ async fn a_lost_batch_transaction_fails_its_requests() {
     assert!(tx.commit().await.is_err());
     assert!(tenants(&store).await.is_empty());
     // The next transaction starts on a fresh connection and works.
-    let mut tx = store.group().begin().await.unwrap();
-    insert(&mut tx, "kept").await.unwrap();
-    tx.commit().await.unwrap();
+    commit_one(&store, "kept").await;
     assert_eq!(tenants(&store).await, ["kept"]);
 }
