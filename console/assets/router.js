@@ -31,12 +31,20 @@ export function match(pathname) {
 }
 
 let onChange = () => {};
+/** The address (path and query) of the page drawn last. */
+let drawn = null;
+const address = () => location.pathname + location.search;
+
+function draw() {
+  drawn = address();
+  return onChange();
+}
 
 /** Goes to `href` (a path under /console/) without reloading. */
 export function navigate(href, {replace = false} = {}) {
   if (replace) history.replaceState(null, '', href);
   else history.pushState(null, '', href);
-  onChange();
+  draw();
 }
 
 /** The current query as an object of strings. */
@@ -57,7 +65,12 @@ export function withQuery(path, params) {
 /** Starts routing: in-app links and the back button render without a reload. */
 export function start(render) {
   onChange = render;
-  window.addEventListener('popstate', render);
+  // Following an in-page link (the skip link's `#main`) fires popstate too:
+  // the page is drawn again only when its address changed, so the focus the
+  // link gave stays where it is.
+  window.addEventListener('popstate', () => {
+    if (address() !== drawn) draw();
+  });
   document.addEventListener('click', (event) => {
     const a = event.target.closest('a[href]');
     if (!a || a.target || a.hasAttribute('download') || a.getAttribute('href').startsWith('#')) return;
@@ -67,5 +80,5 @@ export function start(render) {
     event.preventDefault();
     navigate(url.pathname + url.search);
   });
-  render();
+  draw();
 }

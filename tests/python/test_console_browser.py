@@ -441,9 +441,16 @@ def test_keyboard_skip_link_focus_ring_and_sorting(driver):
     assert skip.text == "Skip to content"
     outline = driver.execute_script("const s = getComputedStyle(document.activeElement); return [s.outlineStyle, s.outlineWidth]")
     assert outline[0] != "none" and outline[1] != "0px", f"a visible focus ring: {outline}"
+    driver.execute_script("document.querySelector('main h1').dataset.drawn = 'before'")
     skip.send_keys(Keys.ENTER)
     active = driver.switch_to.active_element
     assert active.get_attribute("id") == "main"
+    # The skip link's `#main` fires popstate: the page must not be drawn again
+    # (that would take the focus away and detach what the keyboard reaches next).
+    time.sleep(1)
+    assert driver.execute_script("return document.querySelector('main h1').dataset.drawn") == "before", \
+        "the skip link does not redraw the page"
+    assert driver.switch_to.active_element.get_attribute("id") == "main"
     # Tab to the Name column's sort link and press Enter.
     for _ in range(30):
         active.send_keys(Keys.TAB)
