@@ -83,7 +83,7 @@ impl Store {
         refresh_hash: Option<&[u8]>,
         now: Timestamp,
     ) -> Result<bool> {
-        dispatch!(self.redeem_code(code, grant, refresh_hash, now))
+        dispatch!(self.redeem_code(code, grant, refresh_hash, now) or in_thread redeem_code_in_thread)
     }
 
     /// Revokes a grant: its access tokens and refresh tokens are refused.
@@ -117,7 +117,7 @@ impl Store {
         grant_id: &str,
         now: Timestamp,
     ) -> Result<bool> {
-        dispatch!(self.rotate_refresh_token(tenant, old, new, grant_id, now))
+        dispatch!(self.rotate_refresh_token(tenant, old, new, grant_id, now) or in_thread rotate_refresh_token_in_thread)
     }
 
     /// The scopes the user allowed the client, if they ever did.

@@ -50,6 +50,13 @@ pub(crate) const MARKER_TABLE_SQL: &str =
     "CREATE TEMP TABLE IF NOT EXISTS registrar_batch_marker (live INTEGER NOT NULL)";
 
 struct OpenBatch {
+    /// The connection's SQLite handle as rusqlite sees it, with the
+    /// statements of the batch's in-thread writes (`group_commit_in_thread.rs`);
+    /// used only while sqlx's worker has handed the handle over. Dropped
+    /// before the batch ends (`drop_in_thread_view`), and declared before
+    /// `conn` so that it is dropped first otherwise: no statement may outlive
+    /// the connection (sqlx's close would fail on it).
+    in_thread: Option<rusqlite::Connection>,
     conn: PoolConnection<Sqlite>,
     /// The audit events of the requests released into the batch, inserted
     /// just before its `COMMIT` (`sqlite_events.rs`).
@@ -125,6 +132,7 @@ async fn open_batch(pool: &SqlitePool, slot: &mut Option<OpenBatch>) -> Result<(
     .await?;
     let (done, _) = watch::channel(None);
     let batch = slot.insert(OpenBatch {
+        in_thread: None,
         conn,
         events: Vec::new(),
         done,
@@ -169,7 +177,19 @@ async fn committer(batch: Weak<Mutex<Option<OpenBatch>>>, wake: Arc<Notify>, res
     }
 }
 
+/// Finalizes the statements of the batch's in-thread writes, with the
+/// handle handed over by sqlx's worker.
+async fn drop_in_thread_view(batch: &mut OpenBatch) {
+    if let Some(view) = batch.in_thread.take() {
+        // If the worker is gone, nothing else uses the handle either.
+        let handle = batch.conn.lock_handle().await;
+        drop(view);
+        drop(handle);
+    }
+}
+
 async fn finish_batch(batch: &mut OpenBatch) -> Result<(), Arc<str>> {
+    drop_in_thread_view(batch).await;
     if batch.poisoned {
         return Err("a request of the batch was interrupted while it committed".into());
     }
@@ -223,19 +243,24 @@ impl WriteTx {
             return Err(sqlx::Error::WorkerCrashed);
         };
         batch.events.append(&mut self.events);
-        let mut done = batch.done.subscribe();
+        let done = batch.done.subscribe();
         drop(batch);
         self.wake.notify_one();
-        let outcome = done
-            .wait_for(Option::is_some)
-            .await
-            .map_err(|_| batch_failed("the committer stopped"))?
-            .clone();
-        match outcome {
-            Some(Ok(())) => Ok(()),
-            Some(Err(why)) => Err(batch_failed(&why)),
-            None => Err(batch_failed("no outcome")),
-        }
+        outcome(done).await
+    }
+}
+
+/// Waits for the outcome of the batch a request was released into.
+async fn outcome(mut done: watch::Receiver<Outcome>) -> Result<(), sqlx::Error> {
+    let outcome = done
+        .wait_for(Option::is_some)
+        .await
+        .map_err(|_| batch_failed("the committer stopped"))?
+        .clone();
+    match outcome {
+        Some(Ok(())) => Ok(()),
+        Some(Err(why)) => Err(batch_failed(&why)),
+        None => Err(batch_failed("no outcome")),
     }
 }
 
@@ -281,6 +306,10 @@ impl DerefMut for WriteTx {
         }
     }
 }
+
+/// A request's write on the calling thread (`GroupCommit::write_in_thread`).
+#[path = "group_commit_in_thread.rs"]
+mod in_thread;
 
 #[cfg(test)]
 #[path = "group_commit_tests.rs"]

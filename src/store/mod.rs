@@ -56,6 +56,7 @@ mod sqlite_list_in_thread;
 mod sqlite_pragmas;
 mod sqlite_reads;
 mod sqlite_reads_signin;
+mod sqlite_writes_in_thread;
 mod stored_keys;
 mod tokens;
 mod user_list;

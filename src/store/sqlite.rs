@@ -36,7 +36,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 pub struct SqliteStore {
     pub(super) read: SqlitePool,
     pub(super) write: SqlitePool,
-    group: GroupCommit,
+    pub(super) group: GroupCommit,
     /// The hot reads, on the calling thread (absent for in-memory databases).
     pub(super) reads: Option<Arc<InThreadReads>>,
     /// The checkpoint connection's durability settings, read when it opened
