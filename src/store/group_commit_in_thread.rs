@@ -105,23 +105,23 @@ fn run_in_savepoint<T>(
     if conn.is_autocommit() {
         // A SAVEPOINT now would begin (and its RELEASE commit) a
         // transaction of its own, outside the batch.
-        return Ran::Lost(StoreError::Unavailable("the batch transaction was lost".into()));
+        return Ran::Lost(StoreError::Unavailable(
+            "the batch transaction was lost".into(),
+        ));
     }
     if let Err(e) = conn.execute_batch(SAVEPOINT) {
         return Ran::Failed(written(e));
     }
-    let result = work(&conn).and_then(|value| {
+    let result = work(conn).and_then(|value| {
         conn.execute_batch(RELEASE)?;
         Ok(value)
     });
     match result {
         Ok(value) => Ran::Done(value),
-        Err(e) => {
-            match conn.execute_batch(UNDO) {
-                Ok(()) if !conn.is_autocommit() => Ran::Failed(written(e)),
-                _ => Ran::Lost(written(e)),
-            }
-        }
+        Err(e) => match conn.execute_batch(UNDO) {
+            Ok(()) if !conn.is_autocommit() => Ran::Failed(written(e)),
+            _ => Ran::Lost(written(e)),
+        },
     }
 }
 
@@ -134,3 +134,6 @@ fn written(e: rusqlite::Error) -> StoreError {
     }
 }
 
+#[cfg(test)]
+#[path = "group_commit_in_thread_tests.rs"]
+mod tests;

@@ -19,7 +19,10 @@ const NAMES: [&str; 9] = ["$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9"];
 /// rows it changed.
 fn execute(conn: &Connection, statement: &str, values: &[&dyn ToSql]) -> rusqlite::Result<usize> {
     if values.len() > NAMES.len() {
-        return Err(rusqlite::Error::InvalidParameterCount(values.len(), NAMES.len()));
+        return Err(rusqlite::Error::InvalidParameterCount(
+            values.len(),
+            NAMES.len(),
+        ));
     }
     let mut stmt = conn.prepare_cached(statement)?;
     for (name, value) in NAMES.iter().zip(values) {
@@ -65,7 +68,11 @@ impl SqliteStore {
                     ],
                 )?;
                 if let Some(h) = refresh_hash {
-                    execute(c, sql::INSERT_REFRESH, &[&t, &h, &grant.grant_id, &now.micros()])?;
+                    execute(
+                        c,
+                        sql::INSERT_REFRESH,
+                        &[&t, &h, &grant.grant_id, &now.micros()],
+                    )?;
                 }
                 Ok(true)
             })
@@ -92,7 +99,11 @@ impl SqliteStore {
                 if execute(c, sql::USE_REFRESH, &[&t, &old, &now.micros()])? != 1 {
                     return Ok(false);
                 }
-                execute(c, sql::INSERT_REFRESH, &[&t, &new, &grant_id, &now.micros()])?;
+                execute(
+                    c,
+                    sql::INSERT_REFRESH,
+                    &[&t, &new, &grant_id, &now.micros()],
+                )?;
                 Ok(true)
             })
             .await
