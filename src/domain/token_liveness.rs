@@ -29,8 +29,10 @@
 
 use super::authorize::{OIDC_SCOPES, is_public, signs_people_in};
 use super::client::{AppType, AuthMethod, ClientConfig, GrantType};
+use super::client_record::AuthClient;
 use super::public_keys::thumbprint;
 use super::scopes::is_management_scope;
+use super::user::User;
 
 /// The grant types of people signing in (contract §8). They are not in
 /// `allowedGrantTypes` (the reference's enum): they follow from `appType`
@@ -132,6 +134,26 @@ pub struct LiveFacts {
     /// Whether the token's sign-in grant exists in its tenant and was not
     /// revoked (false for a token of no sign-in).
     pub grant_live: bool,
+}
+
+impl LiveFacts {
+    /// The facts for tokens about to be issued, from what the issuing
+    /// request read itself: its client (as it authenticated at this
+    /// request), its user, and whether its grant stands. A token not yet
+    /// issued cannot have been revoked.
+    pub fn at_issue(client: &AuthClient, user: &User, grant_live: bool) -> LiveFacts {
+        LiveFacts {
+            client: Some(ClientFacts {
+                config: client.config.clone(),
+                secret_ids: client.secrets.iter().map(|s| s.id.clone()).collect(),
+                token_generation: client.token_generation,
+            }),
+            revoked: false,
+            user_active: user.is_active(),
+            user_admin: user.is_active() && user.is_tenant_admin(),
+            grant_live,
+        }
+    }
 }
 
 /// Why a verified token is no longer live: for the log, never for the

@@ -15,7 +15,7 @@
 //! the same things as its grant's access tokens.
 
 use crate::domain::ids::{ClientId, TenantId, UserId};
-use crate::domain::token_liveness::{self, Credential, TokenFacts};
+use crate::domain::token_liveness::{self, Credential, LiveFacts, TokenFacts};
 use crate::signing::{AccessClaims, VerifyError};
 use crate::state::AppState;
 use crate::store::StoreError;
@@ -104,9 +104,6 @@ pub async fn check(state: &AppState, token: &str) -> Result<LiveToken, Refused> 
 /// What a code or refresh grant is about to issue for a user.
 #[derive(Debug)]
 pub struct Issuing<'a> {
-    pub tenant: &'a TenantId,
-    pub client: &'a ClientId,
-    pub user: &'a UserId,
     /// The sign-in grant (`gid`).
     pub grant_id: &'a str,
     /// `authorization_code` or `refresh_token` (`gty`).
@@ -119,20 +116,10 @@ pub struct Issuing<'a> {
     pub generation: i64,
 }
 
-/// Whether tokens issued as `issuing` says would be live now: the same
-/// statement and decision as [`check`], for a token not yet signed.
-pub async fn check_issuing(state: &AppState, issuing: &Issuing<'_>) -> Result<(), Refused> {
-    let now = state
-        .store
-        .token_facts(
-            issuing.tenant,
-            issuing.client,
-            "",
-            Some(issuing.user),
-            Some(issuing.grant_id),
-        )
-        .await
-        .map_err(Refused::Store)?;
+/// Whether tokens issued as `issuing` says would be live: the decision of
+/// [`check`], for a token not yet signed, on the facts the issuing request
+/// read (`LiveFacts::at_issue`; every use of the token reads them again).
+pub fn check_issuing(issuing: &Issuing<'_>, now: &LiveFacts) -> Result<(), Refused> {
     let credential = issuing.credential.claim();
     let facts = TokenFacts {
         scopes: issuing.scopes,
@@ -142,6 +129,6 @@ pub async fn check_issuing(state: &AppState, issuing: &Issuing<'_>) -> Result<()
         for_user: true,
         sign_in_grant: Some(issuing.grant_id),
     };
-    token_liveness::check(&facts, &now)?;
+    token_liveness::check(&facts, now)?;
     Ok(())
 }

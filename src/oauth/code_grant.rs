@@ -15,7 +15,7 @@ use crate::domain::ids::UserId;
 use crate::domain::pkce;
 use crate::domain::signin_records::{Code, Grant, join_scopes};
 use crate::domain::time::Timestamp;
-use crate::domain::token_liveness::AUTHORIZATION_CODE;
+use crate::domain::token_liveness::{AUTHORIZATION_CODE, LiveFacts};
 use crate::domain::user::User;
 use crate::http::OAuthError;
 use crate::state::AppState;
@@ -172,16 +172,15 @@ async fn check_grant_stands(
     now: Timestamp,
 ) -> Result<(), OAuthError> {
     let issuing = Issuing {
-        tenant: &grant.tenant,
-        client: &grant.client_id,
-        user: &user.id,
         grant_id: &grant.grant_id,
         grant_type: AUTHORIZATION_CODE,
         scopes: &join_scopes(&grant.scopes),
         credential: &caller.credential,
         generation: grant.token_generation,
     };
-    match check_issuing(state, &issuing).await {
+    // The grant was created by this request.
+    let facts = LiveFacts::at_issue(&caller.client, user, true);
+    match check_issuing(&issuing, &facts) {
         Ok(()) => Ok(()),
         Err(Refused::NotLive(why)) => {
             let revocation = GrantRevocation {

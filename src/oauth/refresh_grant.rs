@@ -19,7 +19,7 @@ use crate::domain::handles::NewHandle;
 use crate::domain::ids::UserId;
 use crate::domain::signin_records::{RefreshToken, join_scopes, split_scopes};
 use crate::domain::time::Timestamp;
-use crate::domain::token_liveness::REFRESH_TOKEN;
+use crate::domain::token_liveness::{LiveFacts, REFRESH_TOKEN};
 use crate::domain::user::User;
 use crate::http::OAuthError;
 use crate::state::AppState;
@@ -96,7 +96,7 @@ pub async fn refresh(
         .await?
         .ok_or_else(|| invalid_grant("the user is disabled or no longer exists"))?;
     let scopes = scopes(&user, &token, p)?;
-    check_stands(state, caller, &token, &user_id, &scopes).await?;
+    check_stands(caller, &token, &user, &scopes)?;
     let next = NewHandle::generate(&grant.tenant);
     let rotated = !token.used
         && state
@@ -140,25 +140,22 @@ pub async fn refresh(
 
 /// The refresh's tokens would be live (`domain::token_liveness`); a refusal
 /// leaves the refresh token as it was.
-async fn check_stands(
-    state: &AppState,
+fn check_stands(
     caller: &Authenticated,
     token: &RefreshToken,
-    user: &UserId,
+    user: &User,
     scopes: &[String],
 ) -> Result<(), OAuthError> {
     let grant = &token.grant;
     let issuing = Issuing {
-        tenant: &grant.tenant,
-        client: &grant.client_id,
-        user,
         grant_id: &grant.grant_id,
         grant_type: REFRESH_TOKEN,
         scopes: &join_scopes(scopes),
         credential: &caller.credential,
         generation: grant.token_generation,
     };
-    match check_issuing(state, &issuing).await {
+    let facts = LiveFacts::at_issue(&caller.client, user, !grant.revoked);
+    match check_issuing(&issuing, &facts) {
         Ok(()) => Ok(()),
         Err(Refused::NotLive(why)) => {
             tracing::info!(grant = %grant.grant_id, reason = %why, "refresh refused");
