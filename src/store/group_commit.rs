@@ -91,15 +91,7 @@ impl GroupCommit {
     /// Begins a request's write transaction: a savepoint in the open batch,
     /// or in a new one.
     pub(crate) async fn begin(&self) -> Result<WriteTx, sqlx::Error> {
-        let mut slot = self.batch.clone().lock_owned().await;
-        if slot.is_none() {
-            open_batch(&self.pool, &mut slot).await.inspect_err(|_| {
-                self.wake.notify_one();
-            })?;
-        }
-        let Ok(mut batch) = OwnedMutexGuard::try_map(slot, Option::as_mut) else {
-            return Err(sqlx::Error::WorkerCrashed);
-        };
+        let mut batch = self.join_batch().await?;
         if let Err(e) = SqliteTransactionManager::begin(&mut batch.conn, None).await {
             // The batch stays open for the requests already in it.
             drop(batch);
@@ -114,6 +106,22 @@ impl GroupCommit {
         })
     }
 }
+
+impl GroupCommit {
+    /// The open batch, opened first if there is none; held until dropped.
+    async fn join_batch(&self) -> Result<BatchGuard, sqlx::Error> {
+        let mut slot = self.batch.clone().lock_owned().await;
+        if slot.is_none() {
+            open_batch(&self.pool, &mut slot).await.inspect_err(|_| {
+                self.wake.notify_one();
+            })?;
+        }
+        OwnedMutexGuard::try_map(slot, Option::as_mut).map_err(|_| sqlx::Error::WorkerCrashed)
+    }
+}
+
+/// A request's hold on the open batch.
+type BatchGuard = OwnedMappedMutexGuard<Option<OpenBatch>, OpenBatch>;
 
 /// Opens a batch into `slot`. The batch is in the slot from the moment its
 /// transaction began, so a request dropped half-way leaves it to the
@@ -216,7 +224,7 @@ async fn finish_batch(batch: &mut OpenBatch) -> Result<(), Arc<str>> {
 /// One request's write transaction; an [`sqlx::Executor`] through
 /// `&mut *tx`. Dropped without [`WriteTx::commit`], it rolls back.
 pub(crate) struct WriteTx {
-    batch: Option<OwnedMappedMutexGuard<Option<OpenBatch>, OpenBatch>>,
+    batch: Option<BatchGuard>,
     /// Audit events recorded by this request, handed to the batch when its
     /// savepoint is released.
     events: Vec<EventRow>,
@@ -310,6 +318,10 @@ impl DerefMut for WriteTx {
 /// A request's write on the calling thread (`GroupCommit::write_in_thread`).
 #[path = "group_commit_in_thread.rs"]
 mod in_thread;
+
+#[cfg(test)]
+#[path = "group_commit_test_support.rs"]
+mod test_support;
 
 #[cfg(test)]
 #[path = "group_commit_tests.rs"]

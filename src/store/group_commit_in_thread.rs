@@ -5,7 +5,7 @@
 //! that thread and back. The savepoint, the batch and its one `COMMIT` are
 //! those of `group_commit.rs`.
 
-use super::{GroupCommit, OpenBatch, OwnedMutexGuard, open_batch, outcome};
+use super::{GroupCommit, OpenBatch, outcome};
 use crate::store::error::StoreError;
 use crate::store::sqlite_reads::classify;
 use sqlx::sqlite::LockedSqliteHandle;
@@ -38,15 +38,7 @@ impl GroupCommit {
         &self,
         work: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
     ) -> Result<T, StoreError> {
-        let mut slot = self.batch.clone().lock_owned().await;
-        if slot.is_none() {
-            open_batch(&self.pool, &mut slot).await.inspect_err(|_| {
-                self.wake.notify_one();
-            })?;
-        }
-        let Ok(mut batch) = OwnedMutexGuard::try_map(slot, Option::as_mut) else {
-            return Err(sqlx::Error::WorkerCrashed.into());
-        };
+        let mut batch = self.join_batch().await?;
         let open: &mut OpenBatch = &mut batch;
         let ran = match open.conn.lock_handle().await {
             Ok(mut handle) => match rusqlite_view(&mut open.in_thread, &mut handle) {

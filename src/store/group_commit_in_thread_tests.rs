@@ -2,26 +2,9 @@
 //! batches with sqlx's writes and keep their own outcomes, a lost batch is
 //! never resumed by one, and a failed batch gives way to the next.
 
-use crate::store::PoolSettings;
-use crate::store::sqlite::SqliteStore;
-use sqlx::Row as _;
-
-async fn fresh_store(dir: &tempfile::TempDir) -> SqliteStore {
-    let url = format!("sqlite://{}", dir.path().join("w.db").display());
-    SqliteStore::connect(&url, &PoolSettings::default())
-        .await
-        .unwrap()
-}
-
-async fn tenants(store: &SqliteStore) -> Vec<String> {
-    sqlx::query("SELECT tenant_id FROM tenants ORDER BY tenant_id")
-        .fetch_all(store.read_pool())
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect()
-}
+use crate::store::group_commit::test_support::{
+    assert_committed, commit_one, concurrently, fresh_store, tenants,
+};
 
 const INSERT: &str = "INSERT INTO tenants (tenant_id, name, created_at) VALUES (?1, 'n', 0)";
 
@@ -36,67 +19,45 @@ fn insert(c: &rusqlite::Connection, id: &str) -> rusqlite::Result<usize> {
 async fn in_thread_writes_keep_their_own_outcome_beside_sqlx_ones() {
     let dir = tempfile::tempdir().unwrap();
     let store = fresh_store(&dir).await;
-    let mut tasks = Vec::new();
-    for i in 0..120 {
-        let store = store.clone();
-        tasks.push(tokio::spawn(async move {
-            let id = format!("t{i:03}");
-            let kept = match i % 4 {
-                0 => {
-                    let n = store.group().write_in_thread(|c| insert(c, &id)).await;
-                    assert_eq!(n.unwrap(), 1);
-                    true
-                }
-                1 => {
-                    let mut tx = store.group().begin().await.unwrap();
-                    sqlx::query(
-                        "INSERT INTO tenants (tenant_id, name, created_at) VALUES ($1, 'n', 0)",
-                    )
-                    .bind(&id)
-                    .execute(&mut *tx)
-                    .await
-                    .unwrap();
-                    tx.commit().await.unwrap();
-                    true
-                }
-                // A statement fails after one succeeded (a duplicate key).
-                2 => {
-                    let r = store
-                        .group()
-                        .write_in_thread(|c| insert(c, &id).and_then(|_| insert(c, &id)))
-                        .await;
-                    assert!(r.is_err());
-                    false
-                }
-                // The work itself refuses after writing.
-                _ => {
-                    let r = store
-                        .group()
-                        .write_in_thread(|c| {
-                            insert(c, &id)?;
-                            Err::<(), _>(rusqlite::Error::QueryReturnedNoRows)
-                        })
-                        .await;
-                    assert!(r.is_err());
-                    false
-                }
-            };
-            if kept {
-                let seen = sqlx::query("SELECT 1 FROM tenants WHERE tenant_id = $1")
-                    .bind(&id)
-                    .fetch_optional(store.read_pool())
-                    .await
-                    .unwrap();
-                assert!(seen.is_some(), "{id} acknowledged but not committed");
+    let expected = concurrently(&store, |store, id, i| async move {
+        let kept = match i % 4 {
+            0 => {
+                let n = store.group().write_in_thread(|c| insert(c, &id)).await;
+                assert_eq!(n.unwrap(), 1);
+                true
             }
-            kept.then_some(id)
-        }));
-    }
-    let mut expected = Vec::new();
-    for t in tasks {
-        expected.extend(t.await.unwrap());
-    }
-    expected.sort();
+            1 => {
+                commit_one(&store, &id).await;
+                true
+            }
+            // A statement fails after one succeeded (a duplicate key).
+            2 => {
+                let r = store
+                    .group()
+                    .write_in_thread(|c| insert(c, &id).and_then(|_| insert(c, &id)))
+                    .await;
+                assert!(r.is_err());
+                false
+            }
+            // The work itself refuses after writing.
+            _ => {
+                let r = store
+                    .group()
+                    .write_in_thread(|c| {
+                        insert(c, &id)?;
+                        Err::<(), _>(rusqlite::Error::QueryReturnedNoRows)
+                    })
+                    .await;
+                assert!(r.is_err());
+                false
+            }
+        };
+        if kept {
+            assert_committed(&store, &id).await;
+        }
+        kept.then_some(id)
+    })
+    .await;
     assert_eq!(expected.len(), 60);
     assert_eq!(tenants(&store).await, expected);
 }

@@ -1,41 +1,9 @@
 //! Tests of group commit (`group_commit.rs`): requests of one batch keep
 //! their own outcomes, and a batch that cannot commit acknowledges nothing.
 
-use crate::store::PoolSettings;
-use crate::store::sqlite::SqliteStore;
-use sqlx::Row as _;
-
-async fn fresh_store(dir: &tempfile::TempDir) -> SqliteStore {
-    let url = format!("sqlite://{}", dir.path().join("g.db").display());
-    SqliteStore::connect(&url, &PoolSettings::default())
-        .await
-        .unwrap()
-}
-
-async fn tenants(store: &SqliteStore) -> Vec<String> {
-    sqlx::query("SELECT tenant_id FROM tenants ORDER BY tenant_id")
-        .fetch_all(store.read_pool())
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect()
-}
-
-/// One request that inserts the tenant `id` and commits: the writer works.
-async fn commit_one(store: &SqliteStore, id: &str) {
-    let mut tx = store.group().begin().await.unwrap();
-    insert(&mut tx, id).await.unwrap();
-    tx.commit().await.unwrap();
-}
-
-async fn insert(tx: &mut super::WriteTx, id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO tenants (tenant_id, name, created_at) VALUES ($1, 'n', 0)")
-        .bind(id)
-        .execute(&mut **tx)
-        .await
-        .map(|_| ())
-}
+use crate::store::group_commit::test_support::{
+    assert_committed, commit_one, concurrently, fresh_store, insert, tenants,
+};
 
 /// Many concurrent transactions share batches: each one that commits is
 /// visible to other connections as soon as its commit returns (so the
@@ -45,40 +13,26 @@ async fn insert(tx: &mut super::WriteTx, id: &str) -> Result<(), sqlx::Error> {
 async fn concurrent_transactions_keep_their_own_outcome() {
     let dir = tempfile::tempdir().unwrap();
     let store = fresh_store(&dir).await;
-    let mut tasks = Vec::new();
-    for i in 0..120 {
-        let store = store.clone();
-        tasks.push(tokio::spawn(async move {
-            let id = format!("t{i:03}");
-            let mut tx = store.group().begin().await.unwrap();
-            insert(&mut tx, &id).await.unwrap();
-            match i % 4 {
-                // Committed: visible to a reader at once.
-                0 | 1 => {
-                    tx.commit().await.unwrap();
-                    let seen = sqlx::query("SELECT 1 FROM tenants WHERE tenant_id = $1")
-                        .bind(&id)
-                        .fetch_optional(store.read_pool())
-                        .await
-                        .unwrap();
-                    assert!(seen.is_some(), "{id} acknowledged but not committed");
-                    Some(id)
-                }
-                // Fails half-way (a duplicate key), then is dropped.
-                2 => {
-                    assert!(insert(&mut tx, &id).await.is_err());
-                    None
-                }
-                // Dropped without commit.
-                _ => None,
+    let expected = concurrently(&store, |store, id, i| async move {
+        let mut tx = store.group().begin().await.unwrap();
+        insert(&mut tx, &id).await.unwrap();
+        match i % 4 {
+            // Committed: visible to a reader at once.
+            0 | 1 => {
+                tx.commit().await.unwrap();
+                assert_committed(&store, &id).await;
+                Some(id)
             }
-        }));
-    }
-    let mut expected = Vec::new();
-    for t in tasks {
-        expected.extend(t.await.unwrap());
-    }
-    expected.sort();
+            // Fails half-way (a duplicate key), then is dropped.
+            2 => {
+                assert!(insert(&mut tx, &id).await.is_err());
+                None
+            }
+            // Dropped without commit.
+            _ => None,
+        }
+    })
+    .await;
     assert_eq!(expected.len(), 60);
     assert_eq!(tenants(&store).await, expected);
     // The writer is in a clean state afterwards.
