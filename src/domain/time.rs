@@ -71,6 +71,15 @@ impl Timestamp {
         }
     }
 
+    /// The same text appended to `out` (the access lines' timestamps).
+    pub fn write_rfc3339_into(self, out: &mut Vec<u8>) {
+        let mut buf = [0; WIRE_LEN];
+        match self.write_rfc3339(&mut buf) {
+            Some(text) => out.extend_from_slice(text.as_bytes()),
+            None => out.extend_from_slice(self.to_rfc3339_slow().as_bytes()),
+        }
+    }
+
     /// The wire form written into `buf` for the years 0000 to 9999 (every
     /// instant a store holds), without allocating: a list page writes two
     /// per item, and `time`'s format descriptions cost several times more.

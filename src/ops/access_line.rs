@@ -14,13 +14,8 @@ use crate::http::RequestId;
 use axum::http::{Method, StatusCode};
 use std::cell::RefCell;
 use std::io::Write as _;
+use crate::domain::time::Timestamp;
 use std::time::Duration;
-use time::OffsetDateTime;
-use time::format_description::FormatItem;
-use time::macros::format_description;
-
-const TIMESTAMP: &[FormatItem<'static>] =
-    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
 
 /// One request's figures.
 pub struct AccessLine<'a> {
@@ -47,7 +42,7 @@ pub fn write(line: &AccessLine<'_>) {
     }
     BUF.with_borrow_mut(|buf| {
         buf.clear();
-        format_into(buf, line, log_output::is_json(), OffsetDateTime::now_utc());
+        format_into(buf, line, log_output::is_json(), Timestamp::now());
         log_output::push_access_line(buf);
     });
 }
@@ -68,12 +63,12 @@ impl std::fmt::Display for Millis {
 /// `TIME  INFO registrar::access: request method=… route=… status=… latency_ms=… request_id=…`
 /// or one JSON object with the same fields and `timestamp`, `level`,
 /// `message` and `target`.
-fn format_into(buf: &mut Vec<u8>, line: &AccessLine<'_>, json: bool, now: OffsetDateTime) {
+fn format_into(buf: &mut Vec<u8>, line: &AccessLine<'_>, json: bool, now: Timestamp) {
     let latency_ms = Millis(line.took);
     let status = line.status.as_u16();
     if json {
         buf.extend_from_slice(b"{\"timestamp\":\"");
-        let _ = now.format_into(buf, TIMESTAMP);
+        now.write_rfc3339_into(buf);
         buf.extend_from_slice(b"\",\"level\":\"INFO\",\"message\":\"request\",\"method\":");
         push_json_string(buf, line.method.as_str());
         buf.extend_from_slice(b",\"route\":");
@@ -84,7 +79,7 @@ fn format_into(buf: &mut Vec<u8>, line: &AccessLine<'_>, json: bool, now: Offset
             line.id
         );
     } else {
-        let _ = now.format_into(buf, TIMESTAMP);
+        now.write_rfc3339_into(buf);
         let _ = write!(
             buf,
             "  INFO {ACCESS_TARGET}: request method={} route={} status={status} latency_ms={latency_ms} request_id={}",
@@ -136,7 +131,7 @@ mod tests {
     #[test]
     fn the_json_line_is_one_object_with_the_subscribers_fields() {
         let mut buf = Vec::new();
-        let now = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
+        let now = Timestamp::from_unix_seconds(1_700_000_000);
         let l = line(&Method::PATCH);
         format_into(&mut buf, &l, true, now);
         assert_eq!(buf.last(), Some(&b'\n'));
@@ -155,7 +150,7 @@ mod tests {
     #[test]
     fn the_text_line_names_every_field_and_odd_methods_stay_valid_json() {
         let mut buf = Vec::new();
-        let now = OffsetDateTime::from_unix_timestamp(0).unwrap();
+        let now = Timestamp::from_unix_seconds(0);
         format_into(&mut buf, &line(&Method::GET), false, now);
         let text = String::from_utf8(buf).unwrap();
         assert!(text.starts_with("1970-01-01T00:00:00.000000Z  INFO registrar::access: request method=GET route=/api/core/oauth-clients/{id} status=404 latency_ms=1.234 request_id="), "{text}");
