@@ -10,11 +10,11 @@
 //! written only when the `registrar::access` target is enabled at INFO.
 
 use super::log_output::{self, ACCESS_TARGET};
+use crate::domain::time::Timestamp;
 use crate::http::RequestId;
 use axum::http::{Method, StatusCode};
 use std::cell::RefCell;
 use std::io::Write as _;
-use crate::domain::time::Timestamp;
 use std::time::Duration;
 
 /// One request's figures.
