@@ -47,23 +47,17 @@ impl GroupCommit {
             },
             Err(e) => Ran::Failed(e.into()),
         };
-        let value = match ran {
-            Ran::Done(value) => value,
-            Ran::Failed(e) => {
-                drop(batch);
-                self.wake.notify_one();
-                return Err(e);
-            }
+        let result = match ran {
+            Ran::Done(value) => Ok((value, batch.done.subscribe())),
+            Ran::Failed(e) => Err(e),
             Ran::Lost(e) => {
                 batch.poisoned = true;
-                drop(batch);
-                self.wake.notify_one();
-                return Err(e);
+                Err(e)
             }
         };
-        let done = batch.done.subscribe();
         drop(batch);
         self.wake.notify_one();
+        let (value, done) = result?;
         outcome(done).await.map_err(StoreError::from)?;
         Ok(value)
     }
