@@ -5,8 +5,11 @@
 use crate::load::{END_US, Row};
 use anyhow::bail;
 use registrar::domain::client::ClientConfig;
+use registrar::domain::client_record::{ClientRecord, SecretInfo};
+use registrar::domain::client_view::wire_text;
 use registrar::domain::ids::ClientId;
 use registrar::domain::secret::NewSecret;
+use registrar::domain::time::Timestamp;
 use registrar::domain::validate::{Mode, parse_config};
 use serde_json::{Value, json};
 
@@ -108,14 +111,32 @@ impl Templates {
         } else {
             created_at + rng.below((END_US - created_at).max(1))
         };
+        let client_id = ClientId::generate();
+        let secret = (kind == 0).then(|| NewSecret::generate(&[]));
+        // The answer the server keeps for the client (migration 0011).
+        let record = ClientRecord {
+            client_id: client_id.clone(),
+            config,
+            created_at: Timestamp::from_micros(created_at),
+            updated_at: Timestamp::from_micros(updated_at),
+            secrets: secret
+                .iter()
+                .map(|s| SecretInfo {
+                    hint: s.hint.clone(),
+                    created_at: Timestamp::from_micros(created_at),
+                    created_by: "seed".to_owned(),
+                })
+                .collect(),
+        };
         Ok(Row {
-            client_id: ClientId::generate().to_string(),
+            client_id: client_id.to_string(),
             app_type: APP_TYPES[kind],
             name,
             config: json,
+            wire: wire_text(&record)?,
             created_at,
             updated_at,
-            secret: (kind == 0).then(|| NewSecret::generate(&[])),
+            secret,
         })
     }
 }

@@ -89,6 +89,7 @@ pub struct Row {
     pub app_type: &'static str,
     pub name: String,
     pub config: String,
+    pub wire: String,
     pub created_at: i64,
     pub updated_at: i64,
     pub secret: Option<NewSecret>,
@@ -132,7 +133,7 @@ async fn insert_rows(
     });
     q.build().execute(&mut **tx).await?;
     let mut q = QueryBuilder::<Sqlite>::new(
-        "INSERT INTO clients (tenant_id, client_id, app_type, client_name, name_key, created_at, updated_at, secret_count, config) ",
+        "INSERT INTO clients (tenant_id, client_id, app_type, client_name, name_key, created_at, updated_at, secret_count, config, wire, wire_at) ",
     );
     q.push_values(rows, |mut b, r| {
         b.push_bind(tenant)
@@ -143,7 +144,9 @@ async fn insert_rows(
             .push_bind(r.created_at)
             .push_bind(r.updated_at)
             .push_bind(i64::from(r.secret.is_some()))
-            .push_bind(&r.config);
+            .push_bind(&r.config)
+            .push_bind(&r.wire)
+            .push_bind(r.updated_at);
     });
     q.build().execute(&mut **tx).await?;
     let with_secrets: Vec<&Row> = rows.iter().filter(|r| r.secret.is_some()).collect();

@@ -30,7 +30,7 @@ use registrar::api::cursor::{self, Binding};
 use registrar::api::list::{ListEndpoint as _, canonical_sort, parse_sort};
 use registrar::domain::audit_list::{AuditSort, ListedEvent};
 use registrar::domain::client_list::ClientSort;
-use registrar::domain::client_record::ClientRecord;
+use registrar::domain::client_list::ListedClient;
 use registrar::domain::ids::TenantId;
 use registrar::domain::list_query::{ListQuery, Position, SortField as _, SortKey};
 use registrar::filter::{AuditAttr, ClientAttr, Filter};
@@ -207,7 +207,7 @@ async fn print_cursor(
     let position = position_at(url, tenant, sort, depth).await?;
     let sort_text = canonical_sort(sort);
     let binding = Binding {
-        resource: ClientRecord::CURSOR_LABEL,
+        resource: ListedClient::CURSOR_LABEL,
         tenant,
         filter: "",
         sort: &sort_text,
@@ -257,7 +257,7 @@ impl Request {
         })
     }
 
-    fn query(&self) -> ListQuery<'_, ClientRecord> {
+    fn query(&self) -> ListQuery<'_, ListedClient> {
         ListQuery {
             tenant: &self.tenant,
             filter: self.filter.as_ref(),

@@ -9,7 +9,6 @@ use crate::http::{ApiError, Caller};
 use crate::state::AppState;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
-use serde_json::Value;
 
 /// The list's path.
 pub const PATH: &str = "/api/core/audits";
@@ -18,10 +17,8 @@ impl ListEndpoint for ListedEvent {
     const PATH: &'static str = PATH;
     const CURSOR_LABEL: &'static str = "audits-v1";
     /// The CloudEvent exactly as recorded.
-    type Wire<'a> = &'a Value;
-
-    fn wire(&self) -> &Value {
-        &self.event
+    fn write_item(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        serde_json::to_writer(out, &self.event)
     }
 }
 

@@ -4,6 +4,7 @@
 use super::list::{self, ListEndpoint};
 use super::origin::RequestOrigin;
 use super::wire::{ClientResponse, PatchSecret};
+use crate::domain::client_list::{ListedClient, Shown};
 use crate::domain::client_record::{ClientRecord, NewClient};
 use crate::domain::ids::ClientId;
 use crate::domain::patch::{apply, parse_patch};
@@ -19,14 +20,20 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-impl ListEndpoint for ClientRecord {
+impl ListEndpoint for ListedClient {
     const PATH: &'static str = "/api/core/oauth-clients";
     /// What every cursor was bound to before lists were generic.
     const CURSOR_LABEL: &'static str = "cursor-v1";
-    type Wire<'a> = ClientResponse<'a>;
 
-    fn wire(&self) -> ClientResponse<'_> {
-        ClientResponse::new(self)
+    /// The answer the store keeps, as it is; else drawn from the client.
+    fn write_item(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        match &self.shown {
+            Shown::Stored(wire) => {
+                out.extend_from_slice(wire.as_bytes());
+                Ok(())
+            }
+            Shown::Record(record) => serde_json::to_writer(out, &ClientResponse::new(record)),
+        }
     }
 }
 
@@ -36,7 +43,7 @@ pub async fn list_clients(
     caller: axum::Extension<Caller>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    list::list::<ClientRecord>(&state, &caller, raw.as_deref()).await
+    list::list::<ListedClient>(&state, &caller, raw.as_deref()).await
 }
 
 /// Ids that could never have been issued are answered like unknown ones.

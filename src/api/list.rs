@@ -5,16 +5,15 @@
 //! `clients::list_clients`.
 
 use super::cursor::{self, Binding};
-use super::wire::{Link, Links, ListResponse};
+use super::wire::{Link, Links, list_body};
 use crate::domain::list_query::{ListPage, ListQuery, Position, Sort, SortField};
 use crate::filter::{self, Filter};
 use crate::http::ApiError;
 use crate::http::Caller;
 use crate::state::AppState;
 use crate::store::ListTable;
-use axum::Json;
+use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 
 pub const DEFAULT_LIMIT: u32 = 20;
 pub const MAX_LIMIT: u32 = 100;
@@ -27,12 +26,8 @@ pub trait ListEndpoint: ListTable {
     /// Binds a cursor to this resource's list, so it fails on any other:
     /// unique per resource.
     const CURSOR_LABEL: &'static str;
-    /// One item as the list's `data` shows it.
-    type Wire<'a>: Serialize
-    where
-        Self: 'a;
-
-    fn wire(&self) -> Self::Wire<'_>;
+    /// Writes one item as the list's `data` shows it.
+    fn write_item(&self, out: &mut Vec<u8>) -> serde_json::Result<()>;
 }
 
 /// The query parameters, as given.
@@ -316,12 +311,10 @@ pub async fn list<R: ListEndpoint>(
         false => None,
     };
     let page = state.store.list(&query).await?;
-    let body = ListResponse {
-        data: page.items.iter().map(R::wire).collect(),
-        links: request.links(state, caller, &page),
-        total_results: page.total,
-    };
-    Ok(Json(body).into_response())
+    let links = request.links(state, caller, &page);
+    let body = list_body(&page.items, R::write_item, &links, page.total)
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 #[cfg(test)]

@@ -26,10 +26,8 @@ pub const PATH: &str = "/api/core/users";
 impl ListEndpoint for User {
     const PATH: &'static str = PATH;
     const CURSOR_LABEL: &'static str = "cursor-v1 users";
-    type Wire<'a> = &'a User;
-
-    fn wire(&self) -> &User {
-        self
+    fn write_item(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        serde_json::to_writer(out, self)
     }
 }
 

@@ -58,14 +58,31 @@ pub struct Links {
     pub prev: Option<Link>,
 }
 
-/// A page of any list: `data` holds the items' wire forms.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ListResponse<T> {
-    pub data: Vec<T>,
-    pub links: Links,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub total_results: Option<i64>,
+/// The JSON of a page of any list, `{"data":[…],"links":…}` with
+/// `"totalResults"` when counted: each item written by `write_item` (a
+/// client's answer may be copied as the store keeps it).
+pub fn list_body<T>(
+    items: &[T],
+    write_item: impl Fn(&T, &mut Vec<u8>) -> serde_json::Result<()>,
+    links: &Links,
+    total_results: Option<i64>,
+) -> serde_json::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(256 + 512 * items.len());
+    out.extend_from_slice(b"{\"data\":[");
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_item(item, &mut out)?;
+    }
+    out.extend_from_slice(b"],\"links\":");
+    serde_json::to_writer(&mut out, links)?;
+    if let Some(total) = total_results {
+        out.extend_from_slice(b",\"totalResults\":");
+        out.extend_from_slice(total.to_string().as_bytes());
+    }
+    out.push(b'}');
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -111,5 +128,39 @@ mod tests {
             assert!(!shown.contains("hunter2"), "{shown}");
             assert!(shown.contains(REDACTED), "{shown}");
         }
+    }
+}
+
+#[cfg(test)]
+mod list_body_tests {
+    use super::*;
+
+    #[test]
+    fn a_page_is_json_with_its_items_links_and_count() {
+        let links = Links {
+            self_: Link {
+                href: "https://x/l?a=\"b\"".into(),
+            },
+            next: Some(Link {
+                href: "https://x/n".into(),
+            }),
+            prev: None,
+        };
+        let write =
+            |n: &u32, out: &mut Vec<u8>| serde_json::to_writer(out, &serde_json::json!({"n": n}));
+        let body = list_body(&[1u32, 2], write, &links, Some(7)).unwrap();
+        let page: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            page,
+            serde_json::json!({
+                "data": [{"n": 1}, {"n": 2}],
+                "links": {"self": {"href": "https://x/l?a=\"b\""}, "next": {"href": "https://x/n"}},
+                "totalResults": 7,
+            })
+        );
+        let empty = list_body(&[] as &[u32], write, &links, None).unwrap();
+        let empty: serde_json::Value = serde_json::from_slice(&empty).unwrap();
+        assert_eq!(empty["data"], serde_json::json!([]));
+        assert!(empty.get("totalResults").is_none());
     }
 }

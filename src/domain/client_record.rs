@@ -73,6 +73,25 @@ pub struct NewClient<'a> {
 }
 
 impl ClientRecord {
+    /// The client as a change at `updated_at` leaves it, with `config` and
+    /// `secrets`, which it orders as the store reads them (oldest first,
+    /// then by hint).
+    pub fn changed(
+        &self,
+        config: ClientConfig,
+        updated_at: Timestamp,
+        mut secrets: Vec<SecretInfo>,
+    ) -> ClientRecord {
+        secrets.sort_by(|a, b| (a.created_at, &a.hint).cmp(&(b.created_at, &b.hint)));
+        ClientRecord {
+            client_id: self.client_id.clone(),
+            config,
+            created_at: self.created_at,
+            updated_at,
+            secrets,
+        }
+    }
+
     /// The record of a client just created with `first_secret`.
     pub fn created(
         client_id: ClientId,

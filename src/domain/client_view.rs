@@ -75,6 +75,14 @@ impl<'a> ClientResponse<'a> {
     }
 }
 
+/// The client's answer as JSON text, never with a secret: what the store keeps
+/// beside a client (its `wire` column) and a `GET` or a list page then copies
+/// as it is. Pinned by `tests::the_stored_answer_is_pinned`: a change to it
+/// needs a migration that empties the column.
+pub fn wire_text(record: &ClientRecord) -> serde_json::Result<String> {
+    serde_json::to_string(&ClientResponse::new(record))
+}
+
 /// The client as a JSON value, never with a secret (an audit event's `data`).
 pub fn client_json(record: &ClientRecord) -> Value {
     serde_json::to_value(ClientResponse::new(record)).unwrap_or(Value::Null)
@@ -89,4 +97,49 @@ pub fn secret_json(client: &ClientId, info: &SecretInfo) -> Value {
         "createdAt": info.created_at.to_rfc3339(),
         "createdBy": info.created_by,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::validate::{Mode, parse_config};
+
+    /// The stored answers of existing clients were written by this function:
+    /// if this text changes, add a migration that sets `clients.wire` to
+    /// NULL (the clients are then decoded from their configuration until
+    /// their next change) and update it here.
+    #[test]
+    fn the_stored_answer_is_pinned() {
+        let config = parse_config(
+            &json!({
+                "appType": "web", "clientName": "Pinned \"app\"", "description": "d",
+                "redirectUris": ["https://a.example/cb"], "allowedScopes": ["read"],
+                "allowedGrantTypes": ["client_credentials"],
+                "allowedAuthMethods": ["client_secret"],
+            }),
+            Mode::Create,
+        )
+        .unwrap();
+        let mut record = ClientRecord {
+            client_id: ClientId::from_trusted("abc"),
+            config,
+            created_at: Timestamp::from_micros(1_700_000_000_000_001),
+            updated_at: Timestamp::from_micros(1_700_000_000_000_002),
+            secrets: vec![SecretInfo {
+                hint: "h1".into(),
+                created_at: Timestamp::from_micros(1_700_000_000_000_001),
+                created_by: "admin".into(),
+            }],
+        };
+        assert_eq!(
+            wire_text(&record).unwrap(),
+            r#"{"clientId":"abc","appType":"web","clientName":"Pinned \"app\"","description":"d","redirectUris":["https://a.example/cb"],"allowedScopes":["read"],"allowedGrantTypes":["client_credentials"],"allowedAuthMethods":["client_secret"],"connectionConfig":{"consentMethod":"required"},"createdAt":"2023-11-14T22:13:20.000001Z","updatedAt":"2023-11-14T22:13:20.000002Z","clientSecrets":[{"hint":"h1","createdAt":"2023-11-14T22:13:20.000001Z","createdBy":"admin"}]}"#
+        );
+        record.secrets.clear();
+        let shown: Value = serde_json::from_str(&wire_text(&record).unwrap()).unwrap();
+        assert_eq!(
+            shown,
+            serde_json::to_value(ClientResponse::new(&record)).unwrap()
+        );
+    }
 }

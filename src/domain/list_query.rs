@@ -9,7 +9,7 @@ use crate::filter::{Attribute, CompareOp, Filter};
 use std::fmt::Debug;
 
 /// A resource whose items can be listed: implemented by the type of one item
-/// (a client's is `ClientRecord`).
+/// (a client's is `ListedClient`).
 pub trait Listing: Sized + Send + Sync + 'static {
     /// The attributes a `filter` may name.
     type Attr: Attribute;
@@ -131,12 +131,12 @@ pub struct ListPage<R> {
 mod tests {
     use super::*;
     use crate::domain::client_list::ClientSort;
-    use crate::domain::client_record::ClientRecord;
+    use crate::domain::client_list::ListedClient;
 
     fn expensive(filter: Option<&str>, count_total: bool) -> bool {
         let tenant = TenantId::from_trusted("t");
         let filter = filter.map(|f| crate::filter::parse(f).unwrap());
-        ListQuery::<ClientRecord> {
+        ListQuery::<ListedClient> {
             tenant: &tenant,
             filter: filter.as_ref(),
             sort: Sort {

@@ -7,8 +7,9 @@
 use super::Result;
 use super::list_table::{AttrColumn, Column, DbRow, ListTable, SqlitePlanning, Trigrams};
 use super::shared::{decode_client, decode_secret};
-use crate::domain::client_list::ClientSort;
-use crate::domain::client_record::ClientRecord;
+use crate::domain::client_list::{ClientSort, ListedClient, Shown};
+use crate::domain::ids::ClientId;
+use crate::domain::time::Timestamp;
 use crate::filter::{ClientAttr, CompareOp};
 
 impl AttrColumn for ClientAttr {
@@ -30,11 +31,15 @@ impl AttrColumn for ClientAttr {
     }
 }
 
-impl ListTable for ClientRecord {
+impl ListTable for ListedClient {
     const TABLE: &'static str = "clients";
     const TENANT_COLUMN: &'static str = "tenant_id";
     const ID_COLUMN: &'static str = "client_id";
-    const COLUMNS: &'static str = "client_id, created_at, updated_at, secret_count, config";
+    /// The client's answer where the store keeps one for its current state
+    /// (migration 0011), else its configuration to draw it from.
+    const COLUMNS: &'static str = "client_id, name_key, app_type, created_at, updated_at, secret_count, \
+         CASE WHEN wire_at = updated_at THEN wire END AS wire, \
+         CASE WHEN wire_at = updated_at THEN NULL ELSE config END AS config";
 
     fn sort_column(field: ClientSort) -> &'static str {
         match field {
@@ -46,9 +51,21 @@ impl ListTable for ClientRecord {
         }
     }
 
-    /// A client without its secrets; [`ListTable::details_sql`] reads them.
-    fn decode(row: &dyn DbRow) -> Result<ClientRecord> {
-        Ok(decode_client(row)?.0)
+    /// A client with its answer, or without its secrets where the store
+    /// keeps no answer ([`ListTable::details_sql`] then reads them).
+    fn decode(row: &dyn DbRow) -> Result<ListedClient> {
+        let shown = match row.opt_text("wire")? {
+            Some(wire) => Shown::Stored(wire),
+            None => Shown::Record(Box::new(decode_client(row)?.0)),
+        };
+        Ok(ListedClient {
+            client_id: ClientId::from_trusted(row.text("client_id")?),
+            name_key: row.text("name_key")?,
+            app_type: row.text("app_type")?,
+            created_at: Timestamp::from_micros(row.int("created_at")?),
+            updated_at: Timestamp::from_micros(row.int("updated_at")?),
+            shown,
+        })
     }
 
     /// The tenant's client counter (kept by triggers, migration 0003), which
@@ -57,8 +74,8 @@ impl ListTable for ClientRecord {
         "SELECT client_count FROM tenants WHERE tenant_id = $1".to_owned()
     }
 
-    fn has_details(row: &dyn DbRow) -> Result<bool> {
-        Ok(row.int("secret_count")? > 0)
+    fn has_details(item: &ListedClient, row: &dyn DbRow) -> Result<bool> {
+        Ok(matches!(item.shown, Shown::Record(_)) && row.int("secret_count")? > 0)
     }
 
     /// The secrets' metadata of `n` clients, oldest first.
@@ -76,15 +93,17 @@ impl ListTable for ClientRecord {
         Some(sql)
     }
 
-    fn attach_detail(items: &mut [ClientRecord], row: &dyn DbRow) -> Result<()> {
+    fn attach_detail(items: &mut [ListedClient], row: &dyn DbRow) -> Result<()> {
         let owner = row.text("client_id")?;
-        if let Some(item) = items.iter_mut().find(|c| c.client_id.as_str() == owner) {
-            item.secrets.push(decode_secret(row)?);
+        for item in items.iter_mut().filter(|c| c.client_id.as_str() == owner) {
+            if let Shown::Record(record) = &mut item.shown {
+                record.secrets.push(decode_secret(row)?);
+            }
         }
         Ok(())
     }
 
-    fn sqlite_planning() -> Option<SqlitePlanning<ClientRecord>> {
+    fn sqlite_planning() -> Option<SqlitePlanning<ListedClient>> {
         Some(SqlitePlanning {
             sort_index,
             attr_index: |attr, op| match op {
@@ -133,7 +152,7 @@ mod tests {
     #[test]
     fn the_secrets_of_a_page_take_one_placeholder_per_client() {
         assert_eq!(
-            ClientRecord::details_sql(3).as_deref(),
+            ListedClient::details_sql(3).as_deref(),
             Some(
                 "SELECT client_id, hint, created_at, created_by FROM client_secrets \
                  WHERE tenant_id = $1 AND client_id IN ($2, $3, $4) ORDER BY created_at, hint"

@@ -23,37 +23,43 @@ macro_rules! impl_client_writes {
                 DELETE_CLIENT, DELETE_CLIENT_SECRETS, INSERT_CLIENT, INSERT_DIRECTORY_ENTRY,
                 INSERT_TENANT, MARK_DIRECTORY_ENTRY_DELETED, TAKE_CLIENT_SLOT, UPDATE_CLIENT,
             };
-            use $crate::store::shared::{decode_client, encode_config};
+            use $crate::store::shared::{decode_client, encode_config, encode_wire};
             use $crate::store::{Result, StoreError};
 
             type Row = <Db as sqlx::Database>::Row;
 
             /// The `created` event of a new client (and its first secret),
-            /// built before the write transaction so the writer is not held
-            /// while its JSON is made.
-            fn created_event(tenant: &TenantId, c: &NewClient<'_>, origin: &Origin) -> AuditEvent {
+            /// and its answer kept ready, both made before the write
+            /// transaction so the writer is not held while their JSON is made.
+            fn created(
+                tenant: &TenantId,
+                c: &NewClient<'_>,
+                origin: &Origin,
+            ) -> Result<(AuditEvent, String)> {
                 let record = ClientRecord::created(
                     c.client_id.clone(),
                     c.config.clone(),
                     c.now,
                     c.first_secret,
                 );
-                origin.event(
+                let wire = encode_wire(&record)?;
+                let event = origin.event(
                     EventType::ClientCreated,
                     Some(tenant),
                     c.client_id.as_str(),
                     c.now,
                     client_json(&record),
-                )
+                );
+                Ok((event, wire))
             }
 
             /// Inserts a client (and its first secret) and records its
-            /// `created` event (see `created_event`).
+            /// `created` event (see `created`).
             async fn insert_client_tx(
                 tx: &mut WriteTx,
                 tenant: &TenantId,
                 c: &NewClient<'_>,
-                event: &AuditEvent,
+                (event, wire): &(AuditEvent, String),
             ) -> Result<()> {
                 let config = encode_config(c.config)?;
                 sqlx::query(INSERT_DIRECTORY_ENTRY)
@@ -70,6 +76,7 @@ macro_rules! impl_client_writes {
                     .bind(c.now.micros())
                     .bind(i64::from(c.first_secret.is_some()))
                     .bind(config)
+                    .bind(wire)
                     .execute(&mut **tx)
                     .await?;
                 if let Some((secret, by)) = c.first_secret {
@@ -102,10 +109,10 @@ macro_rules! impl_client_writes {
                     clients: &[NewClient<'_>],
                     origin: &Origin,
                 ) -> Result<()> {
-                    let events: Vec<AuditEvent> = clients
+                    let events = clients
                         .iter()
-                        .map(|c| created_event(tenant, c, origin))
-                        .collect();
+                        .map(|c| created(tenant, c, origin))
+                        .collect::<Result<Vec<_>>>()?;
                     let mut tx = self.begin_write().await?;
                     sqlx::query(INSERT_TENANT)
                         .bind(tenant.as_str())
@@ -127,7 +134,7 @@ macro_rules! impl_client_writes {
                     max_clients: u64,
                     origin: &Origin,
                 ) -> Result<()> {
-                    let event = created_event(tenant, &client, origin);
+                    let event = created(tenant, &client, origin)?;
                     let mut tx = self.begin_write().await?;
                     let slot = sqlx::query(TAKE_CLIENT_SLOT)
                         .bind(tenant.as_str())
@@ -169,6 +176,7 @@ macro_rules! impl_client_writes {
                         at,
                         operations,
                     )];
+                    let mut secrets = Vec::new();
                     if plan.drop_secrets {
                         sqlx::query(DELETE_CLIENT_SECRETS)
                             .bind(tenant.as_str())
@@ -186,6 +194,8 @@ macro_rules! impl_client_writes {
                                 data,
                             )
                         }));
+                    } else {
+                        secrets.clone_from(&current.secrets);
                     }
                     if let Some(secret) = &plan.new_secret {
                         insert_secret(&mut tx, tenant, id, secret, by, now).await?;
@@ -203,8 +213,10 @@ macro_rules! impl_client_writes {
                             at,
                             data,
                         ));
+                        secrets.push(info);
                     }
                     let config = encode_config(&plan.config)?;
+                    let wire = encode_wire(&current.changed(plan.config.clone(), at, secrets))?;
                     sqlx::query(UPDATE_CLIENT)
                         .bind(tenant.as_str())
                         .bind(id.as_str())
@@ -213,6 +225,7 @@ macro_rules! impl_client_writes {
                         .bind(at.micros())
                         .bind(count)
                         .bind(config)
+                        .bind(wire)
                         .execute(&mut *tx)
                         .await?;
                     for event in &events {

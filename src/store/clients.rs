@@ -23,8 +23,9 @@ pub(super) const TAKE_CLIENT_SLOT: &str = "UPDATE tenants SET client_count = cli
 pub(super) const INSERT_DIRECTORY_ENTRY: &str =
     "INSERT INTO client_directory (client_id, tenant_id) VALUES ($1, $2)";
 
-pub(super) const INSERT_CLIENT: &str = "INSERT INTO clients (tenant_id, client_id, app_type, client_name, name_key, created_at, updated_at, secret_count, config) \
-     VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8)";
+/// With its answer kept ready (`wire`, for `updated_at`: migration 0011).
+pub(super) const INSERT_CLIENT: &str = "INSERT INTO clients (tenant_id, client_id, app_type, client_name, name_key, created_at, updated_at, secret_count, config, wire, wire_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $6)";
 
 /// A client and its secrets' metadata: one row per secret, or one row with
 /// NULL secret columns when it has none.
@@ -64,8 +65,8 @@ pub(super) const CLIENT_TO_CHANGE: &str = client_to_change_sql!("");
 /// instance sharing the database.
 pub(super) const CLIENT_TO_CHANGE_FOR_UPDATE: &str = client_to_change_sql!(" FOR UPDATE");
 
-pub(super) const UPDATE_CLIENT: &str = "UPDATE clients SET client_name = $3, name_key = $4, updated_at = $5, secret_count = $6, config = $7 \
-     WHERE tenant_id = $1 AND client_id = $2";
+pub(super) const UPDATE_CLIENT: &str = "UPDATE clients SET client_name = $3, name_key = $4, updated_at = $5, secret_count = $6, config = $7, \
+     wire = $8, wire_at = $5 WHERE tenant_id = $1 AND client_id = $2";
 
 /// Every secret of one client (a patch that drops secret support, or a
 /// deletion).

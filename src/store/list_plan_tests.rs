@@ -2,16 +2,16 @@
 
 use super::*;
 use crate::domain::client_list::ClientSort as SortField;
-use crate::domain::client_record::ClientRecord;
+use crate::domain::client_list::ListedClient;
 use crate::domain::ids::TenantId;
 use crate::domain::list_query::{Position, Sort, SortKey};
 use crate::filter::{ClientAttr, parse};
 
 // These tests plan the clients' list.
-type ListQuery<'a> = crate::domain::list_query::ListQuery<'a, ClientRecord>;
+type ListQuery<'a> = crate::domain::list_query::ListQuery<'a, ListedClient>;
 
-fn planning() -> SqlitePlanning<ClientRecord> {
-    ClientRecord::sqlite_planning().expect("clients are planned")
+fn planning() -> SqlitePlanning<ListedClient> {
+    ListedClient::sqlite_planning().expect("clients are planned")
 }
 
 fn name_trigram_query(filter: &Filter<ClientAttr>) -> Option<NameSearch> {

@@ -86,10 +86,11 @@ pub trait ListTable: Listing<Attr: AttrColumn> {
         )
     }
 
-    /// Whether the item of `row` has details [`ListTable::details_sql`]
-    /// reads (a client's secrets); none by default.
-    fn has_details(row: &dyn DbRow) -> Result<bool> {
-        let _ = row;
+    /// Whether `item`, decoded from `row`, has details
+    /// [`ListTable::details_sql`] reads (a client's secrets, when the store
+    /// keeps no answer for it); none by default.
+    fn has_details(item: &Self, row: &dyn DbRow) -> Result<bool> {
+        let _ = (item, row);
         Ok(false)
     }
 

@@ -36,7 +36,7 @@ pub async fn list<R: ListTable, E: ListExec>(
             return Ok(());
         }
         let item = R::decode(row)?;
-        if R::has_details(row)? {
+        if R::has_details(&item, row)? {
             with_details.push(item.row_id().to_owned());
         }
         items.push(item);

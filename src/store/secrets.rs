@@ -19,25 +19,19 @@ pub(super) const SECRETS_OF: &str = "SELECT hint, created_at, created_by FROM cl
 pub(super) const DELETE_SECRET: &str = "DELETE FROM client_secrets WHERE tenant_id = $1 AND client_id = $2 AND hint = $3 \
      RETURNING hint, created_at, created_by";
 
-/// `updated_at` for a change at `now`: strictly later than before.
-const BUMP_UPDATED_AT: &str =
-    "updated_at = CASE WHEN updated_at >= $3 THEN updated_at + 1 ELSE $3 END";
-
-/// Takes one of the client's secret slots at `$3` (now), unless all
-/// [`MAX_SECRETS`] are taken: then it changes no row.
+/// Takes one of the client's secret slots, unless all [`MAX_SECRETS`] are
+/// taken: then it changes no row. `$3` is the change's `updated_at` (later
+/// than the one the locked row holds) and `$4` the client's answer after it.
 pub(super) fn take_secret_slot_sql() -> String {
     format!(
-        "UPDATE clients SET secret_count = secret_count + 1, {BUMP_UPDATED_AT} \
+        "UPDATE clients SET secret_count = secret_count + 1, updated_at = $3, wire = $4, wire_at = $3 \
          WHERE tenant_id = $1 AND client_id = $2 AND secret_count < {MAX_SECRETS}"
     )
 }
 
-/// Gives back a secret slot at `$3` (now).
-pub(super) fn free_secret_slot_sql() -> String {
-    format!(
-        "UPDATE clients SET secret_count = secret_count - 1, {BUMP_UPDATED_AT} WHERE tenant_id = $1 AND client_id = $2"
-    )
-}
+/// Gives back a secret slot, with `$3` and `$4` as above.
+pub(super) const FREE_SECRET_SLOT: &str = "UPDATE clients SET secret_count = secret_count - 1, updated_at = $3, wire = $4, wire_at = $3 \
+     WHERE tenant_id = $1 AND client_id = $2";
 
 /// The secret methods of `$Store`, and `insert_secret` and `secrets_of` for
 /// the client statements.
@@ -54,10 +48,9 @@ macro_rules! impl_secrets {
             use $crate::domain::secret::NewSecret;
             use $crate::domain::time::Timestamp;
             use $crate::store::secrets::{
-                DELETE_SECRET, INSERT_SECRET, SECRETS_OF, free_secret_slot_sql,
-                take_secret_slot_sql,
+                DELETE_SECRET, FREE_SECRET_SLOT, INSERT_SECRET, SECRETS_OF, take_secret_slot_sql,
             };
-            use $crate::store::shared::decode_secret;
+            use $crate::store::shared::{decode_secret, encode_wire};
             use $crate::store::{Result, StoreError};
 
             pub(super) async fn insert_secret(
@@ -111,27 +104,29 @@ macro_rules! impl_secrets {
                     if !current.config.supports_secrets() {
                         return Err(StoreError::SecretsNotSupported);
                     }
-                    let taken = sqlx::query(sqlx::AssertSqlSafe(take_secret_slot_sql()))
-                        .bind(tenant.as_str())
-                        .bind(id.as_str())
-                        .bind(now.micros())
-                        .execute(&mut *tx)
-                        .await?;
-                    if taken.rows_affected() == 0 {
-                        return Err(StoreError::SecretLimit);
-                    }
-                    let hints: Vec<String> = secrets_of(&mut *tx, tenant, id)
-                        .await?
-                        .into_iter()
-                        .map(|s| s.hint)
-                        .collect();
+                    // The row is locked: its secrets, and the hints taken.
+                    let mut secrets = secrets_of(&mut *tx, tenant, id).await?;
+                    let hints: Vec<String> = secrets.iter().map(|s| s.hint.clone()).collect();
                     let secret = NewSecret::generate(&hints);
-                    insert_secret(&mut tx, tenant, id, &secret, by, now).await?;
                     let info = SecretInfo {
                         hint: secret.hint.clone(),
                         created_at: now,
                         created_by: by.to_owned(),
                     };
+                    secrets.push(info.clone());
+                    let at = now.after(current.updated_at);
+                    let wire = encode_wire(&current.changed(current.config.clone(), at, secrets))?;
+                    let taken = sqlx::query(sqlx::AssertSqlSafe(take_secret_slot_sql()))
+                        .bind(tenant.as_str())
+                        .bind(id.as_str())
+                        .bind(at.micros())
+                        .bind(wire)
+                        .execute(&mut *tx)
+                        .await?;
+                    if taken.rows_affected() == 0 {
+                        return Err(StoreError::SecretLimit);
+                    }
+                    insert_secret(&mut tx, tenant, id, &secret, by, now).await?;
                     let event = origin.event(
                         EventType::SecretCreated,
                         Some(tenant),
@@ -165,10 +160,14 @@ macro_rules! impl_secrets {
                         .await?
                         .ok_or(StoreError::SecretNotFound)?;
                     let info = decode_secret(&gone)?;
-                    sqlx::query(sqlx::AssertSqlSafe(free_secret_slot_sql()))
+                    let left = secrets_of(&mut *tx, tenant, id).await?;
+                    let at = now.after(current.updated_at);
+                    let wire = encode_wire(&current.changed(current.config.clone(), at, left))?;
+                    sqlx::query(FREE_SECRET_SLOT)
                         .bind(tenant.as_str())
                         .bind(id.as_str())
-                        .bind(now.micros())
+                        .bind(at.micros())
+                        .bind(wire)
                         .execute(&mut *tx)
                         .await?;
                     let event = origin.event(

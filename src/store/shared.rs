@@ -17,6 +17,7 @@ use super::list_table::DbRow;
 use super::{Result, StoreError, decode_config};
 use crate::domain::client::ClientConfig;
 use crate::domain::client_record::{ClientRecord, SecretInfo};
+use crate::domain::client_view::wire_text;
 use crate::domain::ids::ClientId;
 use crate::domain::time::Timestamp;
 use sqlx::query::Query;
@@ -95,6 +96,11 @@ where
 /// A configuration as the `config` column stores it.
 pub(super) fn encode_config(config: &ClientConfig) -> Result<String> {
     serde_json::to_string(config).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// A client's answer as the store keeps it (`clients.wire`, migration 0011).
+pub(super) fn encode_wire(record: &ClientRecord) -> Result<String> {
+    wire_text(record).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 /// Gives the store type `$Store` of the backend module it is invoked in every

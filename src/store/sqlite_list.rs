@@ -37,7 +37,7 @@ impl SqliteStore {
 mod tests {
     use super::*;
     use crate::domain::client_list::ClientSort as SortField;
-    use crate::domain::client_record::ClientRecord;
+    use crate::domain::client_list::ListedClient;
     use crate::domain::ids::TenantId;
     use crate::domain::list_query::Sort;
     use crate::store::PoolSettings;
@@ -45,7 +45,7 @@ mod tests {
     use crate::store::list_sql::{Access, Plan};
 
     // These tests plan the clients' list.
-    type ListQuery<'a> = crate::domain::list_query::ListQuery<'a, ClientRecord>;
+    type ListQuery<'a> = crate::domain::list_query::ListQuery<'a, ListedClient>;
 
     /// Inserts `n` clients named `prefix0`, `prefix1`, … straight into the
     /// table, as a bulk load would; the triggers index their names.
@@ -357,10 +357,7 @@ mod tests {
         let page = crate::store::listing::list(&store.list_exec(), &q)
             .await
             .unwrap();
-        page.items
-            .iter()
-            .map(|c| c.config.client_name.clone())
-            .collect()
+        page.items.iter().map(|c| c.name_key.clone()).collect()
     }
 
     /// A tenant of at most 16 pages is walked whole, uncounted; one row

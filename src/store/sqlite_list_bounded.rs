@@ -126,7 +126,7 @@ impl ListExec for BoundedExec<'_> {
 #[cfg(test)]
 mod tests {
     use crate::domain::client_list::ClientSort;
-    use crate::domain::client_record::ClientRecord;
+    use crate::domain::client_list::ListedClient;
     use crate::domain::ids::TenantId;
     use crate::domain::list_query::{ListQuery, Sort};
     use crate::store::deadline::{Deadline, within};
@@ -147,7 +147,7 @@ mod tests {
     fn scan<'a>(
         tenant: &'a TenantId,
         filter: &'a crate::filter::Filter<crate::filter::ClientAttr>,
-    ) -> ListQuery<'a, ClientRecord> {
+    ) -> ListQuery<'a, ListedClient> {
         ListQuery {
             tenant,
             filter: Some(filter),

@@ -223,7 +223,7 @@ impl DbRow for ConnRow<'_, '_> {
 mod tests {
     use super::*;
     use crate::domain::client_list::ClientSort;
-    use crate::domain::client_record::ClientRecord;
+    use crate::domain::client_list::ListedClient;
     use crate::domain::ids::TenantId;
     use crate::domain::list_query::{Position, Sort, SortKey};
     use crate::filter::{ClientFields, matches, parse};
@@ -330,7 +330,7 @@ mod tests {
                 for input in filters {
                     let filter = input.map(|f| parse(f).unwrap());
                     for from in [None, Some((20, "c0100"))] {
-                        let q = ListQuery::<ClientRecord> {
+                        let q = ListQuery::<ListedClient> {
                             tenant: &tenant,
                             filter: filter.as_ref(),
                             sort: Sort { field: ClientSort::CreatedAt, descending: false },
@@ -364,7 +364,7 @@ mod tests {
             // A writer holding the lock: WAL readers go on, on the snapshot.
             let blocker = rusqlite::Connection::open(dir.path().join("list.db")).unwrap();
             blocker.execute_batch("BEGIN IMMEDIATE; DELETE FROM clients WHERE client_id = 'c0001';").unwrap();
-            let q = ListQuery::<ClientRecord> {
+            let q = ListQuery::<ListedClient> {
                 tenant: &tenant,
                 filter: None,
                 sort: Sort { field: ClientSort::ClientId, descending: false },

@@ -48,6 +48,7 @@ mod key_rotation;
 mod keys_at_rest;
 mod limits;
 mod list;
+mod list_answers;
 mod list_filters;
 mod list_props;
 mod list_walks;
