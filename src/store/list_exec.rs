@@ -6,6 +6,7 @@
 
 use super::Result;
 use super::filter_sql::SqlArg;
+use super::list_plan_memo::PlanMemo;
 use super::list_table::DbRow;
 use super::shared::bind_all;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, Pool, Row, Type};
@@ -19,6 +20,11 @@ pub trait ListExec {
     /// Whether the engine plans filtered pages itself (SQLite, for resources
     /// that give planning hints); otherwise the database's planner chooses.
     fn plans(&self) -> bool;
+
+    /// Where plans are remembered (`list_plan_memo.rs`), if anywhere.
+    fn memo(&self) -> Option<&PlanMemo> {
+        None
+    }
 
     /// Runs `sql` with `args`, handing each row to `each`.
     fn rows(

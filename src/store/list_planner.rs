@@ -4,15 +4,19 @@
 //! a small tenant is walked whole without counting), and the bounded probes
 //! along a walk. A backend that does not plan
 //! ([`ListExec::plans`]), and a resource without planning hints, get the
-//! default plan: plain SQL for the database's own planner.
+//! default plan: plain SQL for the database's own planner. A filtered
+//! page's plan is remembered where the executor keeps a memo
+//! (`list_plan_memo.rs`).
 
 use super::Result;
 use super::list_exec::{ListExec, count};
 use super::list_plan::{self, Probe};
+use super::list_plan_memo;
 use super::list_sql::{self, Access, Plan, Walk};
-use super::list_table::ListTable;
+use super::list_table::{ListTable, SqlitePlanning};
 use super::list_trigrams;
 use crate::domain::list_query::ListQuery;
+use crate::filter::Filter;
 
 /// How to build a list query: the index with the fewest candidates within
 /// the walk budget, or else a walk; see `list_plan.rs`.
@@ -28,6 +32,25 @@ pub async fn plan_list<R: ListTable, E: ListExec>(exec: &E, q: &ListQuery<'_, R>
             budget: 0,
         });
     };
+    let Some(memo) = exec.memo() else {
+        return plan_filtered(exec, q, &planning, filter).await;
+    };
+    let key = list_plan_memo::key(q);
+    if let Some(plan) = memo.get(&key) {
+        return Ok(plan);
+    }
+    let plan = plan_filtered(exec, q, &planning, filter).await?;
+    memo.put(key, plan.clone());
+    Ok(plan)
+}
+
+/// The plan of a filtered page, from the counts.
+async fn plan_filtered<R: ListTable, E: ListExec>(
+    exec: &E,
+    q: &ListQuery<'_, R>,
+    planning: &SqlitePlanning<R>,
+    filter: &Filter<R::Attr>,
+) -> Result<Plan> {
     let (sql, args) = list_sql::tenant_count_sql(q);
     let size = exec.scalar(sql, args).await?.unwrap_or(0);
     let budget = list_plan::walk_budget(q.limit, size);
@@ -48,7 +71,7 @@ pub async fn plan_list<R: ListTable, E: ListExec>(exec: &E, q: &ListQuery<'_, R>
         let plan = list_trigrams::plan_trigrams(exec, q, trigrams.index_table, search, cap);
         best = Some(plan.await?);
     }
-    for (index, conjunct) in list_plan::indexed_conjuncts(filter, &planning, q.sort.field) {
+    for (index, conjunct) in list_plan::indexed_conjuncts(filter, planning, q.sort.field) {
         if best.as_ref().is_some_and(|(n, _)| *n == 0) {
             break;
         }

@@ -32,6 +32,7 @@ mod filter_sql;
 mod group_commit;
 mod list_exec;
 mod list_plan;
+mod list_plan_memo;
 mod list_planner;
 mod list_sql;
 mod list_table;

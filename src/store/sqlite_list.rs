@@ -378,3 +378,7 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+#[path = "sqlite_list_covering_tests.rs"]
+mod covering_tests;

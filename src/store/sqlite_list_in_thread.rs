@@ -14,6 +14,7 @@
 use super::deadline::{self, Deadline, PROGRESS_OPS};
 use super::filter_sql::SqlArg;
 use super::list_exec::{EachRow, ListExec};
+use super::list_plan_memo::PlanMemo;
 use super::list_table::{DbRow, ListTable};
 use super::sqlite_reads::{Busy, InThreadReads, ReadResult, classify};
 use super::{Result, StoreError};
@@ -45,6 +46,7 @@ impl InThreadReads {
                 conn,
                 busy: Cell::new(false),
                 deadline,
+                plans: &self.plans,
             };
             let page = run_now(super::listing::list(&exec, q));
             // The handler goes first, so it cannot interrupt the end of the
@@ -86,6 +88,7 @@ struct ConnExec<'c> {
     busy: Cell<bool>,
     /// The request's deadline, at which the progress handler interrupts.
     deadline: Option<Deadline>,
+    plans: &'c PlanMemo,
 }
 
 impl ConnExec<'_> {
@@ -128,6 +131,10 @@ impl ConnExec<'_> {
 impl ListExec for ConnExec<'_> {
     fn plans(&self) -> bool {
         true
+    }
+
+    fn memo(&self) -> Option<&PlanMemo> {
+        Some(self.plans)
     }
 
     async fn rows(&self, sql: String, args: Vec<SqlArg>, each: EachRow<'_>) -> Result<()> {

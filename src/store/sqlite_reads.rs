@@ -19,6 +19,7 @@
 //! chooses between the two.
 
 use super::clients::{FIND_AUTH_CLIENT, FIND_CLIENT};
+use super::list_plan_memo::PlanMemo;
 use super::liveness::TOKEN_FACTS;
 use super::shared::PING;
 use super::sqlite_pragmas::ConnectionPragmas;
@@ -43,6 +44,8 @@ const MAX_IDLE: usize = 16;
 pub(crate) struct InThreadReads {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
+    /// The list pages' plans (`list_plan_memo.rs`).
+    pub(super) plans: PlanMemo,
 }
 
 pub(crate) type ReadResult<T> = Result<Result<T, StoreError>, Busy>;
@@ -65,6 +68,7 @@ impl InThreadReads {
         let reads = Self {
             path: path.to_owned(),
             idle: Mutex::new(Vec::new()),
+            plans: PlanMemo::default(),
         };
         let first = reads.connect()?;
         reads.put_back(first);
