@@ -116,15 +116,15 @@ fn timestamp_bounds_beyond_the_column_range_become_constants() {
 }
 
 #[test]
-fn walks_check_suffixes_by_like_alone() {
-    let filter = parse(r#"clientName ew "ab" and clientName co "c""#).unwrap();
+fn walks_check_suffixes_by_like_alone_and_substrings_by_instr() {
+    let filter = parse(r#"clientName ew "ab" and clientName co "C%_""#).unwrap();
     let (mut sql, mut args) = (String::new(), Vec::new());
-    push_filter_sql_with(&filter, Tails::LikeOnly, &mut sql, &mut args);
+    push_filter_sql_with(&filter, FilterUse::RowTests, &mut sql, &mut args);
     assert_eq!(
         sql,
-        r"(name_key LIKE $1 ESCAPE '\' AND name_key LIKE $2 ESCAPE '\')"
+        r"(name_key LIKE $1 ESCAPE '\' AND instr(name_key, $2) > 0)"
     );
-    assert_eq!(args, vec![text("%ab"), text("%c%")]);
+    assert_eq!(args, vec![text("%ab"), text("c%_")]);
 }
 
 #[test]
@@ -248,10 +248,14 @@ async fn load(pool: &SqlitePool, rows: &[(&str, OwnedRecord)]) -> Result<(), sql
     Ok(())
 }
 
-async fn select(pool: &SqlitePool, filter: &Filter) -> Result<(String, Vec<i64>), sqlx::Error> {
+async fn select(
+    pool: &SqlitePool,
+    filter: &Filter,
+    usage: FilterUse,
+) -> Result<(String, Vec<i64>), sqlx::Error> {
     let mut sql = String::from("SELECT seq FROM clients WHERE tenant = $1 AND ");
     let mut args = vec![SqlArg::Text("t1".to_owned())];
-    push_filter_sql(filter, &mut sql, &mut args);
+    push_filter_sql_with(filter, usage, &mut sql, &mut args);
     sql.push_str(" ORDER BY seq");
     let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone()));
     for arg in args {
@@ -294,13 +298,16 @@ fn sql_agrees_with_evaluator() {
             let fail = |e: sqlx::Error| TestCaseError::fail(e.to_string());
             load(&pool, &rows).await.map_err(fail)?;
             for filter in &filters {
-                let (sql, selected) = select(&pool, filter).await.map_err(fail)?;
                 let expected: Vec<i64> = (0i64..)
                     .zip(&rows)
                     .filter(|(_, (tenant, row))| *tenant == "t1" && matches(filter, &row.view()))
                     .map(|(seq, _)| seq)
                     .collect();
-                prop_assert_eq!(selected, expected, "filter `{}`, SQL `{}`", filter, sql);
+                // Both uses of a filter select the same rows.
+                for usage in [FilterUse::Indexable, FilterUse::RowTests] {
+                    let (sql, selected) = select(&pool, filter, usage).await.map_err(fail)?;
+                    prop_assert_eq!(&selected, &expected, "filter `{}`, SQL `{}`", filter, sql);
+                }
             }
             Ok(())
         })
