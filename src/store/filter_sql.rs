@@ -33,39 +33,32 @@ pub fn push_filter_sql<A: AttrColumn>(
     sql: &mut String,
     args: &mut Vec<SqlArg>,
 ) {
-    push_filter_sql_with(filter, FilterUse::Indexable, sql, args);
+    push_filter_sql_with(filter, Tails::Range, sql, args);
 }
 
-/// What a statement's filter is for. `Indexable`: the database may read an
-/// index through it (PostgreSQL always; SQLite where the statement reads the
-/// tail's index or leaves the choice to the database), so an `ew` on an
-/// attribute with a tail column adds the tail's range to its `LIKE`, and
-/// substrings stay `LIKE` (PostgreSQL's trigram index serves it). `RowTests`:
-/// SQLite reads a given index and the filter only tests its rows (walks,
-/// probes, trigram candidates), so no tail range (SQLite would compute the
-/// virtual tail for every row the `LIKE` accepts, for nothing), and `co` is
-/// `instr(col, $n) > 0`, which SQLite answers several times faster than
-/// `LIKE '%…%'` (its `LIKE` was a fifth of a page that tests 2,100 rows);
-/// the column and the operand are both lowercase, so the two agree.
+/// Whether an `ew` on an attribute with a tail column adds the tail's range
+/// to its `LIKE`. The range only helps a statement that reads the tail's
+/// index (or leaves the choice to the database); elsewhere SQLite computes
+/// the virtual tail for every row the `LIKE` accepts, for nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FilterUse {
-    Indexable,
-    RowTests,
+pub enum Tails {
+    Range,
+    LikeOnly,
 }
 
-/// [`push_filter_sql`], for either use of the filter (see [`FilterUse`]).
+/// [`push_filter_sql`], with or without the tails' ranges.
 pub fn push_filter_sql_with<A: AttrColumn>(
     filter: &Filter<A>,
-    usage: FilterUse,
+    tails: Tails,
     sql: &mut String,
     args: &mut Vec<SqlArg>,
 ) {
     match filter {
-        Filter::Or(..) => push_chain(filter, true, usage, sql, args),
-        Filter::And(..) => push_chain(filter, false, usage, sql, args),
+        Filter::Or(..) => push_chain(filter, true, tails, sql, args),
+        Filter::And(..) => push_chain(filter, false, tails, sql, args),
         Filter::Not(inner) => {
             sql.push_str("NOT (");
-            push_filter_sql_with(inner, usage, sql, args);
+            push_filter_sql_with(inner, tails, sql, args);
             sql.push(')');
         }
         Filter::Present(attr) if attr.optional() => {
@@ -80,10 +73,10 @@ pub fn push_filter_sql_with<A: AttrColumn>(
             sql.push('(');
             sql.push_str(attr.column().sql());
             sql.push_str(" IS NOT NULL AND ");
-            push_compare(*attr, *op, value, usage, sql, args);
+            push_compare(*attr, *op, value, tails, sql, args);
             sql.push(')');
         }
-        Filter::Compare { attr, op, value } => push_compare(*attr, *op, value, usage, sql, args),
+        Filter::Compare { attr, op, value } => push_compare(*attr, *op, value, tails, sql, args),
     }
 }
 
@@ -95,7 +88,7 @@ pub fn push_filter_sql_with<A: AttrColumn>(
 fn push_chain<A: AttrColumn>(
     filter: &Filter<A>,
     is_or: bool,
-    usage: FilterUse,
+    tails: Tails,
     sql: &mut String,
     args: &mut Vec<SqlArg>,
 ) {
@@ -106,7 +99,7 @@ fn push_chain<A: AttrColumn>(
         if i > 0 {
             sql.push_str(if is_or { " OR " } else { " AND " });
         }
-        push_filter_sql_with(term, usage, sql, args);
+        push_filter_sql_with(term, tails, sql, args);
     }
     sql.push(')');
 }
@@ -142,16 +135,15 @@ fn push_compare<A: AttrColumn>(
     attr: A,
     op: CompareOp,
     value: &Operand,
-    usage: FilterUse,
+    tails: Tails,
     sql: &mut String,
     args: &mut Vec<SqlArg>,
 ) {
     let col = attr.column().sql();
-    let tail = attr.tail_column().filter(|_| usage == FilterUse::Indexable);
+    let tail = attr.tail_column().filter(|_| tails == Tails::Range);
     match (attr.kind(), value) {
         (ValueKind::Text, Operand::Text(text)) => match (op, tail) {
             (CompareOp::Ew, Some(tail)) => push_ends_with(col, tail, text, sql, args),
-            (CompareOp::Co, _) if usage == FilterUse::RowTests => push_instr(col, text, sql, args),
             _ => push_text_compare(col, op, text, sql, args),
         },
         (ValueKind::Timestamp, Operand::Time(nanos)) => match instant_predicate(op, *nanos) {
@@ -194,15 +186,6 @@ fn push_text_compare(
     sql.push_str(col);
     sql.push_str(sql_op);
     push_arg(SqlArg::Text(text), sql, args);
-}
-
-/// `instr(col, $n) > 0` with the operand lowercased (see [`FilterUse`]).
-fn push_instr(col: &str, text: &str, sql: &mut String, args: &mut Vec<SqlArg>) {
-    sql.push_str("instr(");
-    sql.push_str(col);
-    sql.push_str(", ");
-    push_arg(SqlArg::Text(text.to_lowercase()), sql, args);
-    sql.push_str(") > 0");
 }
 
 /// `col LIKE $n ESCAPE '\'`; both databases read `'\'` as one backslash

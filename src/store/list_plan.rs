@@ -26,7 +26,7 @@
 //! the budget before leaving the choice to the planner: a walk that finds
 //! nothing cannot tell how far it would have to go.
 
-use super::filter_sql::{FilterUse, SqlArg, push_filter_sql, push_filter_sql_with};
+use super::filter_sql::{SqlArg, Tails, push_filter_sql, push_filter_sql_with};
 use super::list_sql::{NameSearch, Walk, push_keyset, push_order};
 use super::list_table::{AttrColumn, ListTable, SqlitePlanning};
 use crate::domain::list_query::ListQuery;
@@ -90,7 +90,7 @@ pub fn hits_sql<R: ListTable>(
     let mut sql = format!("SELECT count(*) FROM (SELECT 1 FROM ({inner}) WHERE 1=1");
     if let Some(filter) = q.filter {
         sql.push_str(" AND (");
-        push_filter_sql_with(filter, FilterUse::RowTests, &mut sql, &mut args);
+        push_filter_sql_with(filter, Tails::LikeOnly, &mut sql, &mut args);
         sql.push(')');
     }
     sql.push_str(&format!(" LIMIT {needed})"));

@@ -6,7 +6,7 @@
 //! or to the tenant's trigram postings. PostgreSQL always gets the default plan: plain
 //! SQL, and its planner chooses.
 
-use super::filter_sql::{FilterUse, SqlArg, push_filter_sql_with};
+use super::filter_sql::{SqlArg, Tails, push_filter_sql_with};
 use super::list_table::ListTable;
 use crate::domain::list_query::{ListQuery, Sort, SortKey};
 
@@ -90,12 +90,12 @@ fn base<R: ListTable>(
     if let Some(f) = q.filter {
         sql.push_str(" AND (");
         // The tails' ranges serve their own index, and any statement whose
-        // index the database chooses (see `filter_sql::FilterUse`).
-        let usage = match access {
-            Access::Planner | Access::Index(_) => FilterUse::Indexable,
-            Access::Walk | Access::Sorted | Access::Trigrams(_) => FilterUse::RowTests,
+        // index the database chooses (see `filter_sql::Tails`).
+        let tails = match access {
+            Access::Planner | Access::Index(_) => Tails::Range,
+            Access::Walk | Access::Sorted | Access::Trigrams(_) => Tails::LikeOnly,
         };
-        push_filter_sql_with(f, usage, &mut sql, &mut args);
+        push_filter_sql_with(f, tails, &mut sql, &mut args);
         sql.push(')');
     }
     let trigrams = R::sqlite_planning().and_then(|p| p.trigrams);
