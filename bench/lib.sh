@@ -183,3 +183,31 @@ open(path, "w").write(text)
 PY
   echo "bench: wrote the $1 section of $BENCH_RESULTS" >&2
 }
+
+# profile_shapes SECTION_FILE PERCENT SHAPE... -> for each "name|path" SHAPE,
+# loads $REG_URL$path with wrk (as $TOKEN) for 10 s, records the server
+# ($REG_PID) with perf for 6 s of it, and appends the shape's req/s and its
+# symbols above PERCENT% (self time) to SECTION_FILE.
+profile_shapes() {
+  local section=$1 percent=$2 shape name path wrk_pid rate
+  shift 2
+  for shape in "$@"; do
+    IFS='|' read -r name path <<<"$shape"
+    taskset -c "$LOAD_CPU" wrk -t1 -c"$BENCH_CONNECTIONS" -d10s -H "Authorization: Bearer $TOKEN" \
+      "$REG_URL$path" >"$BENCH_TMP/wrk.txt" &
+    wrk_pid=$!
+    sleep 2
+    perf record -q -F 999 -g -p "$REG_PID" -o "$BENCH_TMP/perf.data" -- sleep 6 2>/dev/null
+    wait "$wrk_pid"
+    rate=$(awk '/Requests\/sec/ {print $2}' "$BENCH_TMP/wrk.txt")
+    {
+      echo "\`$name\` ($rate req/s):"
+      echo '```text'
+      perf report -q --stdio --no-children -i "$BENCH_TMP/perf.data" --sort dso,symbol \
+        --percent-limit "$percent" -g none 2>/dev/null | sed '/^$/d' | sed 's/ *$//' | head -25
+      echo '```'
+      echo
+    } >>"$section"
+    echo "bench: profiled $name" >&2
+  done
+}

@@ -35,22 +35,6 @@ SECTION="$BENCH_TMP/profile.md"
   machine_note
   echo
 } >"$SECTION"
-for shape in "${SHAPES[@]}"; do
-  IFS='|' read -r name path <<<"$shape"
-  taskset -c "$LOAD_CPU" wrk -t1 -c"$BENCH_CONNECTIONS" -d10s -H "Authorization: Bearer $TOKEN" "$REG_URL$path" >/dev/null &
-  WRK=$!
-  sleep 2
-  perf record -q -F 999 -g -p "$REG_PID" -o "$BENCH_TMP/perf.data" -- sleep 6 2>/dev/null
-  wait "$WRK"
-  {
-    echo "\`$name\`:"
-    echo '```text'
-    perf report -q --stdio --no-children -i "$BENCH_TMP/perf.data" --sort dso,symbol \
-      --percent-limit 1.5 -g none 2>/dev/null | sed '/^$/d' | head -30
-    echo '```'
-    echo
-  } >>"$SECTION"
-  echo "bench: profiled $name" >&2
-done
+profile_shapes "$SECTION" 1.5 "${SHAPES[@]}"
 write_section bench/list_profile.sh "$SECTION"
 echo "bench: wrote $BENCH_RESULTS" >&2

@@ -37,23 +37,6 @@ SECTION="$BENCH_TMP/profile_large.md"
   machine_note
   echo
 } >"$SECTION"
-for shape in "${SHAPES[@]}"; do
-  IFS='|' read -r name path <<<"$shape"
-  taskset -c "$LOAD_CPU" wrk -t1 -c"$BENCH_CONNECTIONS" -d10s -H "Authorization: Bearer $TOKEN" "$REG_URL$path" >"$BENCH_TMP/wrk.txt" &
-  WRK=$!
-  sleep 2
-  perf record -q -F 999 -g -p "$REG_PID" -o "$BENCH_TMP/perf.data" -- sleep 6 2>/dev/null
-  wait "$WRK"
-  rate=$(awk '/Requests\/sec/ {print $2}' "$BENCH_TMP/wrk.txt")
-  {
-    echo "\`$name\` ($rate req/s):"
-    echo '```text'
-    perf report -q --stdio --no-children -i "$BENCH_TMP/perf.data" --sort dso,symbol \
-      --percent-limit 2 -g none 2>/dev/null | sed '/^$/d' | sed 's/ *$//' | head -20
-    echo '```'
-    echo
-  } >>"$SECTION"
-  echo "bench: profiled $name" >&2
-done
+profile_shapes "$SECTION" 2 "${SHAPES[@]}"
 write_section bench/list_profile_large.sh "$SECTION"
 echo "bench: wrote $BENCH_RESULTS" >&2
