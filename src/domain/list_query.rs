@@ -88,7 +88,22 @@ pub struct ListQuery<'a, R: Listing> {
     pub count_total: bool,
 }
 
-impl<R: Listing> ListQuery<'_, R> {
+impl<'a, R: Listing> ListQuery<'a, R> {
+    /// The first page of 20 of `tenant`'s items in their default order,
+    /// filtered by `filter`, without a count: what store tests plan and read
+    /// (changed with struct update syntax where a test needs otherwise).
+    #[cfg(test)]
+    pub fn first_page(tenant: &'a TenantId, filter: Option<&'a Filter<R::Attr>>) -> Self {
+        ListQuery {
+            tenant,
+            filter,
+            sort: <R::Sort as SortField>::DEFAULT,
+            limit: 20,
+            position: None,
+            count_total: false,
+        }
+    }
+
     /// Whether the query is expensive, and so counts against the tenant's
     /// cap of concurrent expensive lists (issue 12 point 6): it has a filter
     /// and either asks `totalResults` (a count of every match) or uses an

@@ -69,14 +69,7 @@ mod tests {
         tenant: &'a TenantId,
         filter: &'a crate::filter::Filter<crate::filter::ClientAttr>,
     ) -> ListQuery<'a, ListedClient> {
-        ListQuery {
-            tenant,
-            filter: Some(filter),
-            sort: <crate::domain::client_list::ClientSort as crate::domain::list_query::SortField>::DEFAULT,
-            limit: 20,
-            position: None,
-            count_total: false,
-        }
+        ListQuery::first_page(tenant, Some(filter))
     }
 
     #[test]

@@ -36,10 +36,8 @@ impl SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::client_list::ClientSort as SortField;
     use crate::domain::client_list::ListedClient;
     use crate::domain::ids::TenantId;
-    use crate::domain::list_query::Sort;
     use crate::store::PoolSettings;
     use crate::store::list_exec::ListExec;
     use crate::store::list_sql::{Access, Plan};
@@ -94,17 +92,8 @@ mod tests {
         tenant: &'a TenantId,
         filter: Option<&'a crate::filter::Filter<crate::filter::ClientAttr>>,
     ) -> ListQuery<'a> {
-        ListQuery {
-            tenant,
-            filter,
-            sort: Sort {
-                field: SortField::CreatedAt,
-                descending: true,
-            },
-            limit: 20,
-            position: None,
-            count_total: false,
-        }
+        // The clients' default order is `-createdAt`.
+        ListQuery::first_page(tenant, filter)
     }
 
     /// [`plan_of`]'s plan, through `exec`.

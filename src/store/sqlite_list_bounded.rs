@@ -149,15 +149,12 @@ mod tests {
         filter: &'a crate::filter::Filter<crate::filter::ClientAttr>,
     ) -> ListQuery<'a, ListedClient> {
         ListQuery {
-            tenant,
-            filter: Some(filter),
             sort: Sort {
                 field: ClientSort::CreatedAt,
                 descending: false,
             },
-            limit: 20,
-            position: None,
             count_total: true,
+            ..ListQuery::first_page(tenant, Some(filter))
         }
     }
 

@@ -40,15 +40,11 @@ async fn walks_along_time_orders_filter_on_the_index_entry() {
     let filter = crate::filter::parse(r#"clientName sw "x" and not (appType eq "spa")"#).unwrap();
     for field in [ClientSort::CreatedAt, ClientSort::UpdatedAt] {
         let q = ListQuery::<ListedClient> {
-            tenant: &tenant,
-            filter: Some(&filter),
             sort: Sort {
                 field,
                 descending: true,
             },
-            limit: 20,
-            position: None,
-            count_total: false,
+            ..ListQuery::first_page(&tenant, Some(&filter))
         };
         let walk = Plan {
             access: Access::Walk,
